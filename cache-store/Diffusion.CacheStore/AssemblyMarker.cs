@@ -1,0 +1,2 @@
+namespace Diffusion.CacheStore;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace Diffusion.Kernels;
+internal static class AssemblyMarker { }

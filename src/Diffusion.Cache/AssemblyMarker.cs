@@ -1,0 +1,2 @@
+namespace Diffusion.Cache;
+internal static class AssemblyMarker { }

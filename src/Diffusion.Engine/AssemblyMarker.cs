@@ -1,0 +1,2 @@
+namespace Diffusion.Engine;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace Diffusion.Inference;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace Diffusion.Server;
+internal static class AssemblyMarker { }
