@@ -1,0 +1,189 @@
+"""Stage 8: measures the family on the held-out prompts and writes models/EVAL.json, the golden
+reference for the C# test (models/reference/golden.json) and the model card's grid picture.
+
+Everything here runs the PyTorch modules; the C# service re-measures the same table through ONNX
+Runtime with `./run.sh eval model`."""
+
+import json
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageDraw
+
+import common
+import data
+import diffusion
+import evalset
+import export
+import judging
+import nets
+import prompts as P
+import scene as S
+import stage_llm
+import world as W
+
+STEPS = 50
+GUIDANCE = 4.0
+GOLDEN_PROMPT = "a large cat in the top left corner on a blue background"
+GOLDEN_SEED = 42
+
+
+def load_judge():
+    ck = torch.load(common.work_path("judge.pt"))
+    m = nets.Judge(len(W.CLASS_NAMES), len(W.COLOURS))
+    m.load_state_dict(ck["model"])
+    return m.eval()
+
+
+@torch.no_grad()
+def judge_images(judge, images01):
+    """images01: float [N,3,64,64] in [0,1] -> list of (found, colour)."""
+    out = []
+    for i in range(0, len(images01), 64):
+        seg, bg = judge(images01[i:i + 64])
+        for s, b in zip(seg.numpy(), bg.numpy()):
+            out.append(judging.decode(s, b))
+    return out
+
+
+def tally(categories, scenes, verdicts):
+    sums, counts = {}, {}
+    for cat, sc, (found, colour) in zip(categories, scenes, verdicts):
+        for metric, ok in judging.score(cat, sc, found, colour).items():
+            sums[metric] = sums.get(metric, 0) + int(ok)
+            counts[metric] = counts.get(metric, 0) + 1
+    return {m: round(sums[m] / counts[m], 4) for m in sorted(sums)}
+
+
+def initial_latent(seed):
+    return torch.randn(1, 4, 16, 16, generator=torch.Generator().manual_seed(seed))
+
+
+@torch.no_grad()
+def generate(clip, ae, unet, scale, tok, texts, seeds, steps=STEPS, guidance=GUIDANCE, batch=32):
+    images = []
+    uncond_ids = torch.tensor([tok.encode_padded("")])
+    uncond, _, _ = clip.text(uncond_ids)
+    for i in range(0, len(texts), batch):
+        ids = torch.tensor([tok.encode_padded(t) for t in texts[i:i + batch]])
+        cond, _, _ = clip.text(ids)
+        x = torch.cat([initial_latent(s) for s in seeds[i:i + batch]])
+        x = diffusion.ddim_sample(unet, x, cond, uncond.expand(len(ids), -1, -1), steps, guidance)
+        images.append(((ae.decoder(x / scale) + 1) / 2).clamp(0, 1))
+    return torch.cat(images)
+
+
+@torch.no_grad()
+def clip_top1(clip, tok, scenes, renderer):
+    scenes = scenes[:100]
+    imgs = torch.from_numpy(np.stack([renderer.render(s) for s in scenes])).permute(0, 3, 1, 2).float() / 127.5 - 1
+    ids = torch.tensor([tok.encode_padded(P.canonical(s)) for s in scenes])
+    t = F.normalize(clip.text(ids)[2], dim=-1)
+    i = F.normalize(clip.image(imgs), dim=-1)
+    return round(float((t @ i.t()).argmax(1).eq(torch.arange(len(scenes))).float().mean()), 4)
+
+
+def llm_valid(tok, scenes, seed=7):
+    ck = torch.load(common.work_path("llm.pt"))
+    model = nets.Gpt(ck["cfg"])
+    model.load_state_dict(ck["model"])
+    model.eval()
+    rng = random.Random(seed)
+    ok, examples = 0, []
+    for sc in scenes:
+        loose_text, _ = P.loose(sc, rng)
+        out = stage_llm.generate(model, tok, loose_text)
+        want = [(sc.items[0].concept, sc.count)] if sc.kind == "count" else [(it.concept, 1) for it in sc.items]
+        parsed = P.parse_canonical(out)
+        good = parsed is not None and sorted(parsed["objects"]) == sorted(want)
+        ok += int(good)
+        if len(examples) < 12:
+            examples.append({"input": loose_text, "output": out, "valid": good})
+    return round(ok / len(scenes), 4), examples
+
+
+def grid_picture(path, texts, generated, references):
+    cell, label_h = 96, 40
+    n = len(texts)
+    img = Image.new("RGB", (n // 2 * (cell + 8), 2 * (2 * cell + label_h + 8)), "white")
+    draw = ImageDraw.Draw(img)
+    for k in range(n):
+        col, row = k % (n // 2), k // (n // 2)
+        x, y = col * (cell + 8), row * (2 * cell + label_h + 8)
+        words, lines, line = texts[k].split(" "), [], ""
+        for w in words:
+            if len(line) + len(w) > 17:
+                lines.append(line)
+                line = w
+            else:
+                line = (line + " " + w).strip()
+        lines.append(line)
+        draw.multiline_text((x + 2, y), "\n".join(lines[:4]), fill="black", spacing=0)
+        g = Image.fromarray((generated[k].permute(1, 2, 0).numpy() * 255).astype(np.uint8)).resize((cell, cell), Image.NEAREST)
+        r = Image.fromarray(references[k]).resize((cell, cell), Image.NEAREST)
+        img.paste(g, (x, y + label_h))
+        img.paste(r, (x, y + label_h + cell))
+    img.save(path)
+
+
+def write_golden(clip, ae, unet, scale, tok):
+    ids = tok.encode_padded(GOLDEN_PROMPT)
+    un_ids = tok.encode_padded("")
+    x0 = initial_latent(GOLDEN_SEED)
+    with torch.no_grad():
+        cond = clip.text(torch.tensor([ids]))[0]
+        uncond = clip.text(torch.tensor([un_ids]))[0]
+        final = diffusion.ddim_sample(unet, x0, cond, uncond, STEPS, GUIDANCE)
+    golden = {"prompt": GOLDEN_PROMPT, "negative_prompt": "", "seed": GOLDEN_SEED, "steps": STEPS,
+              "guidance_scale": GUIDANCE, "scheduler": "ddim", "input_ids": ids, "uncond_input_ids": un_ids,
+              "initial_latent": {"shape": list(x0.shape), "data": [round(v, 7) for v in x0.flatten().tolist()]},
+              "final_latent": {"shape": list(final.shape), "data": [round(v, 7) for v in final.flatten().tolist()]}}
+    with open(common.model_path("reference", "golden.json"), "w") as f:
+        json.dump(golden, f)
+
+
+def run(limit=None):
+    t0 = time.time()
+    clip, ae, unet, scale = export.load_checkpoints()
+    tok = data.load_tokenizer()
+    judge = load_judge()
+    renderer = S.Renderer()
+    items = evalset.scenes()[:limit] if limit else evalset.scenes()
+    categories = [c for c, _ in items]
+    scenes = [s for _, s in items]
+    texts = [P.canonical(s) for s in scenes]
+    refs = [renderer.render(s, random.Random(i)) for i, s in enumerate(scenes)]
+    ref01 = torch.from_numpy(np.stack(refs)).permute(0, 3, 1, 2).float() / 255
+    judge_refs = tally(categories, scenes, judge_images(judge, ref01))
+    common.log("eval", f"judge on references: {judge_refs}")
+    gen = generate(clip, ae, unet, scale, tok, texts, list(range(len(texts))))
+    result = tally(categories, scenes, judge_images(judge, gen))
+    common.log("eval", f"generated: {result}")
+    noise = torch.rand(len(scenes), 3, 64, 64, generator=torch.Generator().manual_seed(1))
+    bg_only = torch.from_numpy(np.stack([S.Renderer.background(s.colour, s.texture).clip(0, 255).astype(np.uint8)
+                                         for s in scenes])).permute(0, 3, 1, 2).float() / 255
+    honesty = {"noise": tally(categories, scenes, judge_images(judge, noise)),
+               "background_only": tally(categories, scenes, judge_images(judge, bg_only))}
+    result["clip_top1"] = clip_top1(clip, tok, scenes[::max(1, len(scenes) // 100)], renderer)
+    result["llm_valid"], llm_examples = llm_valid(tok, scenes)
+    report = dict(result)
+    report.update({"judge_on_references": judge_refs, "honesty": honesty, "llm_examples": llm_examples,
+                   "settings": {"prompts": len(scenes), "steps": STEPS, "guidance_scale": GUIDANCE,
+                                "scheduler": "ddim", "seeds": "prompt index", "eval_seed": evalset.EVAL_SEED},
+                   "seconds": round(time.time() - t0, 1)})
+    with open(common.model_path("EVAL.json"), "w") as f:
+        json.dump(report, f, indent=1)
+        f.write("\n")
+    pick = list(range(0, len(scenes), max(1, len(scenes) // 16)))[:16]
+    grid_picture(common.model_path("grid.png"), [texts[k] for k in pick], gen[pick], [refs[k] for k in pick])
+    write_golden(clip, ae, unet, scale, tok)
+    common.log("eval", json.dumps(result))
+    return report
+
+
+if __name__ == "__main__":
+    import sys
+    run(int(sys.argv[1]) if len(sys.argv) > 1 else None)

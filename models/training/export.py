@@ -1,0 +1,202 @@
+"""Stage 7: writes the trained family to models/ in diffusers' ONNX layout (see docs/model-layout.md)."""
+
+import json
+import os
+import struct
+
+import torch
+import torch.nn as nn
+
+import common
+import diffusion
+import nets
+import stage_llm
+import judging
+import world as W
+
+OPSET = 17
+
+
+def _write_json(obj, *parts):
+    with open(common.model_path(*parts), "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+
+
+def _onnx(module, args, path, inputs, outputs, dynamic):
+    module.eval()
+    tmp = common.model_path(path) + ".tmp"
+    torch.onnx.export(module, args, tmp, input_names=inputs, output_names=outputs, dynamic_axes=dynamic,
+                      opset_version=OPSET, do_constant_folding=True)
+    os.replace(tmp, common.model_path(path))
+
+
+class _TextExport(nn.Module):
+    def __init__(self, text):
+        super().__init__()
+        self.text = text
+
+    def forward(self, input_ids):
+        return self.text(input_ids.long())
+
+
+class _Identity(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, *a):
+        return self.fn(*a)
+
+
+def load_checkpoints():
+    ck = torch.load(common.work_path("clip.pt"))
+    clip = nets.Clip(ck["cfg"])
+    clip.load_state_dict(ck["model"])
+    ck = torch.load(common.work_path("vae.pt"))
+    ae = nets.AutoEncoder(ck["cfg"])
+    ae.load_state_dict(ck["model"])
+    ck = torch.load(common.work_path("unet.pt"))
+    unet = nets.UNet(ck["cfg"])
+    unet.load_state_dict(ck["ema"])
+    scale = ck["scaling_factor"]
+    for m in (clip, ae, unet):
+        m.eval().requires_grad_(False)
+    return clip, ae, unet, scale
+
+
+def unet_flops(unet, ctx_dim):
+    """Multiply-adds of one UNet call per sample, counted from conv and linear shapes (x2 = FLOPs)."""
+    total = 0
+
+    def conv_hook(m, i, o):
+        nonlocal total
+        total += o.numel() // o.shape[0] * m.in_channels * m.kernel_size[0] * m.kernel_size[1] // m.groups
+
+    def lin_hook(m, i, o):
+        nonlocal total
+        total += o.numel() // o.shape[0] * m.in_features
+
+    hooks = [m.register_forward_hook(conv_hook) for m in unet.modules() if isinstance(m, nn.Conv2d)]
+    hooks += [m.register_forward_hook(lin_hook) for m in unet.modules() if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        unet(torch.zeros(1, 4, 16, 16), torch.zeros(1), torch.zeros(1, 77, ctx_dim))
+    for h in hooks:
+        h.remove()
+    return 2 * total
+
+
+def export_diffusion(clip, ae, unet, scale):
+    d = clip.text.proj.in_features
+    e = clip.text.proj.out_features
+    ids = torch.zeros(2, 77, dtype=torch.int32)
+    _onnx(_TextExport(clip.text), (ids,), "text_encoder/model.onnx", ["input_ids"],
+          ["last_hidden_state", "pooler_output", "text_embeds"],
+          {"input_ids": {0: "batch"}, "last_hidden_state": {0: "batch"}, "pooler_output": {0: "batch"},
+           "text_embeds": {0: "batch"}})
+    _write_json({"model_type": "clip_text_model", "hidden_size": d, "projection_dim": e,
+                 "max_position_embeddings": 77, "vocab_size": clip.text.tok.num_embeddings,
+                 "num_hidden_layers": len(clip.text.blocks)}, "text_encoder", "config.json")
+    _onnx(_Identity(clip.image), (torch.zeros(2, 3, 64, 64),), "image_encoder/model.onnx", ["pixel_values"],
+          ["image_embeds"], {"pixel_values": {0: "batch"}, "image_embeds": {0: "batch"}})
+    _write_json({"model_type": "emoji_clip_vision", "image_size": 64, "projection_dim": e,
+                 "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]}, "image_encoder", "config.json")
+    _onnx(_Identity(ae.encoder), (torch.zeros(2, 3, 64, 64),), "vae_encoder/model.onnx", ["sample"],
+          ["latent_sample"], {"sample": {0: "batch"}, "latent_sample": {0: "batch"}})
+    _onnx(_Identity(ae.decoder), (torch.zeros(2, 4, 16, 16),), "vae_decoder/model.onnx", ["latent_sample"],
+          ["sample"], {"latent_sample": {0: "batch"}, "sample": {0: "batch"}})
+    vae_cfg = {"scaling_factor": scale, "latent_channels": 4, "sample_size": 64, "downsample_factor": 4}
+    _write_json(vae_cfg, "vae_decoder", "config.json")
+    _write_json(vae_cfg, "vae_encoder", "config.json")
+    _onnx(unet, (torch.zeros(2, 4, 16, 16), torch.zeros(2), torch.zeros(2, 77, d)), "unet/model.onnx",
+          ["sample", "timestep", "encoder_hidden_states"], ["out_sample"],
+          {"sample": {0: "batch"}, "timestep": {0: "batch"}, "encoder_hidden_states": {0: "batch"},
+           "out_sample": {0: "batch"}})
+    _write_json({"in_channels": 4, "out_channels": 4, "sample_size": 16, "cross_attention_dim": d,
+                 "block_out_channels": unet.channels,
+                 "flops_per_sample": unet_flops(unet, d)}, "unet", "config.json")
+    _write_json(diffusion.SCHEDULER_CONFIG, "scheduler", "scheduler_config.json")
+
+
+def write_safetensors(tensors, path):
+    """The safetensors format: u64 little-endian header size, JSON header, raw little-endian data."""
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        b = t.detach().contiguous().float().numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+    os.replace(tmp, path)
+
+
+def export_llm():
+    ck = torch.load(common.work_path("llm.pt"))
+    cfg = ck["cfg"]
+    tensors = {}
+    for k, v in ck["model"].items():
+        k = k.replace("wte.weight", "wte").replace("wpe.weight", "wpe")
+        tensors[k] = v
+    write_safetensors(tensors, common.model_path("llm", "model.safetensors"))
+    import data
+    tok = data.load_tokenizer()
+    _write_json({"model_type": "emoji-gpt", **cfg, "layer_norm_epsilon": 1e-5, "activation": "gelu_tanh",
+                 "bos_token_id": tok.bos, "eos_token_id": tok.eos, "instruction": stage_llm.INSTRUCTION,
+                 "separator": stage_llm.SEPARATOR}, "llm", "config.json")
+
+
+def export_judge():
+    ck = torch.load(common.work_path("judge.pt"))
+    model = nets.Judge(len(W.CLASS_NAMES), len(W.COLOURS))
+    model.load_state_dict(ck["model"])
+    _onnx(model, (torch.zeros(2, 3, 64, 64),), "judge/model.onnx", ["pixel_values"], ["segmentation", "background"],
+          {"pixel_values": {0: "batch"}, "segmentation": {0: "batch"}, "background": {0: "batch"}})
+    _write_json({"classes": W.CLASS_NAMES, "background_colours": [c.name for c in W.COLOURS] + ["unrecognisable"],
+                 "input": "RGB in [0,1]",
+                 "decode": {"connectivity": 8, "min_area": judging.MIN_AREA,
+                            "relation_margin": judging.RELATION_MARGIN,
+                            "rule": "argmax class per pixel; 8-connected components of non-background "
+                                    "pixels with at least min_area pixels; a component's class is its "
+                                    "majority class; position regions are thirds of the image"}},
+                "judge", "config.json")
+
+
+def write_model_index():
+    _write_json({
+        "_class_name": "OnnxStableDiffusionPipeline",
+        "_diffusers_version": "0.30.0",
+        "_name_or_path": "emoji-world-tiny",
+        "feature_extractor": [None, None],
+        "safety_checker": [None, None],
+        "requires_safety_checker": False,
+        "scheduler": ["diffusers", "DDIMScheduler"],
+        "text_encoder": ["diffusers", "OnnxRuntimeModel"],
+        "tokenizer": ["transformers", "CLIPTokenizer"],
+        "unet": ["diffusers", "OnnxRuntimeModel"],
+        "vae_decoder": ["diffusers", "OnnxRuntimeModel"],
+        "vae_encoder": ["diffusers", "OnnxRuntimeModel"],
+        "image_encoder": ["emoji_world", "OnnxRuntimeModel"],
+        "llm": ["emoji_world", "SafetensorsGpt"],
+        "judge": ["emoji_world", "OnnxRuntimeModel"],
+    }, "model_index.json")
+    W.export_world_json(common.model_path("world.json"))
+
+
+def run():
+    clip, ae, unet, scale = load_checkpoints()
+    export_diffusion(clip, ae, unet, scale)
+    export_llm()
+    export_judge()
+    write_model_index()
+    common.log("export", "wrote models/")
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,84 @@
+"""Regenerates the whole model family from one seed: `/usr/bin/python3 models/training/train_all.py`.
+
+Stages run as separate processes so independent ones share the two cores (one thread each works out
+faster than two threads for one, since small matrix products scale poorly):
+  tokenizer -> (clip || vae) -> (unet || llm, judge) -> export -> evaluate
+Each finished stage leaves `.work/<stage>.done`; rerunning skips finished stages and resumes an
+interrupted one from its last checkpoint. `--force STAGE` reruns a stage."""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import common
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+STEPS = {"clip": 1500, "vae": 1600, "unet": 6000, "llm": 800, "judge": 1200}
+QUICK = {"clip": 20, "vae": 20, "unet": 20, "llm": 10, "judge": 10}
+
+
+def done_marker(stage):
+    return common.work_path(f"{stage}.done")
+
+
+def launch(stage, args, threads):
+    env = dict(os.environ, TRAIN_THREADS=str(threads), PYTHONUNBUFFERED="1")
+    log = open(common.work_path(f"{stage}.log"), "a")
+    common.log("train_all", f"starting {stage} {' '.join(args)} ({threads} thread(s)), log .work/{stage}.log")
+    return subprocess.Popen([sys.executable, os.path.join(HERE, f"{stage}.py" if stage in ("export", "evaluate")
+                                                          else f"stage_{stage}.py")] + args,
+                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=HERE), log
+
+
+def run_parallel(jobs):
+    """jobs: list of (stage, args, threads); a stage already done is skipped."""
+    running = []
+    for stage, args, threads in jobs:
+        if os.path.exists(done_marker(stage)):
+            common.log("train_all", f"{stage}: already done")
+            continue
+        running.append((stage,) + launch(stage, args, threads))
+    for stage, proc, log in running:
+        if proc.wait() != 0:
+            raise SystemExit(f"stage {stage} failed; see models/training/.work/{stage}.log")
+        log.close()
+        open(done_marker(stage), "w").close()
+        common.log("train_all", f"{stage}: done")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed", type=int, default=1, help="base seed; every stage derives its own (default 1)")
+    ap.add_argument("--prompts", default=common.DEFAULT_PROMPTS_DIR,
+                    help="folder of real prompt sets for the tokenizer (default ../shared/data/prompts; "
+                         "absent = emoji-world prompts only)")
+    ap.add_argument("--quick", action="store_true", help="a few steps per stage: checks the plumbing only")
+    ap.add_argument("--force", action="append", default=[], help="rerun this stage (repeatable)")
+    a = ap.parse_args()
+    steps = QUICK if a.quick else STEPS
+    for stage in a.force:
+        for p in (done_marker(stage), common.work_path(f"{stage}.pt")):
+            if os.path.exists(p):
+                os.remove(p)
+    t0 = time.time()
+    s = a.seed
+    run_parallel([("tokenizer", [str(s), a.prompts], 2)])
+    run_parallel([("clip", [str(s * 10 + 1), str(steps["clip"])], 1),
+                  ("vae", [str(s * 10 + 2), str(steps["vae"])], 1)])
+    # the LLM and the judge take one core in turn while the UNet has the other
+    import threading
+    side = threading.Thread(target=lambda: run_parallel([("llm", [str(s * 10 + 5), str(steps["llm"])], 1)]) or
+                            run_parallel([("judge", [str(s * 10 + 7), str(steps["judge"])], 1)]))
+    side.start()
+    run_parallel([("unet", [str(s * 10 + 3), str(steps["unet"])], 2)])
+    side.join()
+    run_parallel([("export", [], 2)])
+    run_parallel([("evaluate", [], 2)])
+    common.log("train_all", f"finished in {(time.time() - t0) / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()
