@@ -7,9 +7,10 @@ import numpy as np
 import torch
 
 TRAINING_DIR = os.path.dirname(os.path.abspath(__file__))
-MODELS_DIR = os.path.dirname(TRAINING_DIR)
-WORK_DIR = os.path.join(TRAINING_DIR, ".work")          # checkpoints, never committed
-DEFAULT_PROMPTS_DIR = os.path.normpath(os.path.join(MODELS_DIR, "..", "..", "shared", "data", "prompts"))
+# TRAIN_MODELS_DIR / TRAIN_WORK_DIR redirect outputs and checkpoints (used by --quick plumbing runs)
+MODELS_DIR = os.environ.get("TRAIN_MODELS_DIR") or os.path.dirname(TRAINING_DIR)
+WORK_DIR = os.environ.get("TRAIN_WORK_DIR") or os.path.join(TRAINING_DIR, ".work")  # never committed
+DEFAULT_PROMPTS_DIR = os.path.normpath(os.path.join(TRAINING_DIR, "..", "..", "..", "shared", "data", "prompts"))
 
 
 def work_path(*parts):

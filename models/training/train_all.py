@@ -16,7 +16,7 @@ import common
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-STEPS = {"clip": 1500, "vae": 1600, "unet": 6000, "llm": 800, "judge": 1200}
+STEPS = {"clip": 1500, "vae": 1600, "unet": 5000, "llm": 800, "judge": 1200}
 QUICK = {"clip": 20, "vae": 20, "unet": 20, "llm": 10, "judge": 10}
 
 
@@ -59,6 +59,9 @@ def main():
     ap.add_argument("--force", action="append", default=[], help="rerun this stage (repeatable)")
     a = ap.parse_args()
     steps = QUICK if a.quick else STEPS
+    if a.quick and not os.environ.get("TRAIN_MODELS_DIR"):
+        raise SystemExit("--quick needs TRAIN_MODELS_DIR and TRAIN_WORK_DIR pointing elsewhere, "
+                         "so it cannot overwrite the shipped models")
     for stage in a.force:
         for p in (done_marker(stage), common.work_path(f"{stage}.pt")):
             if os.path.exists(p):
@@ -76,7 +79,7 @@ def main():
     run_parallel([("unet", [str(s * 10 + 3), str(steps["unet"])], 2)])
     side.join()
     run_parallel([("export", [], 2)])
-    run_parallel([("evaluate", [], 2)])
+    run_parallel([("evaluate", ["32"] if a.quick else [], 2)])
     common.log("train_all", f"finished in {(time.time() - t0) / 60:.1f} min")
 
 
