@@ -180,6 +180,7 @@ def run(limit=None):
     pick = list(range(0, len(scenes), max(1, len(scenes) // 16)))[:16]
     grid_picture(common.model_path("grid.png"), [texts[k] for k in pick], gen[pick], [refs[k] for k in pick])
     write_golden(clip, ae, unet, scale, tok)
+    update_model_card(report)
     common.log("eval", json.dumps(result))
     return report
 
@@ -187,3 +188,35 @@ def run(limit=None):
 if __name__ == "__main__":
     import sys
     run(int(sys.argv[1]) if len(sys.argv) > 1 else None)
+
+
+BARS = {"single_object": 0.85, "background": 0.90, "counting": 0.60, "two_objects": 0.60, "position": 0.50,
+        "clip_top1": 0.80, "llm_valid": 0.90}
+
+
+def update_model_card(report, path=None):
+    """Rewrites the quality table between the eval markers of MODEL_CARD.md from a report."""
+    path = path or common.model_path("MODEL_CARD.md")
+    rows = ["| metric | bar | measured | judge on reference renders |", "|---|---|---|---|"]
+    for k, bar in BARS.items():
+        ref = report["judge_on_references"].get(k)
+        rows.append(f"| `{k}` | ≥ {bar:.2f} | {report.get(k, float('nan')):.3f} "
+                    f"{'✓' if report.get(k, 0) >= bar else '✗'} | {'' if ref is None else f'{ref:.3f}'} |")
+
+    h = report["honesty"]
+    rows.append("")
+    rows.append(f"Honesty check (same prompts, same judge): pure noise scores "
+                f"{json.dumps(h['noise'])}; the background alone scores {json.dumps(h['background_only'])}.")
+    s = report["settings"]
+    rows.append(f"Settings: {s['prompts']} held-out prompts, {s['steps']} {s['scheduler'].upper()} steps, guidance "
+                f"{s['guidance_scale']}, seed = prompt index; evaluation took {report['seconds']:.0f} s.")
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return
+    begin, end = "<!-- eval:begin -->", "<!-- eval:end -->"
+    if begin in text and end in text:
+        text = text[:text.index(begin) + len(begin)] + "\n" + "\n".join(rows) + "\n" + text[text.index(end):]
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
