@@ -5,9 +5,9 @@
 #include <faiss/IndexFlatCodes.h>
 #include <faiss/IndexHNSW.h>
 #include <faiss/IndexIVF.h>
-#include <faiss/clone_index.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_factory.h>
+#include <faiss/impl/io.h>
 #include <faiss/index_io.h>
 
 #include <algorithm>
@@ -30,6 +30,19 @@ struct LiveSelector : faiss::IDSelector {
     }
     const std::vector<uint8_t>& dead;
 };
+
+// An empty index of the same kind and parameters (HNSW M and efSearch, IVF centroids ...). Goes through
+// FAISS's own serialization because clone_index does not preserve every concrete type (HNSWFlat
+// comes back as a plain IndexHNSW that write_index then refuses).
+std::unique_ptr<faiss::Index> empty_copy(const faiss::Index* index) {
+    faiss::VectorIOWriter writer;
+    faiss::write_index(index, &writer);
+    faiss::VectorIOReader reader;
+    reader.data = std::move(writer.data);
+    std::unique_ptr<faiss::Index> copy(faiss::read_index(&reader));
+    copy->reset();
+    return copy;
+}
 
 bool starts_with_id_map(const std::string& factory) {
     std::string head = factory.substr(0, 5);
@@ -212,8 +225,7 @@ void IdMappedIndex::compact() {
         next++;
     }
     // Built beside the old index and swapped in only when complete, so a failure leaves it intact.
-    std::unique_ptr<faiss::Index> fresh(faiss::clone_index(map_->index));
-    fresh->reset();
+    std::unique_ptr<faiss::Index> fresh = empty_copy(map_->index);
     prepare_for_removal(fresh.get());
     auto map = std::make_unique<faiss::IndexIDMap2>(fresh.get());
     map->own_fields = true;
