@@ -21,13 +21,13 @@ public static class AttentionBenchmark
         var queries = RandomFloats(random, options.NumQueries * rowLength);
         var (kPool, vPool, table) = Scatter(random, keys, values, options);
         var firstQueryPosition = options.ContextLength - options.NumQueries;
-        var paged = new float[queries.Length];
-        var contiguous = new float[queries.Length];
+        var paged = AlignedBuffer.Allocate(queries.Length);
+        var contiguous = AlignedBuffer.Allocate(queries.Length);
 
-        void RunPaged() => PagedAttention.Compute(queries, kPool, vPool, table, options.BlockSize, options.NumHeads,
-            options.HeadDim, firstQueryPosition, options.NumQueries, paged);
-        void RunContiguous() => ContiguousAttention.Compute(queries, keys, values, options.NumHeads, options.HeadDim,
-            firstQueryPosition, options.NumQueries, contiguous);
+        void RunPaged() => PagedAttention.Compute(queries.Span, kPool.Span, vPool.Span, table, options.BlockSize,
+            options.NumHeads, options.HeadDim, firstQueryPosition, options.NumQueries, paged.Span);
+        void RunContiguous() => ContiguousAttention.Compute(queries.Span, keys.Span, values.Span, options.NumHeads,
+            options.HeadDim, firstQueryPosition, options.NumQueries, contiguous.Span);
 
         // Warm-up lets tiered JIT settle on optimised code for both before anything is timed.
         for (var i = 0; i < 50; i++)
@@ -59,7 +59,7 @@ public static class AttentionBenchmark
         var maxDifference = 0f;
         for (var i = 0; i < paged.Length; i++)
         {
-            maxDifference = Math.Max(maxDifference, Math.Abs(paged[i] - contiguous[i]));
+            maxDifference = Math.Max(maxDifference, Math.Abs(paged.Span[i] - contiguous.Span[i]));
         }
 
         Array.Sort(ratios);
@@ -85,33 +85,36 @@ public static class AttentionBenchmark
         return Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls;
     }
 
-    private static float[] RandomFloats(Random random, int count)
+    private static Memory<float> RandomFloats(Random random, int count)
     {
-        var data = new float[count];
+        var data = AlignedBuffer.Allocate(count);
+        var span = data.Span;
         for (var i = 0; i < count; i++)
         {
-            data[i] = random.NextSingle() * 2 - 1;
+            span[i] = random.NextSingle() * 2 - 1;
         }
 
         return data;
     }
 
     // Copies contiguous K/V into pools twice the needed size, through a shuffled block table.
-    private static (float[] KPool, float[] VPool, int[] Table) Scatter(
-        Random random, float[] keys, float[] values, AttentionBenchmarkOptions options)
+    private static (Memory<float> KPool, Memory<float> VPool, int[] Table) Scatter(
+        Random random, Memory<float> keysMemory, Memory<float> valuesMemory, AttentionBenchmarkOptions options)
     {
+        var keys = keysMemory.Span;
+        var values = valuesMemory.Span;
         var blockStride = options.BlockSize * options.NumHeads * options.HeadDim;
         var blocksNeeded = (options.ContextLength + options.BlockSize - 1) / options.BlockSize;
         var physical = Enumerable.Range(0, blocksNeeded * 2).ToArray();
         random.Shuffle(physical);
         var table = physical[..blocksNeeded];
-        var kPool = new float[blocksNeeded * 2 * blockStride];
-        var vPool = new float[kPool.Length];
+        var kPool = AlignedBuffer.Allocate(blocksNeeded * 2 * blockStride);
+        var vPool = AlignedBuffer.Allocate(kPool.Length);
         for (var b = 0; b < blocksNeeded; b++)
         {
             var length = Math.Min(blockStride, keys.Length - b * blockStride);
-            keys.AsSpan(b * blockStride, length).CopyTo(kPool.AsSpan(table[b] * blockStride));
-            values.AsSpan(b * blockStride, length).CopyTo(vPool.AsSpan(table[b] * blockStride));
+            keys.Slice(b * blockStride, length).CopyTo(kPool.Span[(table[b] * blockStride)..]);
+            values.Slice(b * blockStride, length).CopyTo(vPool.Span[(table[b] * blockStride)..]);
         }
 
         return (kPool, vPool, table);

@@ -1,108 +1,82 @@
 using System.Buffers;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Diffusion.Kernels.Attention;
 
 /// <summary>
-/// The steps both SIMD kernels share, applied to a run of consecutive tokens laid out [tokens, numHeads, headDim]
-/// (a whole contiguous cache, or one block of a paged one), so the two kernels differ only in how they find runs.
-/// Scores live in a scratch matrix [numHeads, scoreStride] indexed by token position.
+/// The SIMD attention loop both public kernels run. K/V rows are found through a block table by an
+/// <see cref="IBlockAddressing"/>: <see cref="PagedAttention"/> passes its pool and table; <see cref="ContiguousAttention"/>
+/// passes one endless block. So the two run the very same instructions (flat loops over tokens, a few integer
+/// operations per token for its address, no inner loop per block whose exits would mispredict), and timing them
+/// against each other measures exactly what paging costs.
+/// Per query and head: scores for every key with their maximum kept in a register, one fused exp-and-sum pass,
+/// then the weighted sum of values accumulated in registers and stored once, already divided by the sum. Nothing is
+/// stored inside the value loop, so K/V loads never wait on stores that happen to share their low address bits.
+/// Callers have validated every length and table entry; nothing here checks bounds.
 /// </summary>
 internal static class AttentionCore
 {
-    // Scratch up to this many floats (32 KiB) lives on the stack; larger contexts rent from the pool.
-    public const int StackScratchLimit = 8 * 1024;
+    // Scores up to this many floats (32 KiB) live on the stack; longer contexts rent from the pool.
+    private const int StackScratchLimit = 8 * 1024;
 
-    /// <summary>scores[h, firstToken + j] = scale * (query[h] · keys[j, h]) for j &lt; count; raises headStats[h] to the
-    /// largest score seen.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ScoreRun(ref float query, ref float keys, int count, int numHeads, int headDim, float scale,
-        ref float scores, int scoreStride, int firstToken, ref float headStats)
+    [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run<TBlocks>(ReadOnlySpan<float> queries, ref float kBase, ref float vBase, ReadOnlySpan<int> blockTable,
+        TBlocks blocks, int numHeads, int headDim, int firstQueryPosition, int numQueries, Span<float> output)
+        where TBlocks : struct, IBlockAddressing
     {
-        var tokenStride = numHeads * headDim;
-        ref var scoreColumn = ref Unsafe.Add(ref scores, firstToken);
-        for (var j = 0; j < count; j++)
+        var maxContext = firstQueryPosition + numQueries;
+        float[]? rented = null;
+        var scores = maxContext <= StackScratchLimit
+            ? stackalloc float[StackScratchLimit]
+            : (rented = ArrayPool<float>.Shared.Rent(maxContext));
+        try
         {
-            ref var keyRow = ref Unsafe.Add(ref keys, (nint)j * tokenStride);
-            for (var h = 0; h < numHeads; h++)
+            var scale = 1f / MathF.Sqrt(headDim);
+            var rowLength = numHeads * headDim;
+            ref var table = ref MemoryMarshal.GetReference(blockTable);
+            ref var s = ref MemoryMarshal.GetReference(scores);
+            for (var i = 0; i < numQueries; i++)
             {
-                var score = scale * VectorMath.Dot(
-                    ref Unsafe.Add(ref query, h * headDim), ref Unsafe.Add(ref keyRow, h * headDim), headDim);
-                Unsafe.Add(ref scoreColumn, (nint)h * scoreStride + j) = score;
-                ref var max = ref Unsafe.Add(ref headStats, h);
-                max = Math.Max(max, score);
+                var contextLength = firstQueryPosition + i + 1;
+                for (var h = 0; h < numHeads; h++)
+                {
+                    var headOffset = h * headDim;
+                    ref var q = ref Unsafe.Add(ref MemoryMarshal.GetReference(queries), i * rowLength + headOffset);
+                    ref var o = ref Unsafe.Add(ref MemoryMarshal.GetReference(output), i * rowLength + headOffset);
+                    var max = ScoreHead(ref q, ref kBase, ref table, blocks, headOffset, contextLength, headDim, scale, ref s);
+                    var sum = VectorExp.ExpShiftedInPlace(ref s, contextLength, max);
+                    WeightedSum.Head(ref vBase, ref table, blocks, headOffset, contextLength, headDim, ref s, 1f / sum, ref o);
+                }
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<float>.Shared.Return(rented);
             }
         }
     }
 
-    /// <summary>output[h] += weights[h, firstToken + j] * values[j, h] for j &lt; count.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void AccumulateRun(ref float values, int count, int numHeads, int headDim,
-        ref float weights, int weightStride, int firstToken, ref float output)
+    /// <summary>scores[t] = scale * (query · key[t, head]) for t &lt; contextLength; returns the largest.</summary>
+    /// <remarks>Not inlined: compiled on its own it keeps its loop state in registers.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float ScoreHead<TBlocks>(ref float query, ref float kBase, ref int table, TBlocks blocks,
+        int headOffset, int contextLength, int headDim, float scale, ref float scores)
+        where TBlocks : struct, IBlockAddressing
     {
-        var tokenStride = numHeads * headDim;
-        ref var weightColumn = ref Unsafe.Add(ref weights, firstToken);
-        for (var j = 0; j < count; j++)
+        var max = float.NegativeInfinity;
+        for (var t = 0; t < contextLength; t++)
         {
-            ref var valueRow = ref Unsafe.Add(ref values, (nint)j * tokenStride);
-            for (var h = 0; h < numHeads; h++)
-            {
-                VectorMath.AddScaled(
-                    ref Unsafe.Add(ref output, h * headDim), ref Unsafe.Add(ref valueRow, h * headDim),
-                    Unsafe.Add(ref weightColumn, (nint)h * weightStride + j), headDim);
-            }
-        }
-    }
-
-    /// <summary>Turns each head's scores[h, 0..contextLength) into unnormalised softmax weights exp(score - max), in
-    /// place (max-subtracted, so large logits cannot overflow), leaving 1 / (sum of weights) in headStats[h]. Normalising
-    /// the output afterwards (<see cref="ScaleRows"/>) costs headDim multiplies instead of contextLength.</summary>
-    public static void SoftmaxRows(Span<float> scores, int numHeads, int scoreStride, int contextLength, Span<float> headStats)
-    {
-        for (var h = 0; h < numHeads; h++)
-        {
-            var row = scores.Slice(h * scoreStride, contextLength);
-            TensorPrimitives.Subtract(row, headStats[h], row);
-            TensorPrimitives.Exp(row, row);
-            headStats[h] = 1f / TensorPrimitives.Sum(row);
-        }
-    }
-
-    /// <summary>output[h, :] *= factors[h].</summary>
-    public static void ScaleRows(Span<float> output, int numHeads, int headDim, ReadOnlySpan<float> factors)
-    {
-        for (var h = 0; h < numHeads; h++)
-        {
-            var row = output.Slice(h * headDim, headDim);
-            TensorPrimitives.Multiply(row, factors[h], row);
-        }
-    }
-
-    public static float Scale(int headDim) => 1f / MathF.Sqrt(headDim);
-
-    /// <summary>Scratch for [numHeads, maxContext] scores: the given stack buffer when large enough, else a pooled array
-    /// (returned by <see cref="Release"/>).</summary>
-    public static Span<float> Scratch(Span<float> stackBuffer, int length, out float[]? rented)
-    {
-        if (length <= stackBuffer.Length)
-        {
-            rented = null;
-            return stackBuffer[..length];
+            ref var key = ref Unsafe.Add(ref kBase, blocks.RowOffset(ref table, t) + headOffset);
+            var score = scale * VectorMath.Dot(ref query, ref key, headDim);
+            Unsafe.Add(ref scores, t) = score;
+            // Plain compare (not Math.Max): NaN ordering is not needed and costs instructions here.
+            max = score > max ? score : max;
         }
 
-        rented = ArrayPool<float>.Shared.Rent(length);
-        return rented.AsSpan(0, length);
+        return max;
     }
-
-    public static void Release(float[]? rented)
-    {
-        if (rented is not null)
-        {
-            ArrayPool<float>.Shared.Return(rented);
-        }
-    }
-
-    public static ref float At(ReadOnlySpan<float> span) => ref MemoryMarshal.GetReference(span);
 }

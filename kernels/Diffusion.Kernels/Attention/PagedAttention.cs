@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace Diffusion.Kernels.Attention;
@@ -9,9 +9,8 @@ namespace Diffusion.Kernels.Attention;
 /// </summary>
 /// <remarks>
 /// KV layout, per layer: one pool for K and one for V, each [numBlocks, blockSize, numHeads, headDim] floats in a
-/// caller-owned buffer. Token t of the sequence lives in physical block blockTable[t / blockSize], slot
-/// t % blockSize; the last block may be partly filled. Two passes per query (scores, softmax, weighted values);
-/// each pass processes a whole block's tokens per inner loop.
+/// caller-owned buffer (64-byte aligned is fastest: see <see cref="AlignedBuffer"/>). Token t of the sequence lives
+/// in physical block blockTable[t / blockSize], slot t % blockSize; the last block may be partly filled.
 /// </remarks>
 public static class PagedAttention
 {
@@ -19,61 +18,29 @@ public static class PagedAttention
     // [numBlocks, blockSize, numHeads, headDim]; blockTable: logical block -> physical block.
     // Query i sits at position firstQueryPosition + i and attends causally to keys 0..that position;
     // the keys/values of every position < firstQueryPosition + numQueries are already in the pool.
-    [SkipLocalsInit]
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(ReadOnlySpan<float> queries, ReadOnlySpan<float> kPool, ReadOnlySpan<float> vPool,
         ReadOnlySpan<int> blockTable, int blockSize, int numHeads, int headDim,
         int firstQueryPosition, int numQueries, Span<float> output)
     {
         AttentionShape.CheckCommon(queries, output, numHeads, headDim, firstQueryPosition, numQueries);
-        var maxContext = firstQueryPosition + numQueries;
-        AttentionShape.CheckPaged(kPool, vPool, blockTable, blockSize, numHeads, headDim, maxContext);
+        AttentionShape.CheckPaged(kPool, vPool, blockTable, blockSize, numHeads, headDim, firstQueryPosition + numQueries);
         if (numQueries == 0)
         {
             return;
         }
 
-        var scores = AttentionCore.Scratch(stackalloc float[AttentionCore.StackScratchLimit], numHeads * maxContext, out var rented);
-        // Per head: the running score maximum, then 1 / (sum of softmax weights).
-        var headStats = numHeads <= 64 ? stackalloc float[numHeads] : new float[numHeads];
-        try
+        ref var kBase = ref MemoryMarshal.GetReference(kPool);
+        ref var vBase = ref MemoryMarshal.GetReference(vPool);
+        var tokenStride = numHeads * headDim;
+        if (BitOperations.IsPow2(blockSize))
         {
-            var scale = AttentionCore.Scale(headDim);
-            var rowLength = numHeads * headDim;
-            var blockStride = (nint)blockSize * rowLength;
-            output.Clear();
-            ref var kBase = ref AttentionCore.At(kPool);
-            ref var vBase = ref AttentionCore.At(vPool);
-            ref var table = ref MemoryMarshal.GetReference(blockTable);
-            ref var s = ref MemoryMarshal.GetReference(scores);
-            for (var i = 0; i < numQueries; i++)
-            {
-                var contextLength = firstQueryPosition + i + 1;
-                ref var q = ref Unsafe.Add(ref AttentionCore.At(queries), i * rowLength);
-                var outputRow = output.Slice(i * rowLength, rowLength);
-                ref var o = ref MemoryMarshal.GetReference(outputRow);
-                headStats.Fill(float.NegativeInfinity);
-                for (int block = 0, first = 0; first < contextLength; block++, first += blockSize)
-                {
-                    var count = Math.Min(blockSize, contextLength - first);
-                    ref var keys = ref Unsafe.Add(ref kBase, Unsafe.Add(ref table, block) * blockStride);
-                    AttentionCore.ScoreRun(ref q, ref keys, count, numHeads, headDim, scale, ref s, maxContext, first, ref MemoryMarshal.GetReference(headStats));
-                }
-
-                AttentionCore.SoftmaxRows(scores, numHeads, maxContext, contextLength, headStats);
-                for (int block = 0, first = 0; first < contextLength; block++, first += blockSize)
-                {
-                    var count = Math.Min(blockSize, contextLength - first);
-                    ref var values = ref Unsafe.Add(ref vBase, Unsafe.Add(ref table, block) * blockStride);
-                    AttentionCore.AccumulateRun(ref values, count, numHeads, headDim, ref s, maxContext, first, ref o);
-                }
-
-                AttentionCore.ScaleRows(outputRow, numHeads, headDim, headStats);
-            }
+            AttentionCore.Run(queries, ref kBase, ref vBase, blockTable, PowerOfTwoBlocks.Paged(blockSize, tokenStride),
+                numHeads, headDim, firstQueryPosition, numQueries, output);
         }
-        finally
+        else
         {
-            AttentionCore.Release(rented);
+            AttentionCore.Run(queries, ref kBase, ref vBase, blockTable, new AnySizeBlocks(blockSize, tokenStride),
+                numHeads, headDim, firstQueryPosition, numQueries, output);
         }
     }
 }
