@@ -11,6 +11,11 @@ internal static class AttentionShape
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headDim);
         ArgumentOutOfRangeException.ThrowIfNegative(firstQueryPosition);
         ArgumentOutOfRangeException.ThrowIfNegative(numQueries);
+        if ((long)firstQueryPosition + numQueries > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(numQueries), "firstQueryPosition + numQueries overflows");
+        }
+
         var expected = (long)numQueries * numHeads * headDim;
         if (queries.Length != expected)
         {

@@ -4,8 +4,8 @@ using System.Runtime.InteropServices;
 namespace Diffusion.Kernels.Attention;
 
 /// <summary>
-/// Causal attention of one sequence over a paged KV cache (vLLM's PagedAttention), SIMD, walking the
-/// sequence's block table block by block.
+/// Causal attention of one sequence over a paged KV cache (vLLM's PagedAttention), SIMD, finding each token's
+/// K/V row through the sequence's block table.
 /// </summary>
 /// <remarks>
 /// KV layout, per layer: one pool for K and one for V, each [numBlocks, blockSize, numHeads, headDim] floats in a
