@@ -1,2 +1,0 @@
-namespace Diffusion.Kernels;
-internal static class AssemblyMarker { }
