@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Numerics.Tensors;
 using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Scheduling;
@@ -13,10 +12,12 @@ namespace Diffusion.Inference.Pipeline;
 public sealed class DenoisingLoop
 {
     private readonly UnetModel _unet;
+    private readonly TimeProvider _time;
 
-    public DenoisingLoop(UnetModel unet)
+    public DenoisingLoop(UnetModel unet, TimeProvider? time = null)
     {
         _unet = unet ?? throw new ArgumentNullException(nameof(unet));
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>
@@ -64,7 +65,7 @@ public sealed class DenoisingLoop
 
         var guidedOutput = new float[length];
         var ortBefore = _unet.Session.RunTime;
-        var watch = Stopwatch.StartNew();
+        var started = _time.GetTimestamp();
         for (var step = begin; step < total; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -100,10 +101,9 @@ public sealed class DenoisingLoop
                     runs[j].Step(batch.Output(j), step, latent, latent);
                 }
             }
-            hooks?.StepCompleted?.Invoke(new StepProgress(step + 1, total, watch.Elapsed));
+            hooks?.StepCompleted?.Invoke(new StepProgress(step + 1, total, _time.GetElapsedTime(started)));
         }
-        watch.Stop();
-        return new DenoiseStats(total - begin, rows, watch.Elapsed, _unet.Session.RunTime - ortBefore);
+        return new DenoiseStats(total - begin, rows, _time.GetElapsedTime(started), _unet.Session.RunTime - ortBefore);
     }
 }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Diffusion.Inference.Imaging;
 using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Sampling;
@@ -16,11 +15,13 @@ namespace Diffusion.Inference.Pipeline;
 public sealed class DiffusionPipeline
 {
     private readonly DenoisingLoop _loop;
+    private readonly TimeProvider _time;
 
-    public DiffusionPipeline(DiffusionModels models)
+    public DiffusionPipeline(DiffusionModels models, TimeProvider? time = null)
     {
         Models = models ?? throw new ArgumentNullException(nameof(models));
-        _loop = new DenoisingLoop(models.Unet);
+        _time = time ?? TimeProvider.System;
+        _loop = new DenoisingLoop(models.Unet, _time);
     }
 
     public DiffusionModels Models { get; }
@@ -78,10 +79,10 @@ public sealed class DiffusionPipeline
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate(Models.ImageWidth, Models.ImageHeight, LatentLength);
-        var total = Stopwatch.StartNew();
+        var started = _time.GetTimestamp();
 
         var embeddings = EncodePrompts(request.Prompt, request.NegativePrompt);
-        var encodeTime = total.Elapsed;
+        var encodeTime = _time.GetElapsedTime(started);
 
         var n = request.ImageCount;
         var runs = new IDiffusionScheduler[n];
@@ -99,14 +100,15 @@ public sealed class DiffusionPipeline
             request.CaptureSteps, hooks, cancellationToken);
 
         cancellationToken.ThrowIfCancellationRequested();
-        var decodeStart = total.Elapsed;
+        var decodeStart = _time.GetElapsedTime(started);
         var images = DecodeLatents(latents, n);
         var pngs = new byte[n][];
         for (var j = 0; j < n; j++)
         {
             pngs[j] = PngImageCodec.EncodePng(images.Image(j), images.Width, images.Height);
         }
-        var timings = new PipelineTimings(encodeTime, stats.Elapsed, total.Elapsed - decodeStart, total.Elapsed, stats.OrtTime);
+        var elapsed = _time.GetElapsedTime(started);
+        var timings = new PipelineTimings(encodeTime, stats.Elapsed, elapsed - decodeStart, elapsed, stats.OrtTime);
         return new GenerationResult(pngs, latents, images, embeddings[0], embeddings[1], stats, timings);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Diffusion.Inference.Pipeline;
 using Diffusion.Inference.Scheduling;
+using Xunit.Abstractions;
 
 namespace Diffusion.Inference.Tests.Pipeline;
 
@@ -8,7 +9,7 @@ namespace Diffusion.Inference.Tests.Pipeline;
 /// Compares the C# pipeline with a PyTorch reference run stored as reference/golden.json in a model
 /// folder: same token ids, and the final latent within 1e-3 (max abs) from the same initial latent.
 /// </summary>
-public abstract class GoldenLatentTests
+public abstract class GoldenLatentTests(ITestOutputHelper output)
 {
     private string Root => ModelFolderAttribute.Of(GetType()).FullPath;
 
@@ -46,12 +47,13 @@ public abstract class GoldenLatentTests
         var expected = Data(golden.GetProperty("final_latent"));
         Assert.Equal(expected.Length, result.FinalLatents.Length);
         var maxError = expected.Zip(result.FinalLatents, (a, b) => Math.Abs(a - b)).Max();
+        output.WriteLine($"max abs error {maxError:E3}, largest reference value {expected.Max(Math.Abs):F3}");
         Assert.True(maxError <= 1e-3f, $"max abs error {maxError:E3} (largest value {expected.Max(Math.Abs):F2})");
     }
 }
 
 [ModelFolder("tests/fixtures/sd15-conformance/model", RequiredFile = "reference/golden.json")]
-public sealed class Sd15FixtureGoldenLatentTests : GoldenLatentTests;
+public sealed class Sd15FixtureGoldenLatentTests(ITestOutputHelper output) : GoldenLatentTests(output);
 
 [ModelFolder("models", RequiredFile = "reference/golden.json")]
-public sealed class OwnModelsGoldenLatentTests : GoldenLatentTests;
+public sealed class OwnModelsGoldenLatentTests(ITestOutputHelper output) : GoldenLatentTests(output);
