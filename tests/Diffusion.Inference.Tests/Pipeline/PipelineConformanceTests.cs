@@ -102,6 +102,21 @@ public abstract class PipelineConformanceTests
     }
 
     [ModelFact]
+    public async Task Concurrent_requests_give_the_same_results_as_sequential_ones()
+    {
+        var requests = Enumerable.Range(0, 4).Select(i => Request(seed: (ulong)(100 + i)) with
+        {
+            Scheduler = (SchedulerKind)(i % 3),
+        }).ToArray();
+        var sequential = requests.Select(r => Pipeline.Generate(r).FinalLatents).ToArray();
+        var concurrent = await Task.WhenAll(requests.Select(r => Pipeline.GenerateAsync(r)));
+        for (var i = 0; i < requests.Length; i++)
+        {
+            Assert.Equal(sequential[i], concurrent[i].FinalLatents);
+        }
+    }
+
+    [ModelFact]
     public void Progress_is_reported_after_every_step()
     {
         var seen = new List<StepProgress>();
