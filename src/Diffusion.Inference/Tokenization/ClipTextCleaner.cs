@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Diffusion.Inference.Tokenization.Unicode;
 
 namespace Diffusion.Inference.Tokenization;
 
@@ -15,10 +16,10 @@ public static class ClipTextCleaner
     public static string Clean(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var unescaped = WebUtility.HtmlDecode(WebUtility.HtmlDecode(text));
-        var builder = new StringBuilder(unescaped.Length);
+        var normalized = NfcNormalizer.Normalize(WebUtility.HtmlDecode(WebUtility.HtmlDecode(text)));
+        var builder = new StringBuilder(normalized.Length);
         var inSpace = false;
-        foreach (var ch in unescaped)
+        foreach (var ch in normalized)
         {
             // char.IsWhiteSpace is exactly Unicode's White_Space property (Zs/Zl/Zp + the C0/C1 spaces).
             if (char.IsWhiteSpace(ch))
