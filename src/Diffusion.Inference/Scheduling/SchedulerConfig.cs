@@ -76,6 +76,13 @@ public sealed record SchedulerConfig
         {
             throw new InvalidDataException("trained_betas are not supported; give beta_start/beta_end/beta_schedule.");
         }
+        foreach (var flag in new[] { "rescale_betas_zero_snr", "thresholding", "use_karras_sigmas" })
+        {
+            if (Bool(root, flag) == true)
+            {
+                throw new InvalidDataException($"{flag}: true is not supported by these samplers.");
+            }
+        }
         var config = new SchedulerConfig
         {
             NumTrainTimesteps = Int(root, "num_train_timesteps") ?? 1000,
