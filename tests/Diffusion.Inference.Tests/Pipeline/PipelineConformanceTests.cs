@@ -69,7 +69,9 @@ public abstract class PipelineConformanceTests
         Assert.Equal(2, both.Png.Count);
         var length = Pipeline.LatentLength;
         var diff = both.FinalLatents.AsSpan(length, length).ToArray().Zip(second.FinalLatents, (x, y) => Math.Abs(x - y)).Max();
-        Assert.True(diff <= 1e-4f, $"batched image differs from the single run by {diff}");
+        // kernels may block a batch of 4 differently from a batch of 2, so allow float noise
+        var scale = Math.Max(1f, second.FinalLatents.Max(Math.Abs));
+        Assert.True(diff <= 1e-4f * scale, $"batched image differs from the single run by {diff} (scale {scale})");
     }
 
     [ModelFact]
