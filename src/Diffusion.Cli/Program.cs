@@ -1,1 +1,7 @@
-return 0;
+using System.CommandLine;
+using Diffusion.Cli.Commands;
+
+var root = new RootCommand("Image generation with approximate caching.");
+root.Add(GenerateCommand.Create());
+root.Add(new Command("bench", "Benchmarks.") { BenchPipelineCommand.Create() });
+return await root.Parse(args).InvokeAsync();

@@ -1,2 +1,0 @@
-namespace Diffusion.Inference;
-internal static class AssemblyMarker { }

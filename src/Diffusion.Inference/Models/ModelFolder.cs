@@ -1,0 +1,158 @@
+using System.Text.Json;
+
+namespace Diffusion.Inference.Models;
+
+/// <summary>
+/// A model folder in diffusers' ONNX layout (docs/model-layout.md): reads <c>model_index.json</c> and
+/// the part configs, checks that every required part is present, and says exactly what is missing.
+/// Works for our own family and for a Stable Diffusion 1.5 export.
+/// </summary>
+public sealed class ModelFolder
+{
+    public const float DefaultScalingFactor = 0.18215f;
+
+    private static readonly string[] RequiredParts = ["tokenizer", "text_encoder", "unet", "vae_decoder", "scheduler"];
+
+    private ModelFolder(string root, IReadOnlyList<string> components)
+    {
+        Root = root;
+        Components = components;
+    }
+
+    public string Root { get; }
+
+    /// <summary>Parts that model_index.json names (entries with a null class are left out).</summary>
+    public IReadOnlyList<string> Components { get; }
+
+    public string TokenizerDirectory => Path.Combine(Root, "tokenizer");
+    public string TextEncoderPath => ModelFile("text_encoder");
+    public string UnetPath => ModelFile("unet");
+    public string VaeDecoderPath => ModelFile("vae_decoder");
+    public string SchedulerConfigPath => Path.Combine(Root, "scheduler", "scheduler_config.json");
+
+    /// <summary>Null when the folder has no VAE encoder (it is optional).</summary>
+    public string? VaeEncoderPath => OptionalModel("vae_encoder");
+
+    /// <summary>Null when the folder has no CLIP image encoder (SD 1.5 exports do not).</summary>
+    public string? ImageEncoderPath => OptionalModel("image_encoder");
+
+    /// <summary>Null when there is no PyTorch reference run.</summary>
+    public string? GoldenPath => File.Exists(Path.Combine(Root, "reference", "golden.json")) ? Path.Combine(Root, "reference", "golden.json") : null;
+
+    /// <summary>Latents are divided by this before decoding; 0.18215 (SD's) when no VAE config gives it.</summary>
+    public float ScalingFactor =>
+        ReadNumber("vae_decoder", "scaling_factor") ?? ReadNumber("vae_encoder", "scaling_factor") ?? DefaultScalingFactor;
+
+    public static bool Exists(string root) => File.Exists(Path.Combine(root, "model_index.json"));
+
+    /// <summary>Opens and validates a model folder; throws <see cref="InvalidDataException"/> listing every missing part.</summary>
+    public static ModelFolder Open(string root)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        root = Path.GetFullPath(root);
+        var indexPath = Path.Combine(root, "model_index.json");
+        if (!File.Exists(indexPath))
+        {
+            throw new InvalidDataException($"{root} is not a model folder: model_index.json is missing.");
+        }
+
+        var components = new List<string>();
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
+            foreach (var property in doc.RootElement.EnumerateObject())
+            {
+                // components are ["library", "Class"]; [null, null] marks an absent optional part
+                if (property.Value.ValueKind == JsonValueKind.Array && property.Value.GetArrayLength() == 2
+                    && property.Value[1].ValueKind == JsonValueKind.String)
+                {
+                    components.Add(property.Name);
+                }
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{indexPath} is not valid JSON: {e.Message}", e);
+        }
+
+        var folder = new ModelFolder(root, components);
+        var missing = folder.MissingParts();
+        if (missing.Count > 0)
+        {
+            throw new InvalidDataException($"The model folder {root} is incomplete:\n  - " + string.Join("\n  - ", missing));
+        }
+        return folder;
+    }
+
+    /// <summary>Human-readable list of what a usable folder lacks (empty when complete).</summary>
+    public IReadOnlyList<string> MissingParts()
+    {
+        var missing = new List<string>();
+        foreach (var part in RequiredParts)
+        {
+            if (!Components.Contains(part))
+            {
+                missing.Add($"model_index.json does not list '{part}'");
+            }
+        }
+        foreach (var file in new[] { "vocab.json", "merges.txt" })
+        {
+            if (!File.Exists(Path.Combine(TokenizerDirectory, file)))
+            {
+                missing.Add($"tokenizer/{file}");
+            }
+        }
+        foreach (var part in new[] { "text_encoder", "unet", "vae_decoder" })
+        {
+            if (!File.Exists(ModelFile(part)))
+            {
+                missing.Add($"{part}/model.onnx");
+            }
+        }
+        if (!File.Exists(SchedulerConfigPath))
+        {
+            missing.Add("scheduler/scheduler_config.json");
+        }
+        foreach (var part in new[] { "vae_encoder", "image_encoder" })
+        {
+            if (Components.Contains(part) && !File.Exists(ModelFile(part)))
+            {
+                missing.Add($"{part}/model.onnx (model_index.json lists it)");
+            }
+        }
+        return missing;
+    }
+
+    /// <summary>A part's config.json, or null when the part has none.</summary>
+    public JsonDocument? ReadConfig(string part)
+    {
+        var path = Path.Combine(Root, part, "config.json");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonDocument.Parse(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>A numeric field of a part's config.json, or null.</summary>
+    public float? ReadNumber(string part, string field)
+    {
+        using var config = ReadConfig(part);
+        if (config is null || !config.RootElement.TryGetProperty(field, out var value) || value.ValueKind != JsonValueKind.Number)
+        {
+            return null;
+        }
+        return value.GetSingle();
+    }
+
+    private string ModelFile(string part) => Path.Combine(Root, part, "model.onnx");
+
+    private string? OptionalModel(string part) => File.Exists(ModelFile(part)) ? ModelFile(part) : null;
+}
