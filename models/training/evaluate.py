@@ -77,24 +77,28 @@ def generate(clip, ae, unet, scale, tok, texts, seeds, steps=STEPS, guidance=GUI
 
 
 @torch.no_grad()
-def clip_top1(clip, tok, scenes, renderer):
-    scenes = scenes[:100]
-    imgs = torch.from_numpy(np.stack([renderer.render(s) for s in scenes])).permute(0, 3, 1, 2).float() / 127.5 - 1
+def clip_top1(clip, tok, scenes, refs):
+    """Text->image retrieval among the reference renders of the same held-out scenes."""
+    scenes, refs = scenes[:100], refs[:100]
+    imgs = torch.from_numpy(np.stack(refs)).permute(0, 3, 1, 2).float() / 127.5 - 1
     ids = torch.tensor([tok.encode_padded(P.canonical(s)) for s in scenes])
     t = F.normalize(clip.text(ids)[2], dim=-1)
     i = F.normalize(clip.image(imgs), dim=-1)
     return round(float((t @ i.t()).argmax(1).eq(torch.arange(len(scenes))).float().mean()), 4)
 
 
-def llm_valid(tok, scenes, seed=7):
+def loose_prompts(scenes, seed=7):
+    rng = random.Random(seed)
+    return [P.loose(sc, rng)[0] for sc in scenes]
+
+
+def llm_valid(tok, scenes, loose_texts):
     ck = torch.load(common.work_path("llm.pt"))
     model = nets.Gpt(ck["cfg"])
     model.load_state_dict(ck["model"])
     model.eval()
-    rng = random.Random(seed)
     ok, examples = 0, []
-    for sc in scenes:
-        loose_text, _ = P.loose(sc, rng)
+    for sc, loose_text in zip(scenes, loose_texts):
         out = stage_llm.generate(model, tok, loose_text)
         want = [(sc.items[0].concept, sc.count)] if sc.kind == "count" else [(it.concept, 1) for it in sc.items]
         parsed = P.parse_canonical(out)
@@ -127,6 +131,23 @@ def grid_picture(path, texts, generated, references):
         img.paste(g, (x, y + label_h))
         img.paste(r, (x, y + label_h + cell))
     img.save(path)
+
+
+def export_eval_set(categories, scenes, texts, loose_texts, refs, clip_pick):
+    """The held-out set for the C# evaluation (`./run.sh eval model`): prompts, the facts the judge
+    checks, the loose prompts for the LLM, and a sheet of reference renders for CLIP retrieval."""
+    with open(common.model_path("eval", "heldout.jsonl"), "w", encoding="utf-8") as f:
+        for i, (cat, sc, text, loose_text) in enumerate(zip(categories, scenes, texts, loose_texts)):
+            f.write(json.dumps({
+                "index": i, "category": cat, "prompt": text, "loose": loose_text,
+                "kind": sc.kind, "objects": [it.concept for it in sc.items], "count": sc.count,
+                "colour": sc.colour, "texture": sc.texture, "position": sc.position, "relation": sc.relation,
+                "reference_cell": clip_pick.index(i) if i in clip_pick else None}) + "\n")
+    side = 10
+    sheet = np.zeros((side * 64, side * 64, 3), dtype=np.uint8)
+    for n, k in enumerate(clip_pick):
+        sheet[(n // side) * 64:(n // side + 1) * 64, (n % side) * 64:(n % side + 1) * 64] = refs[k]
+    Image.fromarray(sheet).save(common.model_path("eval", "references.png"), optimize=True)
 
 
 def write_golden(clip, ae, unet, scale, tok):
@@ -167,8 +188,10 @@ def run(limit=None):
                                          for s in scenes])).permute(0, 3, 1, 2).float() / 255
     honesty = {"noise": tally(categories, scenes, judge_images(judge, noise)),
                "background_only": tally(categories, scenes, judge_images(judge, bg_only))}
-    result["clip_top1"] = clip_top1(clip, tok, scenes[::max(1, len(scenes) // 100)], renderer)
-    result["llm_valid"], llm_examples = llm_valid(tok, scenes)
+    clip_pick = list(range(0, len(scenes), max(1, len(scenes) // 100)))[:100]
+    result["clip_top1"] = clip_top1(clip, tok, [scenes[k] for k in clip_pick], [refs[k] for k in clip_pick])
+    loose_texts = loose_prompts(scenes)
+    result["llm_valid"], llm_examples = llm_valid(tok, scenes, loose_texts)
     report = dict(result)
     report.update({"judge_on_references": judge_refs, "honesty": honesty, "llm_examples": llm_examples,
                    "settings": {"prompts": len(scenes), "steps": STEPS, "guidance_scale": GUIDANCE,
@@ -180,14 +203,12 @@ def run(limit=None):
     pick = list(range(0, len(scenes), max(1, len(scenes) // 16)))[:16]
     grid_picture(common.model_path("grid.png"), [texts[k] for k in pick], gen[pick], [refs[k] for k in pick])
     write_golden(clip, ae, unet, scale, tok)
+    export_eval_set(categories, scenes, texts, loose_texts, refs, clip_pick)
     update_model_card(report)
     common.log("eval", json.dumps(result))
     return report
 
 
-if __name__ == "__main__":
-    import sys
-    run(int(sys.argv[1]) if len(sys.argv) > 1 else None)
 
 
 BARS = {"single_object": 0.85, "background": 0.90, "counting": 0.60, "two_objects": 0.60, "position": 0.50,
@@ -220,3 +241,8 @@ def update_model_card(report, path=None):
         text = text[:text.index(begin) + len(begin)] + "\n" + "\n".join(rows) + "\n" + text[text.index(end):]
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
+
+
+if __name__ == "__main__":
+    import sys
+    run(int(sys.argv[1]) if len(sys.argv) > 1 else None)
