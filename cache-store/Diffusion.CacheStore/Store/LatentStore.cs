@@ -60,6 +60,19 @@ public sealed class LatentStore : IAsyncDisposable
         return store;
     }
 
+    /// <summary>
+    /// One of several instances sharing a cache: latents as Redis strings and metadata in Redis, kept in
+    /// sync through the update stream. The connection is not owned; dispose it after the store.
+    /// </summary>
+    public static async Task<LatentStore> OpenSharedAsync(
+        CacheStoreOptions options, RedisConnection connection, TimeProvider? time = null, ILogger? logger = null,
+        CancellationToken cancellationToken = default)
+    {
+        var store = new LatentStore(options, new RedisLatentDevice(connection), new RedisMetadataBackend(connection, time, logger), null, time, logger);
+        await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return store;
+    }
+
     /// <summary>Raised when an entry's first latent is stored (here or, with Redis, by another instance).</summary>
     public event Action<CacheEntryMetadata>? EntryAdded
     {
