@@ -11,7 +11,7 @@ internal static class StoreFactory
     {
         DataDirectory = directory.Path,
         MaxBytes = new ByteSize(maxBytes),
-        MaxLatentElements = 1024,
+        MaxLatentElements = 64,
         WriteQueueCapacity = queue,
         EvictionPolicy = policy,
         GracePeriod = grace ?? TimeSpan.Zero,
