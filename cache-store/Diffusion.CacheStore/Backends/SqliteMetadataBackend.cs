@@ -113,11 +113,18 @@ public sealed class SqliteMetadataBackend : ICacheMetadataBackend
                         _logger.LogWarning("Skipping cache metadata row with invalid key {Tenant}/{Id}", tenantText, id);
                         continue;
                     }
+                    byte[] textBlob = (byte[])reader.GetValue(3);
+                    byte[]? imageBlob = reader.IsDBNull(4) ? null : (byte[])reader.GetValue(4);
+                    if (textBlob.Length % sizeof(float) != 0 || imageBlob?.Length % sizeof(float) is > 0)
+                    {
+                        _logger.LogWarning("Skipping cache metadata row {Tenant}/{Id}: an embedding is not whole float32 values", tenantText, id);
+                        continue;
+                    }
                     var descriptor = new CacheEntryDescriptor
                     {
                         Key = new CacheEntryKey(tenant, new CacheEntryId(id)),
                         Prompt = reader.GetString(2),
-                        TextEmbedding = EmbeddingCodec.Decode((byte[])reader.GetValue(3)),
+                        TextEmbedding = EmbeddingCodec.Decode(textBlob),
                         Seed = reader.GetInt64(5),
                         ModelId = reader.GetString(6),
                         Size = new ImageSize(reader.GetInt32(7), reader.GetInt32(8)),
@@ -125,7 +132,7 @@ public sealed class SqliteMetadataBackend : ICacheMetadataBackend
                         Steps = reader.GetInt32(10),
                         Guidance = reader.GetFloat(11),
                     };
-                    float[]? image = reader.IsDBNull(4) ? null : EmbeddingCodec.Decode((byte[])reader.GetValue(4));
+                    float[]? image = imageBlob is null ? null : EmbeddingCodec.Decode(imageBlob);
                     entries.Add(new CacheEntryMetadata(descriptor, image, FromMs(reader.GetInt64(12)), FromMs(reader.GetInt64(13)),
                         latents.TryGetValue((tenantText, id), out var list) ? list : []));
                 }

@@ -34,7 +34,7 @@ public sealed class RedisConnection : IAsyncDisposable
     internal ConnectionMultiplexer Multiplexer => _multiplexer;
 
     /// <summary>Connects, or returns a connection that keeps retrying when Redis is not reachable yet.</summary>
-    public static async Task<RedisConnection> ConnectAsync(RedisCacheOptions options, ILogger? logger = null)
+    public static async Task<RedisConnection> ConnectAsync(RedisCacheOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -46,7 +46,7 @@ public sealed class RedisConnection : IAsyncDisposable
         configuration.AsyncTimeout = (int)options.OperationTimeout.TotalMilliseconds;
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
         configuration.ReconnectRetryPolicy = new ExponentialRetry(250, 5000);
-        var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
+        var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
         logger ??= NullLogger.Instance;
         if (!multiplexer.IsConnected)
         {
@@ -56,11 +56,11 @@ public sealed class RedisConnection : IAsyncDisposable
     }
 
     /// <summary>Runs one operation within the timeout; reports failure instead of throwing.</summary>
-    internal async Task<(bool Ok, T? Value)> TryAsync<T>(string what, Func<IDatabase, Task<T>> operation)
+    internal async Task<(bool Ok, T? Value)> TryAsync<T>(string what, Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken = default)
     {
         try
         {
-            T value = await operation(Database).WaitAsync(Options.OperationTimeout).ConfigureAwait(false);
+            T value = await operation(Database).WaitAsync(Options.OperationTimeout, cancellationToken).ConfigureAwait(false);
             MarkAvailable();
             return (true, value);
         }
@@ -76,9 +76,9 @@ public sealed class RedisConnection : IAsyncDisposable
     }
 
     /// <summary>Runs one operation within the timeout; turns failure into <see cref="IOException"/> (for the device contract).</summary>
-    internal async Task<T> RunOrThrowIOAsync<T>(string what, Func<IDatabase, Task<T>> operation)
+    internal async Task<T> RunOrThrowIOAsync<T>(string what, Func<IDatabase, Task<T>> operation, CancellationToken cancellationToken)
     {
-        var (ok, value) = await TryAsync(what, operation).ConfigureAwait(false);
+        var (ok, value) = await TryAsync(what, operation, cancellationToken).ConfigureAwait(false);
         return ok ? value! : throw new IOException($"Redis is unavailable ({what}).");
     }
 

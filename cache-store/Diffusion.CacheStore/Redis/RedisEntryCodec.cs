@@ -50,6 +50,18 @@ internal static class RedisEntryCodec
     /// <summary>Rebuilds an entry from its hash; null when required fields are missing or malformed.</summary>
     public static CacheEntryMetadata? Decode(CacheEntryKey key, HashEntry[] hash)
     {
+        try
+        {
+            return DecodeFields(key, hash);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
+
+    private static CacheEntryMetadata? DecodeFields(CacheEntryKey key, HashEntry[] hash)
+    {
         if (hash.Length == 0)
         {
             return null;

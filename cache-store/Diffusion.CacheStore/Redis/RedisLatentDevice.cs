@@ -15,17 +15,17 @@ public sealed class RedisLatentDevice(RedisConnection connection) : ILatentDevic
     public async ValueTask WriteAsync(LatentKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
     {
         var value = (RedisValue)blob.ToArray();
-        await connection.RunOrThrowIOAsync("write latent", db => db.StringSetAsync(connection.Keys.Latent(key), value)).ConfigureAwait(false);
+        await connection.RunOrThrowIOAsync("write latent", db => db.StringSetAsync(connection.Keys.Latent(key), value), cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<byte[]?> ReadAsync(LatentKey key, CancellationToken cancellationToken)
     {
-        var value = await connection.RunOrThrowIOAsync("read latent", db => db.StringGetAsync(connection.Keys.Latent(key))).ConfigureAwait(false);
+        var value = await connection.RunOrThrowIOAsync("read latent", db => db.StringGetAsync(connection.Keys.Latent(key)), cancellationToken).ConfigureAwait(false);
         return value.IsNull ? null : (byte[]?)value;
     }
 
     public async ValueTask<bool> DeleteAsync(LatentKey key, CancellationToken cancellationToken) =>
-        await connection.RunOrThrowIOAsync("delete latent", db => db.KeyDeleteAsync(connection.Keys.Latent(key))).ConfigureAwait(false);
+        await connection.RunOrThrowIOAsync("delete latent", db => db.KeyDeleteAsync(connection.Keys.Latent(key)), cancellationToken).ConfigureAwait(false);
 
     public async IAsyncEnumerable<LatentKey> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {

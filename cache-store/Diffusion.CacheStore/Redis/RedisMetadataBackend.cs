@@ -59,7 +59,7 @@ public sealed class RedisMetadataBackend : ICacheMetadataBackend
         }
         _watchFrom = position;
 
-        var (tenantsOk, tenants) = await _connection.TryAsync("list tenants", db => db.SetMembersAsync(_keys.Tenants)).ConfigureAwait(false);
+        var (tenantsOk, tenants) = await _connection.TryAsync("list tenants", db => db.SetMembersAsync(_keys.Tenants), cancellationToken).ConfigureAwait(false);
         if (!tenantsOk)
         {
             return MetadataLoadResult.Unavailable;
@@ -72,7 +72,7 @@ public sealed class RedisMetadataBackend : ICacheMetadataBackend
                 _logger.LogWarning("Skipping invalid tenant '{Tenant}' in Redis", tenantValue.ToString());
                 continue;
             }
-            var (idsOk, ids) = await _connection.TryAsync("list entries", db => db.SetMembersAsync(_keys.Entries(tenant))).ConfigureAwait(false);
+            var (idsOk, ids) = await _connection.TryAsync("list entries", db => db.SetMembersAsync(_keys.Entries(tenant)), cancellationToken).ConfigureAwait(false);
             if (!idsOk)
             {
                 return MetadataLoadResult.Unavailable;
@@ -83,7 +83,7 @@ public sealed class RedisMetadataBackend : ICacheMetadataBackend
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var (ok, hashes) = await _connection.TryAsync("load entries",
-                    db => Task.WhenAll(batch.Select(k => db.HashGetAllAsync(_keys.Entry(k))))).ConfigureAwait(false);
+                    db => Task.WhenAll(batch.Select(k => db.HashGetAllAsync(_keys.Entry(k)))), cancellationToken).ConfigureAwait(false);
                 if (!ok)
                 {
                     return MetadataLoadResult.Unavailable;
@@ -119,7 +119,7 @@ public sealed class RedisMetadataBackend : ICacheMetadataBackend
             _ = AddEventAsync(transaction, "added", key, latent.StoredAt,
                 new("bytes", latent.Bytes), new("stored_ms", RedisEntryCodec.Ms(latent.StoredAt)));
             return transaction.ExecuteAsync();
-        }).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         return ok && committed ? MetadataStatus.Ok : MetadataStatus.Unavailable;
     }
 
@@ -132,7 +132,7 @@ public sealed class RedisMetadataBackend : ICacheMetadataBackend
             _ = transaction.SortedSetRemoveAsync(_keys.Lcbfu(key.Tenant), RedisKeys.Member(key));
             _ = AddEventAsync(transaction, "removed", key, _time.GetUtcNow());
             return transaction.ExecuteAsync();
-        }).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         return ok && committed ? MetadataStatus.Ok : MetadataStatus.Unavailable;
     }
 
@@ -144,7 +144,7 @@ public sealed class RedisMetadataBackend : ICacheMetadataBackend
             _ = transaction.KeyDeleteAsync(_keys.Entry(key));
             _ = transaction.SetRemoveAsync(_keys.Entries(key.Tenant), key.Id.ToString());
             return transaction.ExecuteAsync();
-        }).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         return ok && committed ? MetadataStatus.Ok : MetadataStatus.Unavailable;
     }
 
@@ -160,7 +160,7 @@ public sealed class RedisMetadataBackend : ICacheMetadataBackend
                 [
                     hit.Key.K, hit.Hits, RedisEntryCodec.Ms(hit.LastUsed), RedisKeys.Member(hit.Key), _origin,
                     hit.Key.Tenant.Value, hit.Key.Id.ToString(), _connection.Options.StreamMaxLength,
-                ])))).ConfigureAwait(false);
+                ]))), cancellationToken).ConfigureAwait(false);
         return ok ? MetadataStatus.Ok : MetadataStatus.Unavailable;
     }
 
@@ -173,7 +173,7 @@ public sealed class RedisMetadataBackend : ICacheMetadataBackend
             _ = transaction.HashSetAsync(_keys.Entry(key), RedisEntryCodec.ImageEmbeddingField, EmbeddingCodec.Encode(embedding));
             _ = AddEventAsync(transaction, "image", new LatentKey(key, 0), _time.GetUtcNow());
             return transaction.ExecuteAsync();
-        }).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
         // A false commit means the entry is gone already: nothing to update, and not an outage.
         return ok ? MetadataStatus.Ok : MetadataStatus.Unavailable;
     }
@@ -181,10 +181,9 @@ public sealed class RedisMetadataBackend : ICacheMetadataBackend
     public async IAsyncEnumerable<MetadataChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var poll = _connection.Options.StreamPollInterval;
-        RedisValue? position = _watchFrom;
         while (!cancellationToken.IsCancellationRequested)
         {
-            if (position is null)
+            if (_watchFrom is null)
             {
                 var (ok, last) = await LastStreamIdAsync().ConfigureAwait(false);
                 if (!ok)
@@ -192,11 +191,11 @@ public sealed class RedisMetadataBackend : ICacheMetadataBackend
                     await Task.Delay(poll * 5, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
-                position = last;
+                _watchFrom = last;
             }
-            var from = position.Value;
+            var from = _watchFrom.Value;
             var (read, events) = await _connection.TryAsync("read update stream",
-                db => db.StreamReadAsync(_keys.Events, from, StreamReadCount)).ConfigureAwait(false);
+                db => db.StreamReadAsync(_keys.Events, from, StreamReadCount), cancellationToken).ConfigureAwait(false);
             if (!read || events!.Length == 0)
             {
                 await Task.Delay(read ? poll : poll * 5, cancellationToken).ConfigureAwait(false);
@@ -204,7 +203,8 @@ public sealed class RedisMetadataBackend : ICacheMetadataBackend
             }
             foreach (var streamEntry in events)
             {
-                position = streamEntry.Id;
+                // Advance before yielding: a watcher restarted after a failure resumes after this event.
+                _watchFrom = streamEntry.Id;
                 var change = await ToChangeAsync(streamEntry).ConfigureAwait(false);
                 if (change is not null)
                 {
@@ -264,9 +264,11 @@ public sealed class RedisMetadataBackend : ICacheMetadataBackend
             case "image":
                 var (ok, image) = await _connection.TryAsync("read image embedding",
                     db => db.HashGetAsync(_keys.Entry(key), RedisEntryCodec.ImageEmbeddingField)).ConfigureAwait(false);
-                return ok && !image.IsNull
-                    ? new MetadataChange(MetadataChangeKind.ImageEmbeddingSet, key, 0, at, ImageEmbedding: EmbeddingCodec.Decode((byte[])image!))
-                    : null;
+                if (!ok || image.IsNull || ((byte[])image!).Length % sizeof(float) != 0)
+                {
+                    return null;
+                }
+                return new MetadataChange(MetadataChangeKind.ImageEmbeddingSet, key, 0, at, ImageEmbedding: EmbeddingCodec.Decode((byte[])image!));
             default:
                 _logger.LogWarning("Ignoring cache update event {Id} with unknown op '{Op}'", streamEntry.Id.ToString(), fields.GetValueOrDefault("op"));
                 return null;

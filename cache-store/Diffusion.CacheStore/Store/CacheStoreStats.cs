@@ -1,17 +1,21 @@
 namespace Diffusion.CacheStore;
 
 /// <summary>A snapshot of the store's gauges and counters, for /metrics and the dashboard.</summary>
+/// <param name="UsedBytes">Bytes of latent files held or being written, headers included.</param>
+/// <param name="WritesDroppedQueueFull">Writes dropped because the writer's queue was full.</param>
+/// <param name="WritesFailed">Writes dropped because the device failed (full disk, lost connection).</param>
+/// <param name="WritesRejected">Writes refused: values not finite fp16 numbers, or no room could be made.</param>
+/// <param name="CorruptDiscarded">Latent files that failed verification (at start or on read) and were discarded.</param>
+/// <param name="ReadsUnavailable">Reads that could not reach the device (answered as misses).</param>
+/// <param name="MetadataUnavailable">Metadata operations the backend could not take (carried on locally).</param>
 public sealed record CacheStoreStats(
     long UsedBytes,
     long MaxBytes,
     int Entries,
     int Latents,
     long WritesCompleted,
-    /// <summary>Writes dropped because the writer's queue was full.</summary>
     long WritesDroppedQueueFull,
-    /// <summary>Writes dropped because the device failed (full disk, lost connection).</summary>
     long WritesFailed,
-    /// <summary>Writes refused because their values were not finite fp16 numbers or no room could be made.</summary>
     long WritesRejected,
     long Evictions,
     long CorruptDiscarded,

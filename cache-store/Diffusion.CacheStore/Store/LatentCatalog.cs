@@ -220,6 +220,14 @@ internal sealed class LatentCatalog
         }
     }
 
+    public bool IsPendingDeletion(LatentKey key)
+    {
+        lock (_gate)
+        {
+            return _deleting.ContainsKey(key);
+        }
+    }
+
     public void CompleteDeletion(LatentKey key)
     {
         lock (_gate)

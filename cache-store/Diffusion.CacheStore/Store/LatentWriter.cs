@@ -117,6 +117,17 @@ internal sealed class LatentWriter
             {
                 return; // Another instance stored it meanwhile.
             }
+            if (_context.Catalog.IsPendingDeletion(key))
+            {
+                await _evictor.DeletePendingAsync(CancellationToken.None).ConfigureAwait(false);
+                if (_context.Catalog.IsPendingDeletion(key))
+                {
+                    // Its old file could not be deleted yet; writing now would let that late delete remove the new one.
+                    StoreCounters.Increment(ref _context.Counters.WritesRejected);
+                    _context.Logger.LogWarning("Not caching latent {Key}: its previous file is still waiting to be deleted", key);
+                    return;
+                }
+            }
             if (!await _evictor.ReserveAsync(bytes, CancellationToken.None).ConfigureAwait(false))
             {
                 StoreCounters.Increment(ref _context.Counters.WritesRejected);

@@ -8,18 +8,37 @@ namespace Diffusion.CacheStore;
 /// </summary>
 internal sealed class RemoteChangeApplier(StoreContext context)
 {
+    private static readonly TimeSpan RestartDelay = TimeSpan.FromSeconds(1);
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        try
+        while (!cancellationToken.IsCancellationRequested)
         {
-            await foreach (var change in context.Metadata.WatchAsync(cancellationToken).ConfigureAwait(false))
+            try
             {
-                Apply(change);
+                await foreach (var change in context.Metadata.WatchAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    Apply(change);
+                }
+                return; // A backend with nothing to watch ends its stream.
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The store is closing.
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return; // The store is closing.
+            }
+            catch (Exception ex)
+            {
+                // Keeping replicas in sync matters more than one bad event: log it and watch on.
+                context.Logger.LogError(ex, "Replaying cache changes from other instances failed; resuming in {Delay}", RestartDelay);
+                try
+                {
+                    await Task.Delay(RestartDelay, context.Time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
         }
     }
 

@@ -108,4 +108,27 @@ public sealed class RedisSharedStoreTests : IAsyncLifetime
         Assert.NotNull(await device.ReadAsync(young, default));
         Assert.Null(await device.ReadAsync(old, default));
     }
+
+    [RedisFact]
+    public async Task Malformed_events_on_the_stream_are_skipped_and_later_changes_still_arrive()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2025-01-01T00:00:00Z"));
+        var logger = new ListLogger();
+        await using var a = await LatentStore.OpenSharedAsync(Options(1 << 20), await _redis.ConnectAsync(), time);
+        await using var b = await LatentStore.OpenSharedAsync(Options(1 << 20), await _redis.ConnectAsync(), time, logger);
+        var db = _redis.Database;
+        string events = _redis.Prefix + "events";
+        await db.StreamAddAsync(events, [new("op", "bogus"), new("origin", "x"), new("tenant", "default"), new("id", "0000000000000001"), new("k", 5), new("at_ms", 0)]);
+        await db.StreamAddAsync(events, [new("op", "added"), new("origin", "x"), new("tenant", "Not A Tenant")]);
+        await db.StreamAddAsync(events, [new("op", "added"), new("origin", "x"), new("tenant", "default"), new("id", "0000000000000002"), new("k", 5), new("at_ms", 0)]);
+        var entry = TestEntries.Descriptor();
+
+        a.TryEnqueueWrite(entry, 5, TestEntries.Latent(1), TestEntries.SmallShape);
+        await a.FlushAsync();
+
+        await Eventually(() => b.StoredKs(entry.Key).Count == 1, "instance b sees a's entry after the bad events");
+        Assert.Null(b.Find(new CacheEntryKey(TenantId.Default, new CacheEntryId(2)))); // "added" for an entry that does not exist
+        Assert.Contains(logger.Lines, l => l.Message.Contains("unknown op 'bogus'"));
+        Assert.Contains(logger.Lines, l => l.Message.Contains("malformed cache update event"));
+    }
 }
