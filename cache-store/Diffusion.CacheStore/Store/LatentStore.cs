@@ -56,8 +56,7 @@ public sealed class LatentStore : IAsyncDisposable
         var device = new FileLatentDevice(Path.Combine(options.DataDirectory, "latents"));
         var metadata = SqliteMetadataBackend.Open(Path.Combine(options.DataDirectory, SqliteMetadataBackend.DefaultFileName), logger);
         var store = new LatentStore(options, device, metadata, null, time, logger);
-        await store.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return store;
+        return await OpenOrDisposeAsync(store, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -69,8 +68,22 @@ public sealed class LatentStore : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var store = new LatentStore(options, new RedisLatentDevice(connection), new RedisMetadataBackend(connection, time, logger), null, time, logger);
-        await store.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return store;
+        return await OpenOrDisposeAsync(store, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<LatentStore> OpenOrDisposeAsync(LatentStore store, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return store;
+        }
+        catch (Exception)
+        {
+            // Close the database and device this method created; the caller only sees the original error.
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Raised when an entry's first latent is stored (here or, with Redis, by another instance).</summary>
