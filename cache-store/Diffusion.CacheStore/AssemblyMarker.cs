@@ -1,2 +1,0 @@
-namespace Diffusion.CacheStore;
-internal static class AssemblyMarker { }

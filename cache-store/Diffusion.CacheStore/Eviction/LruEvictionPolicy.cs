@@ -1,0 +1,10 @@
+namespace Diffusion.CacheStore;
+
+/// <summary>Least recently used first (a latent never hit counts as used when it was stored).</summary>
+public sealed class LruEvictionPolicy : IEvictionPolicy
+{
+    public string Name => "lru";
+
+    public IEnumerable<EvictionCandidate> OrderVictims(IReadOnlyList<EvictionCandidate> candidates, DateTimeOffset now) =>
+        candidates.OrderBy(c => c.LastUsed > c.StoredAt ? c.LastUsed : c.StoredAt).ThenBy(c => c.StoredAt);
+}
