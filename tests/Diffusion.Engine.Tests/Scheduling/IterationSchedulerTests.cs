@@ -236,6 +236,21 @@ public sealed class IterationSchedulerTests
     }
 
     [Fact]
+    public void The_victim_is_the_newest_of_several_running_requests()
+    {
+        using var h = new SchedulerHarness(new SchedulerOptions(), blocks: 9);
+        LlmSequenceGroup a = h.AddLlm(7, new SamplingParams { MaxTokens = 12 }, firstToken: 1);
+        LlmSequenceGroup b = h.AddLlm(7, new SamplingParams { MaxTokens = 12 }, firstToken: 14);
+        LlmSequenceGroup c = h.AddLlm(7, new SamplingParams { MaxTokens = 12 }, firstToken: 27);
+        h.RunUntilIdle();
+        Assert.Equal(c.Id, h.Plans.First(p => p.Preempted.Count > 0).Preempted[0]);
+        Assert.Equal(3, h.Completions.Count());
+        Assert.Equal(Enumerable.Range(8, 12), Outputs(h, a.Id));
+        Assert.Equal(Enumerable.Range(21, 12), Outputs(h, b.Id));
+        Assert.Equal(Enumerable.Range(34, 12), Outputs(h, c.Id));
+    }
+
+    [Fact]
     public void A_higher_priority_request_preempts_a_lower_one_even_if_older()
     {
         using var h = new SchedulerHarness(new SchedulerOptions(), blocks: 6);
