@@ -141,6 +141,7 @@ public sealed class EngineLoop : IAsyncDisposable
                 }
 
                 await IterateAsync(stop).ConfigureAwait(false);
+                _stats = Snapshot();
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -209,7 +210,6 @@ public sealed class EngineLoop : IAsyncDisposable
         Deliver(events);
         _busyTicks += Stopwatch.GetTimestamp() - started;
         _mathTicks += (long)(((llm?.MathTime ?? TimeSpan.Zero) + (diffusion?.MathTime ?? TimeSpan.Zero)).TotalSeconds * Stopwatch.Frequency);
-        _stats = Snapshot();
     }
 
     private void DrainSubmissions()
@@ -251,8 +251,6 @@ public sealed class EngineLoop : IAsyncDisposable
                 handle.Fail(new EngineRequestException(id, FinishReason.Failed, "a runner failed: " + error.Message, error));
             }
         }
-
-        _stats = Snapshot();
     }
 
     private void Deliver(IterationEvents events)
