@@ -141,7 +141,6 @@ public sealed class EngineLoop : IAsyncDisposable
                 }
 
                 await IterateAsync(stop).ConfigureAwait(false);
-                _stats = Snapshot();
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -177,9 +176,10 @@ public sealed class EngineLoop : IAsyncDisposable
     {
         long started = Stopwatch.GetTimestamp();
         SchedulePlan plan = _scheduler.Schedule();
-        DeliverAborted(plan.Aborted);
         if (!plan.HasWork)
         {
+            _stats = Snapshot();
+            DeliverAborted(plan.Aborted);
             // Nothing could run (memory held elsewhere); wait for a submission or retry shortly.
             await _wake.WaitAsync(IdleRetry, stop).ConfigureAwait(false);
             return;
@@ -202,14 +202,19 @@ public sealed class EngineLoop : IAsyncDisposable
         catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
         {
             // A runner failed: the requests of this iteration end with its error; the rest go on.
+            DeliverAborted(plan.Aborted);
             FailPlan(plan, e);
             return;
         }
 
         IterationEvents events = _scheduler.Update(plan, llm, diffusion);
-        Deliver(events);
         _busyTicks += Stopwatch.GetTimestamp() - started;
         _mathTicks += (long)(((llm?.MathTime ?? TimeSpan.Zero) + (diffusion?.MathTime ?? TimeSpan.Zero)).TotalSeconds * Stopwatch.Frequency);
+
+        // The snapshot comes first, so a caller woken by a result already sees the stats that include it.
+        _stats = Snapshot();
+        DeliverAborted(plan.Aborted);
+        Deliver(events);
     }
 
     private void DrainSubmissions()
@@ -243,9 +248,15 @@ public sealed class EngineLoop : IAsyncDisposable
 
     private void FailPlan(SchedulePlan plan, Exception error)
     {
-        foreach (RequestId id in plan.ScheduledRequests.ToList())
+        List<RequestId> failed = plan.ScheduledRequests.ToList();
+        foreach (RequestId id in failed)
         {
             _scheduler.Abort(id, FinishReason.Failed, error.Message);
+        }
+
+        _stats = Snapshot();
+        foreach (RequestId id in failed)
+        {
             if (_handles.Remove(id, out IRequestHandle? handle))
             {
                 handle.Fail(new EngineRequestException(id, FinishReason.Failed, "a runner failed: " + error.Message, error));

@@ -64,7 +64,7 @@ public sealed partial class IterationScheduler
     {
         while (true)
         {
-            AllocationStatus status = _kv.AllocateSlots(seq.Id, seq.TokenArray(), count);
+            AllocationStatus status = _kv.AllocateSlots(seq.Id, seq.TokenSpan, count);
             if (status == AllocationStatus.Ok)
             {
                 return true;
@@ -118,7 +118,7 @@ public sealed partial class IterationScheduler
                 int count = Math.Min(seq.Tokens.Count - seq.ComputedTokens, plan.TokenBudget);
                 // If a new block is not free now, the group waits for the next iteration, where it
                 // competes (and may preempt) like any running request.
-                if (count <= 0 || _kv.AllocateSlots(seq.Id, seq.TokenArray(), count) != AllocationStatus.Ok)
+                if (count <= 0 || _kv.AllocateSlots(seq.Id, seq.TokenSpan, count) != AllocationStatus.Ok)
                 {
                     break;
                 }
@@ -158,7 +158,7 @@ public sealed partial class IterationScheduler
         int budget = plan.TokenBudget;
         foreach (LlmSequence seq in sequences)
         {
-            int[] tokens = seq.TokenArray();
+            ReadOnlySpan<int> tokens = seq.TokenSpan;
             int cached = _kv.CountCachedPrefixTokens(tokens);
             int count = Math.Min(tokens.Length - cached, budget);
             if (count <= 0 || _kv.AllocateSlots(seq.Id, tokens, count) != AllocationStatus.Ok)

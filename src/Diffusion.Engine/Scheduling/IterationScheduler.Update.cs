@@ -41,7 +41,7 @@ public sealed partial class IterationScheduler
             }
 
             LlmSequence seq = group.Find(step.Sequence);
-            _kv.CommitComputed(seq.Id, seq.TokenArray(), step.TokenIds.Length);
+            _kv.CommitComputed(seq.Id, seq.TokenSpan, step.TokenIds.Length);
             seq.ComputedTokens += step.TokenIds.Length;
             int promptPart = Math.Max(0, Math.Min(seq.PromptLength, seq.ComputedTokens) - step.StartPosition);
             prompt += promptPart;

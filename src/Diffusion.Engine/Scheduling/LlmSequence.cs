@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Diffusion.Engine.Scheduling;
 
 /// <summary>One sample of an LLM request: prompt plus generated tokens, sampling state, output text.</summary>
@@ -41,7 +43,8 @@ public sealed class LlmSequence
 
     internal SamplingRandom Random { get; }
 
-    internal int[] TokenArray() => _tokens.ToArray();
+    /// <summary>The tokens without a copy; valid until the next append.</summary>
+    internal ReadOnlySpan<int> TokenSpan => CollectionsMarshal.AsSpan(_tokens);
 
     internal void Append(int token) => _tokens.Add(token);
 }

@@ -14,10 +14,13 @@ public sealed class EngineLoopTests
 
     private sealed class Stack : IAsyncDisposable
     {
-        public Stack(int blocks = 64, ILlmRunner? llm = null, TimeProvider? time = null, SchedulerOptions? options = null)
+        private readonly bool _ownsPool;
+
+        public Stack(int blocks = 64, ILlmRunner? llm = null, TimeProvider? time = null, SchedulerOptions? options = null, BlockPool? pool = null)
         {
             LlmConfig config = TinyLlmFixture.Model.Config;
-            Pool = TinyLlmFixture.NewPool(blocks);
+            _ownsPool = pool is null;
+            Pool = pool ?? TinyLlmFixture.NewPool(blocks);
             Kv = new KvCacheManager(Pool, new KvCacheOptions());
             Codec = LlmTextCodec.Load(TinyLlmFixture.TokenizerDirectory, config);
             Scheduler = new IterationScheduler(
@@ -42,7 +45,10 @@ public sealed class EngineLoopTests
         public async ValueTask DisposeAsync()
         {
             await Loop.DisposeAsync();
-            Pool.Dispose();
+            if (_ownsPool)
+            {
+                Pool.Dispose();
+            }
         }
     }
 
@@ -107,10 +113,13 @@ public sealed class EngineLoopTests
     [Fact]
     public async Task Cancelling_a_streaming_request_ends_it_and_frees_its_blocks()
     {
-        await using var stack = new Stack();
+        using BlockPool pool = TinyLlmFixture.NewPool(64);
+        var gated = new GatedLlmRunner(new LlmRunner(TinyLlmFixture.Model, pool));
+        await using var stack = new Stack(llm: gated, pool: pool);
         using var cancel = new CancellationTokenSource();
         LlmCompletionHandle handle = stack.Loop.SubmitCompletion(LlmRunnerTests.Prompts(1)[0],
             new SamplingParams { MaxTokens = 80, IgnoreEos = true }, cancellationToken: cancel.Token);
+        gated.Gate.Release(3);
         int seen = 0;
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
@@ -119,14 +128,14 @@ public sealed class EngineLoopTests
                 if (++seen == 3)
                 {
                     cancel.Cancel();
+                    gated.Gate.Release(100); // at most one more iteration runs before the boundary
                 }
             }
         });
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => handle.Completion.WaitAsync(Timeout));
         Assert.True(handle.Completion.IsCanceled);
-        await EventuallyAsync(() => stack.Loop.GetStats().Memory.UsedBlocks == 0);
-        Assert.True(seen < 80);
-        Assert.Equal(1, stack.Loop.GetStats().Scheduler.Aborted);
+        Assert.InRange(seen, 3, 4);
+        await EventuallyAsync(() => stack.Loop.GetStats().Memory.UsedBlocks == 0 && stack.Loop.GetStats().Scheduler.Aborted == 1);
     }
 
     [Fact]

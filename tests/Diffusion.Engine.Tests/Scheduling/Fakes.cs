@@ -16,6 +16,7 @@ internal sealed class CountingLlmRunner(int vocabulary = 50) : ILlmRunner
 
     public LlmBatchOutput Execute(LlmBatchPlan batch)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         if (FailWhen?.Invoke(batch) is { } error)
         {
             throw error;
@@ -30,7 +31,7 @@ internal sealed class CountingLlmRunner(int vocabulary = 50) : ILlmRunner
             logits.Add(new SequenceLogits(s.Sequence, l));
         }
 
-        return new LlmBatchOutput(logits, TimeSpan.FromMilliseconds(1));
+        return new LlmBatchOutput(logits, System.Diagnostics.Stopwatch.GetElapsedTime(started));
     }
 }
 
@@ -41,6 +42,7 @@ internal sealed class CountingDiffusionRunner : IDiffusionStepRunner
 
     public ValueTask<DiffusionBatchOutput> RunStepAsync(DiffusionBatchPlan batch, CancellationToken cancellationToken)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         Batches.Add(batch);
         foreach (ScheduledDiffusionStep step in batch.Steps)
         {
@@ -54,7 +56,7 @@ internal sealed class CountingDiffusionRunner : IDiffusionStepRunner
             step.Latents.CopyFrom(values);
         }
 
-        return ValueTask.FromResult(new DiffusionBatchOutput(TimeSpan.FromMilliseconds(1)));
+        return ValueTask.FromResult(new DiffusionBatchOutput(System.Diagnostics.Stopwatch.GetElapsedTime(started)));
     }
 }
 
@@ -142,4 +144,16 @@ internal sealed class SchedulerHarness : IDisposable
     public IEnumerable<LlmCompletion> Completions => Events.SelectMany(e => e.FinishedLlm);
 
     public void Dispose() => Pool.Dispose();
+}
+
+/// <summary>Lets a wrapped runner take one iteration per permit, so tests control the loop's pace.</summary>
+internal sealed class GatedLlmRunner(ILlmRunner inner) : ILlmRunner
+{
+    public SemaphoreSlim Gate { get; } = new(0);
+
+    public LlmBatchOutput Execute(LlmBatchPlan batch)
+    {
+        Assert.True(Gate.Wait(TimeSpan.FromSeconds(30)), "the test never opened the gate");
+        return inner.Execute(batch);
+    }
 }
