@@ -1,2 +1,0 @@
-namespace Diffusion.Engine;
-internal static class AssemblyMarker { }

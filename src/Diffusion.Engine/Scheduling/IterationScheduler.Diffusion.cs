@@ -1,0 +1,87 @@
+using Diffusion.Engine.Memory;
+
+namespace Diffusion.Engine.Scheduling;
+
+public sealed partial class IterationScheduler
+{
+    private void ScheduleDiffusion(PlanBuilder plan)
+    {
+        bool busy = _diffusionRunning.Count > 0 || _diffusionSwapped.Count > 0;
+        ResumeSwappedDiffusion(plan);
+        if ((_options.Batching == BatchingMode.IterationLevel || !busy) && SwappedCount == 0)
+        {
+            AdmitWaitingDiffusion(plan);
+        }
+
+        List<DiffusionJob> running = _diffusionRunning.InServingOrder();
+        if (running.Count == 0)
+        {
+            return;
+        }
+
+        // Jobs batch by latent shape; the first job in serving order picks the shape.
+        plan.DiffusionShape = running[0].Shape;
+        foreach (DiffusionJob job in running.Where(j => j.Shape == plan.DiffusionShape).Take(_options.MaxDiffusionBatch))
+        {
+            plan.AddDiffusion(job);
+        }
+    }
+
+    private void ResumeSwappedDiffusion(PlanBuilder plan)
+    {
+        foreach (DiffusionJob job in _diffusionSwapped.InServingOrder())
+        {
+            if (_kv.SwapIn(job.Latents!) != AllocationStatus.Ok)
+            {
+                return;
+            }
+
+            _diffusionSwapped.Remove(job);
+            _diffusionRunning.Add(job);
+            job.State = RequestState.Running;
+            plan.SwappedIn.Add(job.Id);
+        }
+    }
+
+    private void AdmitWaitingDiffusion(PlanBuilder plan)
+    {
+        LatentShape? batchShape = null;
+        foreach (DiffusionJob job in _diffusionWaiting.InServingOrder())
+        {
+            if (_diffusionRunning.Count >= _options.MaxDiffusionBatch)
+            {
+                return;
+            }
+
+            if (_options.Batching == BatchingMode.RequestLevel)
+            {
+                // A request-level batch is one shape, formed at once.
+                batchShape ??= job.Shape;
+                if (job.Shape != batchShape)
+                {
+                    continue;
+                }
+            }
+
+            AllocationStatus status = _kv.AllocateOpaque(job.Spec.WorkingBytes, out OpaqueBuffer? latents);
+            if (status == AllocationStatus.Never)
+            {
+                Reject(job, $"its {job.Spec.WorkingBytes} bytes of latents exceed the whole pool", plan);
+                continue;
+            }
+
+            if (status == AllocationStatus.Later)
+            {
+                return;
+            }
+
+            var initial = new float[latents!.Floats];
+            job.Spec.InitialLatent?.CopyTo(initial, 0);
+            latents.CopyFrom(initial);
+            job.Latents = latents;
+            job.State = RequestState.Running;
+            _diffusionWaiting.Remove(job);
+            _diffusionRunning.Add(job);
+        }
+    }
+}
