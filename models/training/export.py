@@ -142,7 +142,12 @@ def export_llm():
     cfg = ck["cfg"]
     tensors = {}
     for k, v in ck["model"].items():
+        # module names -> the documented safetensors names (docs/model-layout.md)
         k = k.replace("wte.weight", "wte").replace("wpe.weight", "wpe")
+        for proj in ("q_proj", "k_proj", "v_proj", "o_proj"):
+            k = k.replace(f".{proj}.", f".attn.{proj}.")
+        for fc in ("fc_in", "fc_out"):
+            k = k.replace(f".{fc}.", f".mlp.{fc}.")
         tensors[k] = v
     write_safetensors(tensors, common.model_path("llm", "model.safetensors"))
     import data
