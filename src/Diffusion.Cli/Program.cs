@@ -1,1 +1,9 @@
-return 0;
+using System.CommandLine;
+using Diffusion.Cli.Commands;
+
+// With no arguments the service starts, so `./run.sh` alone serves.
+if (args.Length == 0) args = [ServeCommand.Name];
+
+var root = new RootCommand("Image generation with approximate caching: serve the API or run tools.");
+root.Add(ServeCommand.Create());
+return await root.Parse(args).InvokeAsync();

@@ -87,12 +87,14 @@ public static class ImagesApi
         }
     }
 
-    public static Results<FileStreamHttpResult, JsonHttpResult<ErrorResponse>> GetImage(string id, [FromServices] ImageStore store)
+    public static Results<FileStreamHttpResult, JsonHttpResult<ErrorResponse>> GetImage(
+        string id, HttpResponse response, [FromServices] ImageStore store)
     {
         if (!ImageId.TryParse(id, out var imageId)) return BadId(id);
         var stream = store.OpenPng(imageId);
         if (stream is null) return ApiError.NotFound($"no image '{imageId}'", "id").ToResult();
         // Ids are never reused, so the bytes behind a URL never change.
+        response.Headers.CacheControl = "public, max-age=31536000, immutable";
         return TypedResults.Stream(stream, "image/png", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{imageId}\""));
     }
 

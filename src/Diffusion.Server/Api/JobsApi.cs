@@ -1,6 +1,3 @@
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
-using System.Text.Json;
 using Diffusion.Server.Api.Contracts;
 using Diffusion.Server.Api.Requests;
 using Diffusion.Server.Jobs;
@@ -29,7 +26,7 @@ public static class JobsApi
     {
         var group = app.MapGroup("/v1/jobs").WithTags("Jobs");
 
-        group.MapPost("/", CreateJobAsync)
+        group.MapPost("", CreateJobAsync)
             .WithName("CreateJob")
             .WithSummary("Queue one image generation; answers 202 with the job id and its events URL.")
             .Accepts<ImageGenerationRequest>("application/json")
@@ -76,11 +73,11 @@ public static class JobsApi
     public static Results<Ok<JobResponse>, JsonHttpResult<ErrorResponse>> GetJob(string id, [FromServices] JobRegistry jobs) =>
         Find(id, jobs, out var job) is { } error ? error.ToResult() : TypedResults.Ok(job.ToResponse());
 
-    public static Results<ServerSentEventsResult<string>, JsonHttpResult<ErrorResponse>> GetJobEvents(
-        string id, [FromServices] JobRegistry jobs, CancellationToken cancellationToken)
+    public static Results<JobEventStream, JsonHttpResult<ErrorResponse>> GetJobEvents(
+        string id, [FromServices] JobRegistry jobs, [FromServices] TimeProvider time)
     {
         if (Find(id, jobs, out var job) is { } error) return error.ToResult();
-        return TypedResults.ServerSentEvents(ToSse(job, cancellationToken));
+        return new JobEventStream(job.Subscribe(), time);
     }
 
     public static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, JsonHttpResult<ErrorResponse>>> CancelJobAsync(
@@ -101,13 +98,5 @@ public static class JobsApi
         if (!JobId.TryParse(id, out var jobId))
             return ApiError.NotFound($"no job '{(id.Length <= 40 ? id : id[..40] + "...")}' (job ids look like job_ followed by 24 hex digits)", "id");
         return jobs.TryGet(jobId, out job) ? null : ApiError.NotFound($"no job '{jobId}'; finished jobs are forgotten after a while", "id");
-    }
-
-    private static async IAsyncEnumerable<SseItem<string>> ToSse(Job job, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var item in job.EventsAsync(cancellationToken))
-        {
-            yield return new SseItem<string>(JsonSerializer.Serialize(item.Data, item.Data.GetType(), ApiJson.Options), item.Type);
-        }
     }
 }

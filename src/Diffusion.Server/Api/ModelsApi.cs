@@ -16,7 +16,7 @@ public static class ModelsApi
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/models").WithTags("Models");
-        group.MapGet("/", ListModels).WithName("ListModels").WithSummary("The served model.");
+        group.MapGet("", ListModels).WithName("ListModels").WithSummary("The served model.");
         group.MapGet("/{id}", GetModel).WithName("GetModel").WithSummary("One model by id.");
         return app;
     }

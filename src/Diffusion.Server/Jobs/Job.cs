@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Diffusion.Server.Api;
 using Diffusion.Server.Api.Contracts;
@@ -125,39 +124,29 @@ public sealed class Job : IProgress<DenoiseProgress>
     }
 
     /// <summary>
-    /// The job's events for one subscriber: first the latest state (the last progress, or the final
-    /// event if the job is over), then every later event, ending after the final one.
+    /// Subscribes to the job's events. The subscription starts with the latest state (the last
+    /// progress, or the final event if the job is over) and then receives every later event; it is
+    /// registered before this returns, so nothing published afterwards is missed.
     /// </summary>
-    public async IAsyncEnumerable<JobEvent> EventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public JobSubscription Subscribe()
     {
-        Channel<JobEvent>? channel = null;
-        JobEvent? first;
         lock (gate)
         {
-            first = finalEvent ?? (progress is null ? null : new JobEvent(JobEvent.Progress, progress));
-            if (finalEvent is null)
-            {
-                channel = Channel.CreateUnbounded<JobEvent>(new UnboundedChannelOptions { SingleReader = true });
-                subscribers.Add(channel);
-            }
+            if (finalEvent is not null) return new JobSubscription(this, finalEvent, null);
+            var channel = Channel.CreateUnbounded<JobEvent>(new UnboundedChannelOptions { SingleReader = true });
+            subscribers.Add(channel);
+            return new JobSubscription(this, progress is null ? null : new JobEvent(JobEvent.Progress, progress), channel);
         }
+    }
 
-        try
-        {
-            if (first is not null) yield return first;
-            if (channel is null) yield break;
-            await foreach (var next in channel.Reader.ReadAllAsync(cancellationToken))
-            {
-                yield return next;
-            }
-        }
-        finally
-        {
-            if (channel is not null)
-            {
-                lock (gate) subscribers.Remove(channel);
-            }
-        }
+    internal void Unsubscribe(Channel<JobEvent> channel)
+    {
+        lock (gate) subscribers.Remove(channel);
+    }
+
+    internal int SubscriberCount
+    {
+        get { lock (gate) return subscribers.Count; }
     }
 
     private void Finish(JobStatus final, JobResult? value, ApiError? failure)

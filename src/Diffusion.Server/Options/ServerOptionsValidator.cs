@@ -22,7 +22,9 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         Range(nameof(options.MaxImagesPerRequest), options.MaxImagesPerRequest, 1, 64);
         Range(nameof(options.MaxPromptLength), options.MaxPromptLength, 1, 100_000);
         Range(nameof(options.MaxSteps), options.MaxSteps, 1, 10_000);
-        Range(nameof(options.DefaultSteps), options.DefaultSteps, 1, Math.Max(1, options.MaxSteps));
+        Range(nameof(options.DefaultSteps), options.DefaultSteps, 1, 10_000);
+        if (options.MaxSteps >= 1 && options.DefaultSteps > options.MaxSteps)
+            failures.Add($"Server:DefaultSteps ({options.DefaultSteps}) must not exceed Server:MaxSteps ({options.MaxSteps}).");
         Range(nameof(options.MaxQueueLength), options.MaxQueueLength, 1, 100_000);
         Range(nameof(options.Workers), options.Workers, 1, 64);
         Range(nameof(options.ImageRetentionCount), options.ImageRetentionCount, 1, 10_000_000);

@@ -135,10 +135,16 @@ public static class GenerationRequestReader
             return null;
         }
         if (value.TryGetInt64(out var integer)) return integer;
-        var number = value.GetDouble();
-        error = Math.Floor(number) == number
-            ? ApiError.Invalid($"{name} is out of range: {value.GetRawText()}", name)
-            : ApiError.Invalid($"{name} must be an integer; it is {value.GetRawText()}", name, ErrorCodes.InvalidType);
+        // Written with a fraction or exponent (10.0, 1e3, 1.5, 1e30): accept whole values in range.
+        if (value.TryGetDouble(out var number) && double.IsFinite(number) && Math.Floor(number) == number)
+        {
+            if (Math.Abs(number) < 9.2e18) return (long)number;
+            error = ApiError.Invalid($"{name} is out of range: {value.GetRawText()}", name);
+        }
+        else
+        {
+            error = ApiError.Invalid($"{name} must be an integer; it is {value.GetRawText()}", name, ErrorCodes.InvalidType);
+        }
         return null;
     }
 
@@ -150,8 +156,7 @@ public static class GenerationRequestReader
             error = WrongType(name, "a number", value);
             return null;
         }
-        var number = value.GetDouble();
-        if (double.IsFinite(number)) return number;
+        if (value.TryGetDouble(out var number) && double.IsFinite(number)) return number;
         error = ApiError.Invalid($"{name} is out of range: {value.GetRawText()}", name);
         return null;
     }
