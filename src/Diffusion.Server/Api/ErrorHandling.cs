@@ -40,6 +40,9 @@ public static class ErrorHandling
         var error = status switch
         {
             StatusCodes.Status404NotFound => ApiError.NotFound($"no endpoint {request.Method} {path}; see /openapi/v1.json"),
+            // Routing refuses a body type an endpoint does not accept before the endpoint runs.
+            StatusCodes.Status415UnsupportedMediaType => Requests.GenerationRequestReader.CheckContentType(request.ContentType)
+                                                         ?? ApiError.UnsupportedMediaType("send the body as application/json"),
             StatusCodes.Status405MethodNotAllowed => new ApiError(status, $"method {request.Method} is not allowed on {path}",
                 ApiError.InvalidRequest, null, ErrorCodes.MethodNotAllowed),
             >= 500 => new ApiError(status, ReasonPhrases.GetReasonPhrase(status), ApiError.ServerError, null, null),

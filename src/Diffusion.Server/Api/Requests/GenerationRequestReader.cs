@@ -191,7 +191,8 @@ public static class GenerationRequestReader
 
     private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "...";
 
-    private static ApiError? CheckContentType(string? contentType)
+    /// <summary>Why a Content-Type is not acceptable for a JSON body, or null when it is.</summary>
+    public static ApiError? CheckContentType(string? contentType)
     {
         if (string.IsNullOrWhiteSpace(contentType))
             return ApiError.UnsupportedMediaType("the request has no Content-Type; send the body as application/json");
