@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Diffusion.Server.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Diffusion.Server.Tests;
 
@@ -8,7 +9,7 @@ namespace Diffusion.Server.Tests;
 /// One hundred and more malformed requests: each must get the expected 4xx with an OpenAI-style
 /// error whose message says what is wrong; afterwards the server still answers and generates.
 /// </summary>
-public sealed class MalformedRequestTests : IDisposable
+public sealed class MalformedRequestTests(ITestOutputHelper output) : IDisposable
 {
     private const string Generations = "/v1/images/generations";
     private readonly DiffusionServerFactory factory = new();
@@ -169,6 +170,7 @@ public sealed class MalformedRequestTests : IDisposable
         using var client = factory.CreateClient();
         var cases = Cases().ToList();
         Assert.True(cases.Count >= 100, $"only {cases.Count} cases");
+        output.WriteLine($"{cases.Count} malformed requests");
         Assert.Equal(cases.Count, cases.Select(c => c.Name).Distinct().Count());
 
         var failures = new List<string>();

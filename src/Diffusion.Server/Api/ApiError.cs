@@ -55,6 +55,7 @@ public static class ErrorCodes
     public const string DuplicateParameter = "duplicate_parameter";
     public const string MissingBody = "missing_body";
     public const string NotFound = "not_found";
+    public const string ModelNotFound = "model_not_found";
     public const string MethodNotAllowed = "method_not_allowed";
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string PayloadTooLarge = "payload_too_large";

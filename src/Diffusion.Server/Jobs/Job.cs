@@ -102,13 +102,12 @@ public sealed class Job : IProgress<DenoiseProgress>
     /// </summary>
     public bool RequestCancel()
     {
-        bool wasQueued;
         lock (gate)
         {
             if (finalEvent is not null) return false;
-            wasQueued = status == JobStatus.Queued;
+            // Decided under the lock so a worker cannot start the job in between (the lock is reentrant).
+            if (status == JobStatus.Queued) MarkCancelled();
         }
-        if (wasQueued) MarkCancelled();
         cancellation.Cancel();
         return true;
     }

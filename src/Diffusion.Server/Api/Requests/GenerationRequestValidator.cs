@@ -63,7 +63,7 @@ public static class GenerationRequestValidator
 
         if (request.Model is not null && request.Model != model.Id)
             return ApiError.Invalid($"model '{Clip(request.Model)}' is not served here; available: {model.Id}", "model",
-                ErrorCodes.NotFound);
+                ErrorCodes.ModelNotFound);
 
         var seed = request.Seed ?? Random.Shared.NextInt64(0, 1L << 32);
         if (seed < 0 || seed > MaxSeed - (n - 1))
