@@ -143,11 +143,6 @@ public sealed class Job : IProgress<DenoiseProgress>
         lock (gate) subscribers.Remove(channel);
     }
 
-    internal int SubscriberCount
-    {
-        get { lock (gate) return subscribers.Count; }
-    }
-
     private void Finish(JobStatus final, JobResult? value, ApiError? failure)
     {
         lock (gate)
