@@ -190,6 +190,8 @@ def write_model_index():
         "image_encoder": ["emoji_world", "OnnxRuntimeModel"],
         "llm": ["emoji_world", "SafetensorsGpt"],
         "judge": ["emoji_world", "OnnxRuntimeModel"],
+        "generation_defaults": {"guidance_scale": diffusion.DEFAULT_GUIDANCE, "steps": diffusion.DEFAULT_STEPS,
+                                "scheduler": "ddim"},
     }, "model_index.json")
     W.export_world_json(common.model_path("world.json"))
 

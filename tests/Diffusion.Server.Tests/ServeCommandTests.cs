@@ -15,13 +15,14 @@ public sealed class ServeCommandTests : IDisposable
     public void Dispose() => Directory.Delete(dataDirectory, recursive: true);
 
     [Fact]
-    public async Task Serve_in_a_separate_process_answers_health_models_and_a_503_until_the_pipeline_is_wired()
+    public async Task Serve_in_a_separate_process_answers_health_models_and_generates_a_png()
     {
         var port = FreeLoopbackPort();
         var cli = Path.Combine(AppContext.BaseDirectory, "diffusion.dll");
         var start = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { cli, "serve", "--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDirectory, "--max-queue", "3" },
+            ArgumentList = { cli, "serve", "--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDirectory, "--max-queue", "3",
+                "--models", ConformanceFixture },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = dataDirectory,
@@ -39,11 +40,16 @@ public sealed class ServeCommandTests : IDisposable
             Assert.Equal(3, health.GetProperty("queue_capacity").GetInt32());
 
             var models = await ApiAssert.JsonAsync(await http.GetAsync("/v1/models"));
-            Assert.Equal("diffusion-unwired", models.GetProperty("data")[0].GetProperty("id").GetString());
+            Assert.Equal("model", models.GetProperty("data")[0].GetProperty("id").GetString());
 
-            var generation = await http.PostAsync("/v1/images/generations", Http.Json(new { prompt = "a fox" }));
-            var error = await ApiAssert.ErrorAsync(generation, HttpStatusCode.ServiceUnavailable, "model pipeline not wired");
-            Assert.Equal("server_error", error.GetProperty("type").GetString());
+            // a real generation through ONNX Runtime on the SD 1.5-shaped conformance export
+            var generation = await http.PostAsync("/v1/images/generations", Http.Json(new { prompt = "a fox", steps = 4, seed = 5 }));
+            Assert.Equal(HttpStatusCode.OK, generation.StatusCode);
+            var body = await ApiAssert.JsonAsync(generation);
+            var png = Convert.FromBase64String(body.GetProperty("data")[0].GetProperty("b64_json").GetString()!);
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+            Assert.Equal(64, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16, 4)));   // IHDR width
+            Assert.Equal(5, body.GetProperty("data")[0].GetProperty("seed").GetInt64());
 
             await ApiAssert.ErrorAsync(await http.PostAsync("/v1/images/generations", Http.Json(new { prompt = "" })),
                 HttpStatusCode.BadRequest, "prompt must not be empty");
@@ -70,6 +76,32 @@ public sealed class ServeCommandTests : IDisposable
         Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}\n{await output}\n{await errors}");
     }
 
+    private static string ConformanceFixture => Path.Combine(RepoRoot(), "tests", "fixtures", "sd15-conformance", "model");
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Diffusion.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
+    public async Task Serve_with_a_missing_model_folder_exits_with_a_clear_message()
+    {
+        var error = new StringWriter();
+        var code = await ServeCommand.Create()
+            .Parse(["--urls", $"http://127.0.0.1:{FreeLoopbackPort()}", "--data-dir", dataDirectory, "--models", Path.Combine(dataDirectory, "nope")])
+            .InvokeAsync(new InvocationConfiguration { Output = new StringWriter(), Error = error });
+        Assert.Equal(2, code);
+        Assert.Contains("cannot load the models", error.ToString());
+        Assert.Contains("model_index.json is missing", error.ToString());
+    }
+
     [Fact]
     public async Task Serve_in_process_stops_when_its_token_fires()
     {
@@ -77,7 +109,7 @@ public sealed class ServeCommandTests : IDisposable
         using var stop = new CancellationTokenSource();
         var invocation = new InvocationConfiguration { Output = new StringWriter(), Error = new StringWriter() };
         var run = ServeCommand.Create()
-            .Parse(["--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDirectory])
+            .Parse(["--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDirectory, "--models", ConformanceFixture])
             .InvokeAsync(invocation, stop.Token);
 
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };

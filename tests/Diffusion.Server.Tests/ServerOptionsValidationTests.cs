@@ -31,7 +31,8 @@ public sealed class ServerOptionsValidationTests
     public void Each_bad_setting_gets_a_message_naming_it_and_the_allowed_range(string setting, string value, string message)
     {
         var property = typeof(ServerOptions).GetProperty(setting)!;
-        var result = Validate(o => property.SetValue(o, Convert.ChangeType(value, property.PropertyType, System.Globalization.CultureInfo.InvariantCulture)));
+        var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        var result = Validate(o => property.SetValue(o, Convert.ChangeType(value, type, System.Globalization.CultureInfo.InvariantCulture)));
         Assert.True(result.Failed);
         Assert.Contains(message, result.Failures!);
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Diffusion.Inference.Onnx;
 using Diffusion.Server;
 using Diffusion.Server.Generation;
 using Diffusion.Server.Options;
@@ -48,10 +49,14 @@ public static class ServeCommand
             return option;
         }
 
+        var models = new Option<string>("--models") { Description = "Model folder in diffusers' ONNX layout [default: ./models]", DefaultValueFactory = _ => "./models" };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads per operator, 0 = one per core [default: 0]", DefaultValueFactory = _ => 0 };
+        var provider = new Option<string>("--provider") { Description = "Execution provider: cpu, or cuda (needs the GPU build of ONNX Runtime) [default: cpu]", DefaultValueFactory = _ => "cpu" };
+        provider.AcceptOnlyFromAmong("cpu", "cuda");
         var defaults = new ServerOptions();
         var command = new Command(Name, "Serve the OpenAI-compatible image API, job events, gallery store and metrics.")
         {
-            urls,
+            urls, models, threads, provider,
             Setting<string>("--data-dir", nameof(ServerOptions.DataDirectory),
                 $"Directory for runtime data (gallery images) [default: {defaults.DataDirectory}]"),
             Setting<int>("--max-n", nameof(ServerOptions.MaxImagesPerRequest),
@@ -80,13 +85,15 @@ public static class ServeCommand
                 if (parseResult.GetResult(option) is { Implicit: false } given)
                     overrides[key] = Convert.ToString(given.GetValueOrDefault<object?>(), CultureInfo.InvariantCulture);
             }
-            return RunAsync(parseResult.GetValue(urls), overrides, parseResult.InvocationConfiguration.Error, cancellationToken);
+            var modelOptions = new ModelHostingOptions(parseResult.GetValue(models)!, parseResult.GetValue(threads),
+                parseResult.GetValue(provider) == "cuda" ? ExecutionProviderKind.Cuda : ExecutionProviderKind.Cpu);
+            return RunAsync(parseResult.GetValue(urls), overrides, modelOptions, parseResult.InvocationConfiguration.Error, cancellationToken);
         });
         return command;
     }
 
     /// <summary>Builds the web application: configuration, services, generator, middleware, endpoints.</summary>
-    public static WebApplication Build(string? urls, IReadOnlyDictionary<string, string?> overrides)
+    public static WebApplication Build(string? urls, IReadOnlyDictionary<string, string?> overrides, ModelHostingOptions models)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
         // Quiet defaults (one line per request is too much at Information); appsettings/env may override.
@@ -99,8 +106,7 @@ public static class ServeCommand
             builder.WebHost.UseUrls((urls ?? DefaultUrls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
         builder.Services.AddDiffusionServer(builder.Configuration);
-        // Until the inference pipeline is wired, generation answers 503 "model pipeline not wired".
-        builder.Services.AddSingleton<IImageGenerator, PipelineNotWiredGenerator>();
+        builder.Services.AddModelHosting(models);
 
         var app = builder.Build();
         app.UseDiffusionServer();
@@ -108,14 +114,22 @@ public static class ServeCommand
         return app;
     }
 
-    private static async Task<int> RunAsync(
-        string? urls, IReadOnlyDictionary<string, string?> overrides, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string? urls, IReadOnlyDictionary<string, string?> overrides,
+        ModelHostingOptions models, TextWriter error, CancellationToken cancellationToken)
     {
-        await using var app = Build(urls, overrides);
+        await using var app = Build(urls, overrides, models);
         try
         {
             // Checked before start so a bad setting is one clear message, not a host failure log.
             _ = app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
+            // Loads the models now, so a missing or broken folder is one clear message at start-up.
+            _ = app.Services.GetRequiredService<IImageGenerator>();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or DirectoryNotFoundException
+                                       or InvalidOperationException or ArgumentException)
+        {
+            await error.WriteLineAsync($"serve: cannot load the models: {ex.Message}");
+            return 2;
         }
         catch (OptionsValidationException ex)
         {

@@ -37,6 +37,8 @@ public sealed record ModelDescription
     public IReadOnlyList<string> Schedulers { get; }
     /// <summary>The most denoising steps the model accepts (the server may allow fewer).</summary>
     public int MaxSteps { get; }
+    /// <summary>The guidance scale the model was tuned for (Stable Diffusion's 7.5 unless the model says otherwise).</summary>
+    public double DefaultGuidanceScale { get; init; } = 7.5;
 
     public ImageSize DefaultSize => Sizes[0];
     public string DefaultScheduler => Schedulers[0];

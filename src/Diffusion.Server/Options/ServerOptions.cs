@@ -23,7 +23,8 @@ public sealed class ServerOptions
     /// <summary>Most denoising steps a request may ask for (the model's own limit also applies).</summary>
     public int MaxSteps { get; set; } = 150;
 
-    public double DefaultGuidanceScale { get; set; } = 7.5;
+    /// <summary>Guidance when a request names none; null takes the model's own recommendation.</summary>
+    public double? DefaultGuidanceScale { get; set; }
 
     /// <summary>Guidance scales above this are refused; 0 is always allowed (no guidance).</summary>
     public double MaxGuidanceScale { get; set; } = 30;

@@ -32,8 +32,7 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
 
         if (!double.IsFinite(options.MaxGuidanceScale) || options.MaxGuidanceScale is < 0 or > 100)
             failures.Add($"Server:MaxGuidanceScale must be between 0 and 100; it is {options.MaxGuidanceScale}.");
-        else if (!double.IsFinite(options.DefaultGuidanceScale)
-                 || options.DefaultGuidanceScale < 0 || options.DefaultGuidanceScale > options.MaxGuidanceScale)
+        else if (options.DefaultGuidanceScale is { } g && (!double.IsFinite(g) || g < 0 || g > options.MaxGuidanceScale))
             failures.Add($"Server:DefaultGuidanceScale must be between 0 and Server:MaxGuidanceScale ({options.MaxGuidanceScale}); it is {options.DefaultGuidanceScale}.");
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

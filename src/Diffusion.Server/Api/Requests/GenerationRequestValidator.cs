@@ -74,7 +74,7 @@ public static class GenerationRequestValidator
         if (steps < 1 || steps > maxSteps)
             return ApiError.Invalid($"steps must be between 1 and {maxSteps}; it is {steps}", "steps");
 
-        var guidance = request.GuidanceScale ?? options.DefaultGuidanceScale;
+        var guidance = request.GuidanceScale ?? options.DefaultGuidanceScale ?? model.DefaultGuidanceScale;
         if (guidance < 0 || guidance > options.MaxGuidanceScale)
             return ApiError.Invalid(
                 $"guidance_scale must be between 0 and {options.MaxGuidanceScale.ToString(CultureInfo.InvariantCulture)}; " +
