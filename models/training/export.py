@@ -56,6 +56,10 @@ def load_checkpoints():
     ck = torch.load(common.work_path("vae.pt"))
     ae = nets.AutoEncoder(ck["cfg"])
     ae.load_state_dict(ck["model"])
+    try:   # the decoder refined on the frozen encoder's latents (stage_decoder), when trained
+        ae.decoder.load_state_dict(torch.load(common.work_path("decoder.pt"))["decoder"])
+    except FileNotFoundError:
+        pass
     ck = torch.load(common.work_path("unet.pt"))
     unet = nets.UNet(ck["cfg"])
     unet.load_state_dict(ck["ema"])
