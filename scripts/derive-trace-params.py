@@ -29,7 +29,9 @@ from collections import Counter, defaultdict
 
 SMALL_EDIT_RELATIVE = 0.4  # every one-attribute edit of a canonical emoji prompt lies within this
 HEAD_MIN_COUNT = 4         # prompts seen this often or more count as "popular"
-QUANTILE_STEPS = 100       # the inter-arrival table holds the 0th..100th percentiles
+# Levels of the inter-arrival quantile table: every percentile, then finer steps in the top one,
+# where a few long gaps (nights, outages) carry much of the mean.
+QUANTILE_LEVELS = [i / 100 for i in range(100)] + [0.995, 0.999, 1.0]
 
 MIDJOURNEY = "midjourney-prompts-succinctly.tsv"
 IMAGEREWARD = "imagereward-refl-10k.tsv"
@@ -185,7 +187,8 @@ def gap_summary(gaps, table):
         "logNormal": {"mu": mu, "sigma": sigma, "zeroFraction": (len(gaps) - len(positive)) / len(gaps)},
     }
     if table:
-        out["quantileSeconds"] = [quantile(gaps, i / QUANTILE_STEPS) for i in range(QUANTILE_STEPS + 1)]
+        out["quantileLevels"] = QUANTILE_LEVELS
+        out["quantileSeconds"] = [quantile(gaps, q) for q in QUANTILE_LEVELS]
     else:
         out["quantileSeconds"] = {f"p{int(q * 100)}": quantile(gaps, q)
                                   for q in (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)}

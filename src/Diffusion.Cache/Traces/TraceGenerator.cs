@@ -33,7 +33,7 @@ public sealed class TraceGenerator
         _editor = new SceneEditor(_sampler);
         _writer = new CanonicalPromptWriter(world);
         _smallEdit = new SmallEditRule(parameters.SmallEditThreshold);
-        _gaps = new EmpiricalDistribution(parameters.InterArrivalQuantileSeconds);
+        _gaps = parameters.InterArrival();
         _popularity = new ZipfDistribution(options.PopularPoolSize, options.PopularityExponent ?? parameters.HeadZipfExponent);
         var users = options.Users ?? parameters.Users;
         _activity = new ZipfDistribution(users, parameters.UserActivityExponent);

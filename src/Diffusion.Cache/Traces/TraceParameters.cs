@@ -33,7 +33,10 @@ public sealed record TraceParameters
     /// <summary>Relative word-distance threshold of a small edit.</summary>
     public required double SmallEditThreshold { get; init; }
 
-    /// <summary>Percentiles 0..100 of the gap between consecutive requests, in seconds.</summary>
+    /// <summary>Levels (0 to 1) of the inter-arrival quantile table.</summary>
+    public required IReadOnlyList<double> InterArrivalQuantileLevels { get; init; }
+
+    /// <summary>The gap between consecutive requests at each level, in seconds.</summary>
     public required IReadOnlyList<double> InterArrivalQuantileSeconds { get; init; }
 
     public required double InterArrivalMedianSeconds { get; init; }
@@ -96,7 +99,8 @@ public sealed record TraceParameters
                 HeadZipfExponent = Number(root, "popularity", "headZipfExponent"),
                 HeadShareOfRepeats = Number(root, "popularity", "headShareOfRepeats"),
                 SmallEditThreshold = Number(root, "smallEdit", "relativeThreshold"),
-                InterArrivalQuantileSeconds = Element(root, "interArrival", "overall", "quantileSeconds").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
+                InterArrivalQuantileLevels = Numbers(root, "interArrival", "overall", "quantileLevels"),
+                InterArrivalQuantileSeconds = Numbers(root, "interArrival", "overall", "quantileSeconds"),
                 InterArrivalMedianSeconds = Number(root, "interArrival", "overall", "medianSeconds"),
                 InterArrivalMeanSeconds = Number(root, "interArrival", "overall", "meanSeconds"),
                 InterArrivalCv = Number(root, "interArrival", "overall", "cv"),
@@ -117,17 +121,19 @@ public sealed record TraceParameters
         Check(ZipfExponent >= 0 && HeadZipfExponent >= 0 && UserActivityExponent >= 0, "Zipf exponents must not be negative");
         Check(HeadMinCount >= 2, "popularity.headMinCount must be at least 2");
         Check(SmallEditThreshold is > 0 and < 1, "smallEdit.relativeThreshold must lie in (0, 1)");
-        Check(InterArrivalQuantileSeconds.Count >= 2, "interArrival.overall.quantileSeconds needs at least two entries");
         Check(Users >= 1, "users.count must be positive");
         try
         {
-            _ = new EmpiricalDistribution(InterArrivalQuantileSeconds);
+            _ = InterArrival();
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"interArrival.overall.quantileSeconds: {e.Message}", e);
+            throw new InvalidDataException($"interArrival.overall quantile table: {e.Message}", e);
         }
     }
+
+    /// <summary>The distribution of gaps between consecutive requests, in seconds.</summary>
+    public EmpiricalDistribution InterArrival() => new(InterArrivalQuantileLevels, InterArrivalQuantileSeconds);
 
     private static TraceParameters LoadEmbedded()
     {
@@ -157,6 +163,17 @@ public sealed record TraceParameters
         return e.ValueKind == JsonValueKind.Number
             ? e.GetDouble()
             : throw new InvalidDataException($"trace parameter '{string.Join('.', path)}' must be a number");
+    }
+
+    private static double[] Numbers(JsonElement root, params string[] path)
+    {
+        var e = Element(root, path);
+        if (e.ValueKind != JsonValueKind.Array || e.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number))
+        {
+            throw new InvalidDataException($"trace parameter '{string.Join('.', path)}' must be an array of numbers");
+        }
+
+        return e.EnumerateArray().Select(x => x.GetDouble()).ToArray();
     }
 
     private static void Check(bool condition, string message)

@@ -37,6 +37,6 @@ public static class ZipfFit
             sxx += dx * dx;
         }
 
-        return -sxy / sxx;
+        return -sxy / sxx + 0.0; // + 0.0 turns a flat fit's -0 into 0
     }
 }

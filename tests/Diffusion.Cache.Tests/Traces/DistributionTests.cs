@@ -46,14 +46,24 @@ public sealed class DistributionTests
     public void Empirical_distribution_inverts_its_quantile_table()
     {
         var table = Enumerable.Range(0, 101).Select(i => i * 2.0).ToArray();
-        var distribution = new EmpiricalDistribution(table);
+        var distribution = EmpiricalDistribution.Even(table);
         Assert.Equal(100, distribution.Median, 9);
         Assert.Equal(21, distribution.Quantile(0.105), 9);
         var random = new TraceRandom(5);
         var samples = Enumerable.Range(0, 20_000).Select(_ => distribution.Sample(random)).Order().ToArray();
         Assert.InRange(GapSummary.Quantile(samples, 0.5), 97, 103);
         Assert.All(samples, s => Assert.InRange(s, 0, 200));
-        Assert.Throws<ArgumentException>(() => new EmpiricalDistribution([3.0, 1.0]));
+        Assert.Throws<ArgumentException>(() => EmpiricalDistribution.Even([3.0, 1.0]));
+        Assert.Throws<ArgumentException>(() => new EmpiricalDistribution([0.0, 0.9], [1.0, 2.0]));
+    }
+
+    [Fact]
+    public void Uneven_levels_interpolate_within_their_own_step()
+    {
+        var distribution = new EmpiricalDistribution([0.0, 0.5, 0.99, 1.0], [0.0, 10.0, 20.0, 1020.0]);
+        Assert.Equal(10, distribution.Median, 9);
+        Assert.Equal(5, distribution.Quantile(0.25), 9);
+        Assert.Equal(520, distribution.Quantile(0.995), 6);
     }
 
     [Fact]

@@ -110,6 +110,17 @@ public sealed class TraceGeneratorTests(LargeTraceFixture large) : IClassFixture
     }
 
     [Fact]
+    public void Inter_arrival_tail_and_burstiness_follow_the_real_gaps()
+    {
+        var real = Parameters.InterArrival();
+        var gaps = large.Report.InterArrival!;
+        Assert.InRange(gaps.QuantileSeconds["p90"], real.Quantile(0.9) * 0.85, real.Quantile(0.9) * 1.15);
+        // a handful of night-long gaps carry much of the mean, so mean and cv are looser
+        Assert.InRange(gaps.MeanSeconds, Parameters.InterArrivalMeanSeconds * 0.7, Parameters.InterArrivalMeanSeconds * 1.3);
+        Assert.True(gaps.Cv > 2, $"cv {gaps.Cv}: the trace should be bursty like the real log");
+    }
+
+    [Fact]
     public void The_time_scale_compresses_every_gap()
     {
         var options = new TraceOptions { Count = 800, Seed = 5 };

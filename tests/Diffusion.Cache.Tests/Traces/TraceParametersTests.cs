@@ -15,8 +15,8 @@ public sealed class TraceParametersTests
         Assert.InRange(p.EditFraction, 0.01, 0.5);
         Assert.InRange(p.ZipfExponent, 0.05, 2);
         Assert.True(p.HeadZipfExponent > p.ZipfExponent, "the popular head is more skewed than the flat tail of the fit");
-        Assert.Equal(101, p.InterArrivalQuantileSeconds.Count);
-        Assert.Equal(p.InterArrivalQuantileSeconds[50], p.InterArrivalMedianSeconds, 6);
+        Assert.Equal(p.InterArrivalQuantileLevels.Count, p.InterArrivalQuantileSeconds.Count);
+        Assert.Equal(p.InterArrivalMedianSeconds, p.InterArrival().Median, 6);
         Assert.True(p.InterArrivalCv > 1, "real arrivals are burstier than Poisson");
     }
 
