@@ -91,6 +91,11 @@ def small_edit_distance(a_words, b_words):
     limit = SMALL_EDIT_RELATIVE * longest
     if abs(len(a_words) - len(b_words)) > limit:
         return None
+    # every kept word is matched by an equal word, so d >= longest - (words the two share); this
+    # cheap bound skips most of the quadratic distance computations
+    shared = sum((Counter(a_words) & Counter(b_words)).values())
+    if longest - shared > limit:
+        return None
     d = word_edit_distance(a_words, b_words)
     return d if 0 < d <= limit else None
 
