@@ -9,4 +9,5 @@ root.Add(ServeCommand.Create());
 root.Add(GenerateCommand.Create());
 root.Add(new Command("bench", "Benchmarks that print ratios against a baseline run side by side.") { BenchPipelineCommand.Create() });
 root.Add(new Command("eval", "Quality measurements with the judge.") { EvalModelCommand.Create() });
+root.Add(TraceCommand.Create());
 return await root.Parse(args).InvokeAsync();
