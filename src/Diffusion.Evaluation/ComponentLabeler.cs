@@ -1,26 +1,25 @@
 namespace Diffusion.Evaluation;
 
-/// <summary>8-connected components of non-background pixels in a class map; each component takes its
-/// majority class and components smaller than the minimum area are dropped as noise.</summary>
+/// <summary>A connected segment of object pixels: area, centroid and inclusive bounding box.</summary>
+public readonly record struct Segment(int Area, float CenterX, float CenterY, int X0, int Y0, int X1, int Y1);
+
+/// <summary>8-connected components of a mask; components smaller than the minimum area are dropped as noise.</summary>
 public static class ComponentLabeler
 {
-    public static IReadOnlyList<FoundObject> Find(ReadOnlySpan<int> labels, int width, int height, int minArea,
-        IReadOnlyList<string> classNames)
+    public static IReadOnlyList<Segment> Find(ReadOnlySpan<bool> mask, int width, int height, int minArea)
     {
-        var seen = new bool[labels.Length];
-        var found = new List<FoundObject>();
+        var seen = new bool[mask.Length];
+        var found = new List<Segment>();
         var stack = new Stack<int>();
-        var votes = new Dictionary<int, int>();
-        for (var start = 0; start < labels.Length; start++)
+        for (var start = 0; start < mask.Length; start++)
         {
-            if (labels[start] == 0 || seen[start])
+            if (!mask[start] || seen[start])
             {
                 continue;
             }
             seen[start] = true;
             stack.Push(start);
-            votes.Clear();
-            int area = 0;
+            int area = 0, x0 = width, y0 = height, x1 = -1, y1 = -1;
             double sumX = 0, sumY = 0;
             while (stack.Count > 0)
             {
@@ -29,7 +28,7 @@ public static class ComponentLabeler
                 area++;
                 sumX += x;
                 sumY += y;
-                votes[labels[p]] = votes.GetValueOrDefault(labels[p]) + 1;
+                (x0, y0, x1, y1) = (Math.Min(x0, x), Math.Min(y0, y), Math.Max(x1, x), Math.Max(y1, y));
                 for (var dy = -1; dy <= 1; dy++)
                 {
                     for (var dx = -1; dx <= 1; dx++)
@@ -40,7 +39,7 @@ public static class ComponentLabeler
                             continue;
                         }
                         var q = ny * width + nx;
-                        if (!seen[q] && labels[q] != 0)
+                        if (!seen[q] && mask[q])
                         {
                             seen[q] = true;
                             stack.Push(q);
@@ -48,13 +47,10 @@ public static class ComponentLabeler
                     }
                 }
             }
-            if (area < minArea)
+            if (area >= minArea)
             {
-                continue;
+                found.Add(new Segment(area, (float)(sumX / area), (float)(sumY / area), x0, y0, x1, y1));
             }
-            // majority class; ties go to the lowest class id, as numpy's bincount().argmax() does
-            var best = votes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).First().Key;
-            found.Add(new FoundObject(classNames[best - 1], area, (float)(sumX / area), (float)(sumY / area)));
         }
         return found;
     }

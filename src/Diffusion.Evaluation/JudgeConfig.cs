@@ -4,7 +4,7 @@ namespace Diffusion.Evaluation;
 
 /// <summary>judge/config.json: class and background names and the decoding rule's parameters.</summary>
 public sealed record JudgeConfig(IReadOnlyList<string> Classes, IReadOnlyList<string> BackgroundColours,
-    int MinArea, float RelationMargin)
+    int MinArea, float RelationMargin, int CropSize, float CropMargin, float CropPadding)
 {
     public static JudgeConfig Load(string path)
     {
@@ -19,6 +19,9 @@ public sealed record JudgeConfig(IReadOnlyList<string> Classes, IReadOnlyList<st
             root.GetProperty("classes").EnumerateArray().Select(e => e.GetString()!).ToArray(),
             root.GetProperty("background_colours").EnumerateArray().Select(e => e.GetString()!).ToArray(),
             decode.GetProperty("min_area").GetInt32(),
-            decode.GetProperty("relation_margin").GetSingle());
+            decode.GetProperty("relation_margin").GetSingle(),
+            decode.GetProperty("crop_size").GetInt32(),
+            decode.GetProperty("crop_margin").GetSingle(),
+            decode.GetProperty("crop_padding").GetSingle());
     }
 }
