@@ -1,6 +1,6 @@
 // A rolling window of /v1/metrics samples kept in the page, and the "over time" series derived from
-// it. The server reports running totals; rates and windowed ratios come from differences between
-// samples. A total that goes down means the server restarted: that interval is left as a gap.
+// it. The server reports running totals; rates and windowed ratios come from their increases between
+// samples. A total that goes down means the server restarted and counts from zero again.
 
 export class MetricHistory {
   constructor(keepSeconds = 900) {
@@ -25,17 +25,17 @@ export class MetricHistory {
 
   /** Per-second rate of a running total, averaged over the trailing `windowSeconds`. */
   rate(getTotal, windowSeconds) {
-    return this.#windowed(windowSeconds, (now, then, seconds) => {
-      const delta = difference(getTotal(now), getTotal(then));
-      return delta == null ? null : delta / seconds;
+    return this.#windowed(windowSeconds, (from, to, seconds) => {
+      const increase = this.#increase(getTotal, from, to);
+      return increase == null ? null : increase / seconds;
     });
   }
 
-  /** Δnumerator / Δdenominator of two running totals over the trailing window; null when Δdenominator is 0. */
+  /** Increase of one running total over that of another in the trailing window; null when the second did not move. */
   ratio(getNumerator, getDenominator, windowSeconds) {
-    return this.#windowed(windowSeconds, (now, then) => {
-      const num = difference(getNumerator(now), getNumerator(then));
-      const den = difference(getDenominator(now), getDenominator(then));
+    return this.#windowed(windowSeconds, (from, to) => {
+      const num = this.#increase(getNumerator, from, to);
+      const den = this.#increase(getDenominator, from, to);
       return num == null || den == null || den === 0 ? null : num / den;
     });
   }
@@ -45,21 +45,28 @@ export class MetricHistory {
     const points = [];
     let start = 0;
     for (let i = 0; i < this.samples.length; i++) {
-      const current = this.samples[i];
-      while (current.t - this.samples[start].t > windowMs) start++;
-      const from = this.samples[start];
-      if (i === start || current.t === from.t) { points.push({ t: current.t, v: null }); continue; }
-      points.push({ t: current.t, v: finite(compute(current.json, from.json, (current.t - from.t) / 1000)) });
+      const t = this.samples[i].t;
+      while (t - this.samples[start].t > windowMs) start++;
+      const seconds = (t - this.samples[start].t) / 1000;
+      points.push({ t, v: seconds > 0 ? finite(compute(start, i, seconds)) : null });
     }
     return points;
+  }
+
+  // Sum of the steps between consecutive samples; a total that went down was restarted from zero
+  // (as Prometheus' rate() assumes), so its new value is the step.
+  #increase(get, from, to) {
+    let total = 0;
+    for (let j = from + 1; j <= to; j++) {
+      const now = finite(get(this.samples[j].json));
+      const before = finite(get(this.samples[j - 1].json));
+      if (now == null || before == null) return null;
+      total += now >= before ? now - before : now;
+    }
+    return total;
   }
 }
 
 function finite(value) {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
-function difference(now, then) {
-  if (finite(now) == null || finite(then) == null || now < then) return null;
-  return now - then;
 }
