@@ -142,6 +142,45 @@ public sealed class GalleryTests(ServerAndBrowserFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task Detail_view_of_a_cache_hit_shows_the_source_image_or_else_the_source_facts()
+    {
+        // Two real images; the second's metadata is rewritten (by Playwright routing) into the cache
+        // report of a hit, as the cache-wired server will send it.
+        var source = (await fixture.App.GenerateAsync(new { prompt = "a stone bridge over a river", steps = 2, response_format = "url" })).GetProperty("id").GetString()!;
+        var hit = (await fixture.App.GenerateAsync(new { prompt = "a stone bridge over a river at night", steps = 2, response_format = "url" })).GetProperty("id").GetString()!;
+        var sourceId = source;
+        var page = await fixture.Browser.NewPageAsync();
+        await page.RouteAsync($"**/v1/images/{hit}/metadata", async route =>
+        {
+            var response = await route.FetchAsync();
+            var metadata = System.Text.Json.Nodes.JsonNode.Parse(await response.TextAsync())!;
+            metadata["cache"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["hit"] = true, ["k"] = 15, ["similarity"] = 0.934, ["source_id"] = sourceId,
+            };
+            await route.FulfillAsync(new RouteFulfillOptions { Response = response, Body = metadata.ToJsonString() });
+        });
+
+        await page.GotoAsync(new Uri(fixture.App.BaseAddress, "/#" + hit).ToString());
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog.Locator("figcaption").First).ToContainTextAsync("cache hit · K=15");
+        var figure = dialog.Locator("#detail-source");
+        await Expect(figure.Locator("img")).ToHaveAttributeAsync("src", new Regex($"/v1/images/{source}$"));
+        await Expect(figure.Locator("img")).ToHaveJSPropertyAsync("naturalWidth", 64);
+        await Expect(figure).ToContainTextAsync("Started from “a stone bridge over a river”");
+        await Expect(figure).ToContainTextAsync("Similarity 0.934 · skipped the first 15 steps (K=15)");
+        await Screenshots.SaveAsync(page, "gallery-detail-hit", fullPage: false);
+
+        // A source that is a cache entry, not a gallery image: its facts instead of a picture.
+        sourceId = "entry_7f3a";
+        await page.ReloadAsync();
+        await Expect(figure).ToContainTextAsync("Started from cache entry entry_7f3a.");
+        await Expect(figure).ToContainTextAsync("Similarity 0.934 · skipped the first 15 steps (K=15)");
+        await Expect(figure.Locator("img")).ToHaveCountAsync(0);
+        fixture.AssertNoScriptErrors();
+    }
+
+    [Fact]
     public async Task Api_errors_show_next_to_the_prompt_box_and_mark_the_field_they_blame()
     {
         var page = await fixture.OpenAsync("/");

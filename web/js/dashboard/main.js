@@ -43,7 +43,9 @@ function drawCharts() {
   const m = history.latest;
   if (!m) return;
   const now = history.samples.at(-1).t;
-  const windowSeconds = Number(windowSelect.value);
+  // Until the page has watched for the chosen span, show what it has (at least a minute) rather than a sliver.
+  const watchedSeconds = (now - history.samples[0].t) / 1000;
+  const windowSeconds = Math.min(Number(windowSelect.value), Math.max(60, Math.ceil(watchedSeconds / 60) * 60));
   for (const chart of lineCharts) {
     const canvas = document.getElementById(`chart-${chart.id}`);
     const series = chart.series(history).map((s) => ({ ...s, color: cssColor(s.color) }));

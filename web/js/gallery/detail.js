@@ -53,9 +53,9 @@ export class DetailView {
           sharpWhenSmall(el('img', { src: item.url, alt: item.prompt, id: 'detail-image' })),
           el('figcaption', {}, 'This image · ', cacheBadge(item.cache))),
         source),
-      settingsList(item),
       el('div', { class: 'actions' }, again, copy,
-        el('a', { class: 'button', href: item.url, download: `${item.id}.png` }, 'Download PNG')));
+        el('a', { class: 'button', href: item.url, download: `${item.id}.png` }, 'Download PNG')),
+      settingsList(item));
     this.showSource(source, item.cache);
   }
 
