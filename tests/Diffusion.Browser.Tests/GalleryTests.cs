@@ -88,6 +88,23 @@ public sealed class GalleryTests(ServerAndBrowserFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task Load_more_pages_through_a_long_gallery()
+    {
+        for (var i = 1; i <= 26; i++) await fixture.App.GenerateAsync(new { prompt = $"kiwi bird number {i}", steps = 1 });
+        var page = await fixture.OpenAsync("/?q=kiwi");
+
+        await Expect(page.Locator(".card")).ToHaveCountAsync(24);
+        await Expect(page.Locator(".card-prompt").First).ToHaveTextAsync("kiwi bird number 26");
+        await Expect(page.Locator("#gallery-count")).ToHaveTextAsync("26 images match the filters");
+        var more = page.GetByRole(AriaRole.Button, new() { Name = "Load more" });
+        await more.ClickAsync();
+        await Expect(page.Locator(".card")).ToHaveCountAsync(26);
+        await Expect(page.Locator(".card-prompt").Last).ToHaveTextAsync("kiwi bird number 1");
+        await Expect(more).ToBeHiddenAsync();
+        fixture.AssertNoScriptErrors();
+    }
+
+    [Fact]
     public async Task Detail_view_shows_the_settings_and_the_cache_source_and_generates_again_with_them()
     {
         var made = await fixture.App.GenerateAsync(new
