@@ -88,6 +88,63 @@ public sealed class GalleryTests(ServerAndBrowserFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_running_job_can_be_cancelled_from_its_row()
+    {
+        var page = await fixture.OpenAsync("/");
+        await page.GetByLabel("Prompt", new() { Exact = true }).FillAsync("a very slow cathedral to cancel");
+        await page.Locator("#options summary").ClickAsync();
+        await page.GetByLabel("Steps").FillAsync("150");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Generate" }).ClickAsync();
+
+        var job = page.Locator(".job").First;
+        await Expect(job.Locator(".job-status")).ToHaveTextAsync(new Regex(@"^Step \d+ of 150"));
+        await job.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(job.Locator(".job-status")).ToHaveTextAsync("Cancelled.");
+        await Expect(job).ToHaveClassAsync(new Regex(@"\bfailed\b"));
+        await job.GetByRole(AriaRole.Button, new() { Name = "Dismiss" }).ClickAsync();
+        await Expect(page.Locator(".job")).ToHaveCountAsync(0);
+        await Expect(page.Locator(".card-prompt").Filter(new() { HasText = "a very slow cathedral to cancel" })).ToHaveCountAsync(0);
+        fixture.AssertNoScriptErrors();
+    }
+
+    [Fact]
+    public async Task More_jobs_than_the_browser_has_connections_all_finish_and_the_page_stays_responsive()
+    {
+        var page = await fixture.OpenAsync("/");
+        await page.Locator("#options summary").ClickAsync();
+        await page.GetByLabel("Steps").FillAsync("20");
+        for (var i = 1; i <= 7; i++)
+        {
+            await page.GetByLabel("Prompt", new() { Exact = true }).FillAsync($"a parade float number {i}");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Generate" }).ClickAsync();
+            // Its row appears at once (finished rows leave after a few seconds, so rows are not counted).
+            await Expect(page.Locator(".job .job-prompt").Filter(new() { HasText = $"a parade float number {i}" })).ToHaveCountAsync(1);
+        }
+        // While jobs run the gallery still answers (its requests are not starved by event streams).
+        await page.GetByLabel("Prompt contains").FillAsync("parade float");
+        await Expect(page.Locator(".card")).ToHaveCountAsync(7, new() { Timeout = 90_000 });
+        await Expect(page.Locator(".job.failed")).ToHaveCountAsync(0);
+        Assert.Equal(7, (await fixture.App.GetJsonAsync("/v1/gallery?q=parade%20float")).GetProperty("total").GetInt32());
+        fixture.AssertNoScriptErrors();
+    }
+
+    [Fact]
+    public async Task A_new_image_the_filters_exclude_is_not_slipped_into_the_grid()
+    {
+        var page = await fixture.OpenAsync("/?q=xylophone");
+        await Expect(page.Locator("#gallery-empty")).ToContainTextAsync("No images match these filters.");
+        await page.GetByLabel("Prompt", new() { Exact = true }).FillAsync("a paper lantern");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Generate" }).ClickAsync();
+        await Expect(page.Locator(".job .job-status")).ToHaveTextAsync(new Regex("^Done in .* · hidden by the current filters$"));
+        await Expect(page.Locator(".card")).ToHaveCountAsync(0);
+
+        await page.GetByLabel("Prompt", new() { Exact = true }).FillAsync("a xylophone made of ice");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Generate" }).ClickAsync();
+        await Expect(page.Locator(".card.new .card-prompt")).ToHaveTextAsync("a xylophone made of ice");
+        fixture.AssertNoScriptErrors();
+    }
+
+    [Fact]
     public async Task Load_more_pages_through_a_long_gallery()
     {
         for (var i = 1; i <= 26; i++) await fixture.App.GenerateAsync(new { prompt = $"kiwi bird number {i}", steps = 1 });

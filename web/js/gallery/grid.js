@@ -26,7 +26,7 @@ function card(item, onOpen, isNew) {
     open,
     el('div', { class: 'card-body' },
       el('p', { class: 'card-prompt', title: item.prompt }, item.prompt),
-      el('p', { class: 'card-meta' }, `seed ${item.seed} · ${item.steps} steps`),
+      el('p', { class: 'card-meta' }, `seed ${item.seed} · ${item.steps} ${item.steps === 1 ? 'step' : 'steps'}`),
       el('p', { class: 'card-meta' }, el('time', { datetime: new Date(item.created * 1000).toISOString() }, formatDateTime(item.created))),
       cacheBadge(item.cache)));
 }
@@ -38,6 +38,8 @@ export class GalleryGrid {
     this.loaded = 0;
     this.total = 0;
     this.abort = null;
+    // New images shown while a fresh page was loading: the page's answer may predate them.
+    this.arrivedDuringLoad = [];
     more.addEventListener('click', () => this.load(false));
   }
 
@@ -54,11 +56,14 @@ export class GalleryGrid {
     this.more.disabled = true;
     if (fresh) this.count.textContent = 'Loading…';
     try {
+      if (fresh) this.arrivedDuringLoad = [];
       const page = await api.gallery({ ...this.query, limit: pageSize, offset: fresh ? 0 : this.loaded }, abort.signal);
       if (fresh) { this.list.replaceChildren(); this.loaded = 0; }
       for (const item of page.data) this.list.append(card(item, this.onOpen, false));
       this.loaded += page.data.length;
       this.total = page.total;
+      if (fresh) for (const item of this.arrivedDuringLoad) this.#prepend(item);
+      this.arrivedDuringLoad = [];
       this.error.hidden = true;
       this.more.hidden = !page.has_more;
     } catch (error) {
@@ -71,13 +76,31 @@ export class GalleryGrid {
     this.render();
   }
 
-  /** Puts a just-generated image at the top (it is the newest). */
+  /** Puts a just-generated image at the top (it is the newest); false when the filters hide it. */
   addNew(item) {
+    if (!this.matches(item)) return false;
+    this.arrivedDuringLoad.push(item);
+    this.#prepend(item);
+    this.render();
+    return true;
+  }
+
+  #prepend(item) {
     if (this.list.querySelector(`[data-id="${CSS.escape(item.id)}"]`)) return;
     this.list.prepend(card(item, this.onOpen, true));
     this.loaded++;
     this.total++;
-    this.render();
+  }
+
+  /** The server's filter rules (GalleryQuery.Matches) applied to one item. */
+  matches(item) {
+    const { q, since, until, cache } = this.query;
+    if (q && ![item.prompt, item.revised_prompt].some((t) => t?.toLowerCase().includes(q.toLowerCase()))) return false;
+    if (cache === 'hit' && !item.cache?.hit) return false;
+    if (cache === 'miss' && item.cache?.hit) return false;
+    if (since && item.created * 1000 < Date.parse(since)) return false;
+    if (until && item.created * 1000 >= Date.parse(until)) return false;
+    return true;
   }
 
   render() {

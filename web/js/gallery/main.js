@@ -20,13 +20,16 @@ const grid = new GalleryGrid({
 
 const jobs = new JobsView(document.getElementById('jobs'), {
   onImage: async (result) => {
+    let item;
     try {
-      grid.addNew(await api.metadata(result.id));
+      item = await api.metadata(result.id);
     } catch (error) {
-      // The image exists (the job said so); the grid is simply reloaded to pick it up.
+      // The image exists (the job said so); reloading the grid picks it up.
       console.warn('metadata of a new image failed; reloading the grid', error);
       grid.show(filters.query());
+      return true;
     }
+    return grid.addNew(item);
   },
 });
 
