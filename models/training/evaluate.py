@@ -47,9 +47,9 @@ def judge_images(judge, images01):
     out = []
     for i in range(0, len(images01), 64):
         chunk = images01[i:i + 64]
-        seg, bg = segmenter(chunk)
-        for s, b, img in zip(seg.numpy(), bg.numpy(), chunk.numpy()):
-            out.append(judging.decode(s, b, img, classify))
+        maps = [m.numpy() for m in segmenter(chunk)]
+        for k, img in enumerate(chunk.numpy()):
+            out.append(judging.decode([m[k] for m in maps], img, classify))
     return out
 
 

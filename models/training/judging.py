@@ -99,17 +99,53 @@ def crop_batch(images, boxes):
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
-def decode(seg_logits, bg_logits, image, classify):
-    """seg_logits [2,64,64], bg_logits [colours+1], image [3,64,64] in [0,1] (numpy);
-    classify(crops [N,3,32,32]) -> class ids (0 = no object). Returns (objects, colour or None)."""
-    mask = seg_logits[1] > seg_logits[0]
-    comps = components(mask)
+CENTER_THRESHOLD = 0.3   # a centre-heatmap peak at least this high is an object
+PEAK_WINDOW = 5          # a peak is the maximum of its PEAK_WINDOW x PEAK_WINDOW neighbourhood
+
+
+def peaks(heat):
+    """(x, y) of local maxima of heat [H,W] (probabilities) above the threshold, in row-major order;
+    among equal values in a window the first in row-major order wins."""
+    h, w = heat.shape
+    r = PEAK_WINDOW // 2
+    out = []
+    for y in range(h):
+        for x in range(w):
+            v = heat[y, x]
+            if v < CENTER_THRESHOLD:
+                continue
+            ok = True
+            for yy in range(max(0, y - r), min(h, y + r + 1)):
+                for xx in range(max(0, x - r), min(w, x + r + 1)):
+                    u = heat[yy, xx]
+                    if u > v or (u == v and (yy, xx) < (y, x)):
+                        ok = False
+                        break
+                if not ok:
+                    break
+            if ok:
+                out.append((x, y))
+    return out
+
+
+def decode(outputs, image, classify):
+    """outputs: the segmenter's (segmentation [2,H,W], centres [1,H,W] logits, sizes [2,H,W], background
+    [colours+1]) for one image (numpy); image [3,H,W] in [0,1]; classify(crops [N,3,32,32]) -> class ids
+    (0 = no object). Returns (objects, colour or None)."""
+    seg, centres, sizes, bg_logits = outputs
+    heat = 1 / (1 + np.exp(-centres[0]))
     found = []
-    if comps:
-        crops = np.stack([crop(image, *crop_box(*c[3:])) for c in comps]).astype(np.float32)
-        for c, cls in zip(comps, classify(crops)):
-            if cls > 0:
-                found.append(Found(W.CLASS_NAMES[cls - 1], c[0], c[1], c[2]))
+    pts = peaks(heat)
+    if pts:
+        boxes = []
+        for x, y in pts:
+            bw, bh = max(1.0, sizes[0, y, x] * W.IMAGE_SIZE), max(1.0, sizes[1, y, x] * W.IMAGE_SIZE)
+            side = max(bw, bh) * CROP_MARGIN + 2
+            boxes.append((x + 0.5 - side / 2, y + 0.5 - side / 2, side, bw, bh))
+        crops = np.stack([crop(image, *b[:3]) for b in boxes]).astype(np.float32)
+        for (x, y), b, cls in zip(pts, boxes, classify(crops)):
+            if cls > 0 and b[3] * b[4] >= MIN_AREA:
+                found.append(Found(W.CLASS_NAMES[cls - 1], int(round(b[3] * b[4])), float(x), float(y)))
     bg = int(bg_logits.argmax())
     colour = W.COLOURS[bg].name if bg < len(W.COLOURS) else None
     return found, colour

@@ -296,9 +296,10 @@ def _conv_block(cin, cout):
 
 
 class JudgeSegmenter(nn.Module):
-    """The judge's first step (its own design, data and seed, independent of the CLIP): which pixels
-    are objects and which background, and the background's colour (last class: unrecognisable).
-    Works at 32x32 after a stride-2 stem and upsamples its logits back to 64x64."""
+    """The judge's first step (its own design, data and seed, independent of the CLIP): background
+    segmentation (object pixels vs background), object centres as a heatmap with each object's size
+    (CenterNet-style, so touching objects stay apart), and the background's colour (last class:
+    unrecognisable). Works at 32x32 after a stride-2 stem and upsamples its maps back to 64x64."""
 
     def __init__(self, colours, w=24):
         super().__init__()
@@ -308,7 +309,7 @@ class JudgeSegmenter(nn.Module):
         self.e3 = _conv_block(2 * w, 4 * w)    # 8
         self.d2 = _conv_block(6 * w, 2 * w)
         self.d1 = _conv_block(3 * w, w)
-        self.seg = nn.Conv2d(w, 2, 1)
+        self.head = nn.Conv2d(w, 5, 1)         # 2 segmentation logits, 1 centre logit, 2 sizes
         self.bg = nn.Sequential(nn.Linear(4 * w + 6, 128), nn.ReLU(), nn.Linear(128, colours + 1))
 
     def forward(self, pixel_values):
@@ -317,11 +318,11 @@ class JudgeSegmenter(nn.Module):
         x3 = self.e3(F.max_pool2d(x2, 2))
         u2 = self.d2(torch.cat([F.interpolate(x3, scale_factor=2.0), x2], 1))
         u1 = self.d1(torch.cat([F.interpolate(u2, scale_factor=2.0), x1], 1))
-        seg = F.interpolate(self.seg(u1), scale_factor=2.0, mode="bilinear", align_corners=False)
+        maps = F.interpolate(self.head(u1), scale_factor=2.0, mode="bilinear", align_corners=False)
         border = torch.cat([pixel_values[:, :, :2, :].flatten(2), pixel_values[:, :, -2:, :].flatten(2)], 2)
         stats = torch.cat([border.mean(2), border.std(2)], 1)
         bg = self.bg(torch.cat([x3.mean((2, 3)), stats], 1))
-        return seg, bg
+        return maps[:, :2], maps[:, 2:3], maps[:, 3:5], bg
 
 
 class JudgeClassifier(nn.Module):

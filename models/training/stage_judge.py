@@ -48,6 +48,39 @@ def _schedule(opt, lr, step, steps):
         g["lr"] = lr * min(1.0, (step + 1) / 50) * 0.5 * (1 + math.cos(math.pi * step / steps))
 
 
+def detection_targets(renderer, scenes):
+    """Per image: a centre heatmap (1 at each object's centre pixel, a Gaussian around it), the object's
+    size (w,h)/64 around its centre, and where that size is defined."""
+    n = len(scenes)
+    heat = np.zeros((n, 1, 64, 64), dtype=np.float32)
+    size = np.zeros((n, 2, 64, 64), dtype=np.float32)
+    where = np.zeros((n, 1, 64, 64), dtype=np.float32)
+    yy, xx = np.mgrid[0:64, 0:64]
+    for i, sc in enumerate(scenes):
+        for _, x0, y0, x1, y1 in renderer.instance_boxes(sc):
+            w, h = x1 - x0 + 1, y1 - y0 + 1
+            cx, cy = (x0 + x1 + 1) / 2, (y0 + y1 + 1) / 2
+            sigma = max(1.0, max(w, h) / 8)
+            g = np.exp(-((xx + 0.5 - cx) ** 2 + (yy + 0.5 - cy) ** 2) / (2 * sigma ** 2))
+            heat[i, 0] = np.maximum(heat[i, 0], g)
+            px, py = min(63, int(cx)), min(63, int(cy))
+            heat[i, 0, py, px] = 1.0
+            ys, xs = slice(max(0, py - 1), py + 2), slice(max(0, px - 1), px + 2)
+            size[i, 0, ys, xs] = w / 64
+            size[i, 1, ys, xs] = h / 64
+            where[i, 0, ys, xs] = 1
+    return torch.from_numpy(heat), torch.from_numpy(size), torch.from_numpy(where)
+
+
+def focal_loss(logits, target):
+    """CenterNet's penalty-reduced focal loss on a Gaussian heatmap."""
+    p = torch.sigmoid(logits).clamp(1e-4, 1 - 1e-4)
+    pos = target.eq(1).float()
+    pos_loss = -((1 - p) ** 2) * torch.log(p) * pos
+    neg_loss = -((1 - target) ** 4) * (p ** 2) * torch.log(1 - p) * (1 - pos)
+    return (pos_loss.sum() + neg_loss.sum()) / pos.sum().clamp(min=1)
+
+
 def train_segmenter(batches, gen, steps, batch=32, lr=2e-3):
     model = nets.JudgeSegmenter(len(W.COLOURS))
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
@@ -58,22 +91,26 @@ def train_segmenter(batches, gen, steps, batch=32, lr=2e-3):
         scenes = batches.scenes(batch)
         x, labels = batches.images(scenes, labels=True)
         x = degrade((x + 1) / 2, gen)
+        heat, size, where = detection_targets(batches.renderer, scenes)
         bg = torch.tensor([colour_index[s.colour] for s in scenes])
         n_bad = batch // 8
         x = torch.cat([x, nonsense(n_bad, gen)])
         mask = torch.cat([(labels > 0).long(), torch.zeros(n_bad, 64, 64, dtype=torch.long)])
+        heat = torch.cat([heat, torch.zeros(n_bad, 1, 64, 64)])
+        size = torch.cat([size, torch.zeros(n_bad, 2, 64, 64)])
+        where = torch.cat([where, torch.zeros(n_bad, 1, 64, 64)])
         bg = torch.cat([bg, torch.full((n_bad,), unknown)])
-        seg, bg_logits = model(x)
-        loss = F.cross_entropy(seg, mask, weight=torch.tensor([1.0, 3.0])) + 0.5 * F.cross_entropy(bg_logits, bg)
+        seg, centres, sizes, bg_logits = model(x)
+        size_loss = ((sizes - size).abs() * where).sum() / where.sum().clamp(min=1)
+        loss = (F.cross_entropy(seg, mask, weight=torch.tensor([1.0, 3.0])) + focal_loss(centres, heat)
+                + 5 * size_loss + 0.5 * F.cross_entropy(bg_logits, bg))
         _schedule(opt, lr, step, steps)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         if step % 50 == 0 or step == steps - 1:
-            pred = seg.argmax(1)
-            iou = ((pred == 1) & (mask == 1)).sum().item() / max(1, ((pred == 1) | (mask == 1)).sum().item())
             acc = (bg_logits.argmax(1) == bg).float().mean().item()
-            common.log(STAGE, f"segmenter step {step}/{steps} loss {loss.item():.3f} object-iou {iou:.2f} "
+            common.log(STAGE, f"segmenter step {step}/{steps} loss {loss.item():.3f} size-l1 {size_loss.item():.3f} "
                               f"bg-acc {acc:.2f} {(time.time() - t0) / (step + 1):.2f}s/step")
     return model.eval()
 
@@ -135,7 +172,7 @@ def train(seed, steps):
     batches = data.SceneBatches(seed * 7919)
     gen = torch.Generator().manual_seed(seed)
     rng = random.Random(seed)
-    segmenter = train_segmenter(batches, gen, max(1, steps * 2 // 5))
+    segmenter = train_segmenter(batches, gen, max(1, steps * 3 // 5))
     classifier = train_classifier(batches, gen, rng, steps)
     common.save_atomic({"segmenter": segmenter.state_dict(), "classifier": classifier.state_dict(), "step": steps},
                        common.work_path("judge.pt"))

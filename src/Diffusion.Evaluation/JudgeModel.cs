@@ -4,8 +4,8 @@ using Microsoft.ML.OnnxRuntime;
 namespace Diffusion.Evaluation;
 
 /// <summary>
-/// The evaluation judge (models/judge), used only to score images: a segmenter (object pixels vs
-/// background, and the background colour) and a classifier of a crop around each segment. The decoding
+/// The evaluation judge (models/judge), used only to score images: a segmenter (background segmentation,
+/// object centres and sizes, the background colour) and a classifier of a crop around each object. The decoding
 /// rule is judge/config.json's, shared with models/training/judging.py.
 /// </summary>
 public sealed class JudgeModel : IDisposable
@@ -13,14 +13,14 @@ public sealed class JudgeModel : IDisposable
     public const int ImageSize = 64;
     private readonly OnnxModelSession _segmenter;
     private readonly OnnxModelSession _classifier;
-    private readonly SegmentCropper _cropper;
+    private readonly ObjectCropper _cropper;
 
     private JudgeModel(OnnxModelSession segmenter, OnnxModelSession classifier, JudgeConfig config)
     {
         _segmenter = segmenter;
         _classifier = classifier;
         Config = config;
-        _cropper = new SegmentCropper(config.CropSize, config.CropMargin, config.CropPadding);
+        _cropper = new ObjectCropper(config.CropSize, config.CropMargin, config.CropPadding);
     }
 
     public JudgeConfig Config { get; }
@@ -51,21 +51,22 @@ public sealed class JudgeModel : IDisposable
             unit[i] = Math.Clamp(imagesMinusOneToOne[i] / 2f + 0.5f, 0f, 1f);
         }
         using var input = OrtValue.CreateTensorValueFromMemory(unit, [count, 3, ImageSize, ImageSize]);
-        using var outputs = _segmenter.Run(["pixel_values"], [input], ["segmentation", "background"]);
-        var seg = outputs.ElementAt(0).GetTensorDataAsSpan<float>();
-        var bg = outputs.ElementAt(1).GetTensorDataAsSpan<float>();
+        using var outputs = _segmenter.Run(["pixel_values"], [input], ["centers", "sizes", "background"]);
+        var centres = outputs.ElementAt(0).GetTensorDataAsSpan<float>();
+        var sizes = outputs.ElementAt(1).GetTensorDataAsSpan<float>();
+        var bg = outputs.ElementAt(2).GetTensorDataAsSpan<float>();
         var colours = Config.BackgroundColours.Count;
         var verdicts = new JudgeVerdict[count];
-        var mask = new bool[plane];
+        var heat = new float[plane];
         for (var n = 0; n < count; n++)
         {
-            var logits = seg.Slice(n * 2 * plane, 2 * plane);
+            var logits = centres.Slice(n * plane, plane);
             for (var p = 0; p < plane; p++)
             {
-                mask[p] = logits[plane + p] > logits[p];
+                heat[p] = 1f / (1f + MathF.Exp(-logits[p]));
             }
-            var segments = ComponentLabeler.Find(mask, ImageSize, ImageSize, Config.MinArea);
-            var objects = Classify(unit.AsSpan(n * 3 * plane, 3 * plane), segments);
+            var peaks = CenterPeaks.Find(heat, ImageSize, ImageSize, Config.CenterThreshold, Config.PeakWindow);
+            var objects = Classify(unit.AsSpan(n * 3 * plane, 3 * plane), peaks, sizes.Slice(n * 2 * plane, 2 * plane));
             var colour = ArgMax(bg.Slice(n * colours, colours));
             // the last background class means "unrecognisable"
             verdicts[n] = new JudgeVerdict(objects, colour == colours - 1 ? null : Config.BackgroundColours[colour]);
@@ -73,30 +74,35 @@ public sealed class JudgeModel : IDisposable
         return verdicts;
     }
 
-    private List<FoundObject> Classify(ReadOnlySpan<float> image, IReadOnlyList<Segment> segments)
+    private List<FoundObject> Classify(ReadOnlySpan<float> image, IReadOnlyList<(int X, int Y)> peaks, ReadOnlySpan<float> sizes)
     {
+        const int plane = ImageSize * ImageSize;
         var found = new List<FoundObject>();
-        if (segments.Count == 0)
+        if (peaks.Count == 0)
         {
             return found;
         }
         var size = _cropper.Size;
-        var crops = new float[segments.Count * 3 * size * size];
-        for (var i = 0; i < segments.Count; i++)
+        var crops = new float[peaks.Count * 3 * size * size];
+        var boxes = new (float W, float H)[peaks.Count];
+        for (var i = 0; i < peaks.Count; i++)
         {
-            _cropper.Crop(image, ImageSize, ImageSize, segments[i], crops.AsSpan(i * 3 * size * size, 3 * size * size));
+            var (x, y) = peaks[i];
+            boxes[i] = (Math.Max(1f, sizes[y * ImageSize + x] * ImageSize), Math.Max(1f, sizes[plane + y * ImageSize + x] * ImageSize));
+            _cropper.Crop(image, ImageSize, ImageSize, x + 0.5f, y + 0.5f, boxes[i].W, boxes[i].H,
+                crops.AsSpan(i * 3 * size * size, 3 * size * size));
         }
-        using var input = OrtValue.CreateTensorValueFromMemory(crops, [segments.Count, 3, size, size]);
+        using var input = OrtValue.CreateTensorValueFromMemory(crops, [peaks.Count, 3, size, size]);
         using var outputs = _classifier.Run(["crops"], [input], ["logits"]);
         var logits = outputs.First().GetTensorDataAsSpan<float>();
         var classes = Config.Classes.Count + 1;
-        for (var i = 0; i < segments.Count; i++)
+        for (var i = 0; i < peaks.Count; i++)
         {
             var cls = ArgMax(logits.Slice(i * classes, classes));
-            if (cls > 0)   // class 0: the segment is no object
+            var area = boxes[i].W * boxes[i].H;
+            if (cls > 0 && area >= Config.MinArea)   // class 0: no object there
             {
-                var s = segments[i];
-                found.Add(new FoundObject(Config.Classes[cls - 1], s.Area, s.CenterX, s.CenterY));
+                found.Add(new FoundObject(Config.Classes[cls - 1], (int)MathF.Round(area), peaks[i].X, peaks[i].Y));
             }
         }
         return found;

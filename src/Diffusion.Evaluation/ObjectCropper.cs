@@ -1,21 +1,24 @@
 namespace Diffusion.Evaluation;
 
 /// <summary>
-/// The square crop the judge's classifier sees around a segment, resampled bilinearly to a fixed size;
+/// The square crop the judge's classifier sees around an object, resampled bilinearly to a fixed size;
 /// the same arithmetic as models/training/judging.py (crop_box, crop): side = longest box side × margin +
 /// padding, centred on the box; sample centres at left + (j + 0.5)·side/size − 0.5, clamped to the image.
 /// </summary>
-public sealed class SegmentCropper(int size, float margin, float padding)
+public sealed class ObjectCropper(int size, float margin, float padding)
 {
     public int Size { get; } = size;
 
     /// <summary>Writes the crop of <paramref name="image"/> ([3,H,W], any range) around the segment into
     /// <paramref name="destination"/> ([3,size,size]).</summary>
-    public void Crop(ReadOnlySpan<float> image, int width, int height, Segment segment, Span<float> destination)
+    /// <summary>The crop around a box of <paramref name="boxWidth"/>×<paramref name="boxHeight"/> centred at
+    /// (<paramref name="centerX"/>, <paramref name="centerY"/>) in continuous pixel coordinates.</summary>
+    public void Crop(ReadOnlySpan<float> image, int width, int height, float centerX, float centerY, float boxWidth,
+        float boxHeight, Span<float> destination)
     {
-        var side = Math.Max(segment.X1 - segment.X0 + 1, segment.Y1 - segment.Y0 + 1) * margin + padding;
-        var left = (segment.X0 + segment.X1 + 1) / 2f - side / 2f;
-        var top = (segment.Y0 + segment.Y1 + 1) / 2f - side / 2f;
+        var side = Math.Max(boxWidth, boxHeight) * margin + padding;
+        var left = centerX - side / 2f;
+        var top = centerY - side / 2f;
         Span<int> xa = stackalloc int[Size], xb = stackalloc int[Size], ya = stackalloc int[Size], yb = stackalloc int[Size];
         Span<float> fx = stackalloc float[Size], fy = stackalloc float[Size];
         for (var j = 0; j < Size; j++)
