@@ -13,6 +13,13 @@ public sealed class DiffusionTrace
     private readonly double[] _unitGaps;
     private readonly int[] _startSteps;
 
+    private DiffusionTrace(double[] unitGaps, int[] startSteps, int totalSteps)
+    {
+        _unitGaps = unitGaps;
+        _startSteps = startSteps;
+        TotalSteps = totalSteps;
+    }
+
     public DiffusionTrace(int jobs, int totalSteps, int minRemaining, int maxRemaining, int seed)
     {
         if (jobs < 1 || minRemaining < 1 || maxRemaining < minRemaining || maxRemaining > totalSteps)
@@ -31,6 +38,27 @@ public sealed class DiffusionTrace
         }
 
         TotalSteps = totalSteps;
+    }
+
+    /// <summary>A given trace: at rate 1 the jobs arrive at <paramref name="arrivalSeconds"/> (increasing).</summary>
+    public static DiffusionTrace Explicit(IReadOnlyList<double> arrivalSeconds, IReadOnlyList<int> startSteps, int totalSteps)
+    {
+        if (arrivalSeconds.Count == 0 || arrivalSeconds.Count != startSteps.Count || startSteps.Any(k => k < 0 || k >= totalSteps))
+        {
+            throw new ArgumentException("one start step in [0, total steps) per arrival, and at least one arrival");
+        }
+
+        var gaps = new double[arrivalSeconds.Count];
+        for (int i = 0; i < gaps.Length; i++)
+        {
+            gaps[i] = arrivalSeconds[i] - (i == 0 ? 0 : arrivalSeconds[i - 1]);
+            if (gaps[i] < 0)
+            {
+                throw new ArgumentException("arrival times must not decrease");
+            }
+        }
+
+        return new DiffusionTrace(gaps, startSteps.ToArray(), totalSteps);
     }
 
     public int Jobs => _unitGaps.Length;

@@ -12,8 +12,8 @@ public sealed class DiffusionPreemptionTests
     public async Task A_job_swapped_out_for_the_llm_and_back_gives_the_pipelines_latent()
     {
         DiffusionPipeline pipeline = UnetFixtures.Pipeline(UnetFixtures.PerSampleTimestep);
-        // Six KV blocks of the tiny LLM (16 KiB each); each guided job's latents take one.
-        var options = new EngineOptions { MemoryBudgetBytes = 6 * 16 * 1024 };
+        // Six KV blocks of 16 tokens of the tiny LLM (16 KiB each); each guided job's latents take one.
+        var options = new EngineOptions { MemoryBudgetBytes = 6 * 16 * 1024, BlockSize = 16 };
         await using EngineHost host = EngineHost.Start(options, TinyLlmFixture.LlmDirectory, TinyLlmFixture.TokenizerDirectory,
             new UnetDiffusionStepRunner(pipeline.Models.Unet));
         var images = new EngineImageGenerator(host.Loop, pipeline);

@@ -12,7 +12,7 @@ public sealed class EngineHostTests
     [Fact]
     public async Task A_host_with_the_llm_expands_a_text_prompt_and_runs_diffusion_in_the_same_pool()
     {
-        var options = new EngineOptions { MemoryBudgetBytes = 2L << 20 };
+        var options = new EngineOptions { MemoryBudgetBytes = 2L << 20, BlockSize = 16 };
         await using EngineHost host = EngineHost.Start(options, TinyLlmFixture.LlmDirectory, TinyLlmFixture.TokenizerDirectory, new CountingDiffusionRunner());
         Assert.Equal(4, host.Pool.Planes); // K and V of 2 layers
         Assert.Equal(128, host.Pool.NumBlocks); // 2 MiB / (4 planes × 16 tokens × 64 floats × 4 bytes)
