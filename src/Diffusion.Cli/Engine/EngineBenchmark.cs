@@ -33,8 +33,8 @@ public sealed class EngineBenchmark(string modelsDirectory, bool quick, int thre
         LlmModel model = LlmModel.Load(llmDirectory);
         LlmConfig config = model.Config;
         LlmTextCodec codec = LlmTextCodec.Load(tokenizerDirectory, config);
-        (IReadOnlyList<(string Loose, string Canonical)> pairs, string source) = ExpansionWorkload.LoadPairs(modelsDirectory);
-        IReadOnlyList<ExpansionRequest> workload = ExpansionWorkload.Build(pairs, codec, config.MaxPositions, quick ? 96 : 320);
+        (IReadOnlyList<(string Loose, string Canonical)> pairs, string source) = ExpansionWorkload.LoadPairs(modelsDirectory, quick ? 96 : 320);
+        IReadOnlyList<ExpansionRequest> workload = ExpansionWorkload.Build(pairs, codec, config.MaxPositions);
         int contiguousSequences = quick ? 8 : 16;
         long bytesPerToken = 2L * config.Layers * config.ModelDim * sizeof(float);
         long budget = contiguousSequences * config.MaxPositions * bytesPerToken;

@@ -9,38 +9,34 @@ public sealed record ExpansionRequest(string Loose, int[] Prompt, int OutputToke
 /// <summary>
 /// The LLM's real workload: loose prompts in the expansion format (<c>&lt;|startoftext|&gt;</c> + instruction +
 /// " " + loose + " =&gt;"), each generating as many tokens as its canonical prompt has, plus end-of-text. The
-/// pairs come from the model folder's held-out set (<c>eval/heldout.jsonl</c>: <c>loose</c>, <c>prompt</c>)
-/// when it has one, else from a few built-in pairs of the same kind, so a checkout without it still runs.
-/// Output lengths are fixed per request (end-of-text ignored) so every run, with trained or untrained
-/// weights, holds the same tokens.
+/// pairs come from the model folder's held-out set (<c>eval/heldout.jsonl</c>: <c>loose</c>, <c>prompt</c>), each
+/// loose prompt once, topped up with <see cref="SyntheticExpansionPairs"/> when the set is shorter than the load
+/// (or absent), so a checkout without it still runs and no prompt repeats. Output lengths are fixed per request
+/// (end-of-text ignored) so every run, with trained or untrained weights, holds the same tokens.
 /// </summary>
 public static class ExpansionWorkload
 {
-    private static readonly (string Loose, string Canonical)[] BuiltIn =
-    [
-        ("Show me a moon at the right on a white background!", "a small moon on the right on a white gradient background"),
-        ("small spoon", "a small spoon on the left on a pink background"),
-        ("draw me a train in the top left corner on a cyan background", "a train in the top left corner on a teal background"),
-        ("two kitties", "two cats on a yellow background"),
-        ("a doggo left of a bike, striped bg", "a dog to the left of a bicycle on a blue striped background"),
-        ("picture of sun over a house", "a sun above a house on an orange background"),
-        ("3 apples please", "three apples on a green dotted background"),
-        ("big rocket bottom right, black", "a large rocket in the bottom right corner on a black background"),
-        ("a heart and a star", "a heart and a star on a purple background"),
-        ("tiny car in the centre on grey", "a small car in the centre on a gray background"),
-        ("an umbrella, a clock and a tree", "an umbrella, a clock and a tree on a red gradient background"),
-        ("boat at the top", "a boat at the top on a white background"),
-    ];
-
-    /// <summary>(loose, canonical) pairs and where they came from.</summary>
-    public static (IReadOnlyList<(string Loose, string Canonical)> Pairs, string Source) LoadPairs(string? modelsDirectory)
+    /// <summary>Exactly <paramref name="count"/> pairs with distinct loose prompts, and where they came from.</summary>
+    public static (IReadOnlyList<(string Loose, string Canonical)> Pairs, string Source) LoadPairs(string? modelsDirectory, int count, int seed = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         string? path = modelsDirectory is null ? null : Path.Combine(modelsDirectory, "eval", "heldout.jsonl");
-        if (path is null || !File.Exists(path))
+        var pairs = new List<(string Loose, string Canonical)>();
+        if (path is not null && File.Exists(path))
         {
-            return (BuiltIn, "built-in pairs (no eval/heldout.jsonl in the model folder)");
+            pairs.AddRange(ReadHeldOut(path).DistinctBy(p => p.Loose).Take(count));
         }
 
+        int real = pairs.Count;
+        pairs.AddRange(SyntheticExpansionPairs.Generate(count - real, seed, pairs.SelectMany(p => new[] { p.Loose, "=" + p.Canonical }).ToHashSet()));
+        string source = real == 0
+            ? $"{count} synthetic pairs (no eval/heldout.jsonl in the model folder)"
+            : real == count ? $"{count} pairs of {path}" : $"{real} pairs of {path} + {count - real} synthetic pairs";
+        return (pairs, source);
+    }
+
+    private static List<(string Loose, string Canonical)> ReadHeldOut(string path)
+    {
         var pairs = new List<(string, string)>();
         foreach (string line in File.ReadLines(path).Where(l => !string.IsNullOrWhiteSpace(l)))
         {
@@ -58,18 +54,15 @@ public static class ExpansionWorkload
             throw new InvalidDataException($"{path}: no rows with both 'loose' and 'prompt'");
         }
 
-        return (pairs, path);
+        return pairs;
     }
 
-    /// <summary><paramref name="count"/> requests cycling through the pairs; outputs capped by the model's positions.</summary>
-    public static IReadOnlyList<ExpansionRequest> Build(IReadOnlyList<(string Loose, string Canonical)> pairs, LlmTextCodec codec,
-        int maxPositions, int count)
+    /// <summary>One request per pair; outputs capped by the model's positions.</summary>
+    public static IReadOnlyList<ExpansionRequest> Build(IReadOnlyList<(string Loose, string Canonical)> pairs, LlmTextCodec codec, int maxPositions)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        var requests = new List<ExpansionRequest>(count);
-        for (int i = 0; i < count; i++)
+        var requests = new List<ExpansionRequest>(pairs.Count);
+        foreach ((string loose, string canonical) in pairs)
         {
-            (string loose, string canonical) = pairs[i % pairs.Count];
             int[] prompt = codec.EncodePrompt(loose);
             int room = maxPositions - prompt.Length;
             if (room < 1)

@@ -15,15 +15,15 @@ public sealed class LlmLoadTests
     {
         LlmTextCodec codec = Codec;
         (string, string)[] pairs = [("a red fox", "a small red fox in the centre on a white background"), ("two cats", "two cats")];
-        IReadOnlyList<ExpansionRequest> requests = ExpansionWorkload.Build(pairs, codec, maxPositions: 128, count: 3);
-        Assert.Equal(3, requests.Count);
+        IReadOnlyList<ExpansionRequest> requests = ExpansionWorkload.Build(pairs, codec, maxPositions: 128);
+        Assert.Equal(2, requests.Count);
         Assert.Equal(codec.EncodePrompt("a red fox"), requests[0].Prompt);
         Assert.Equal(codec.Encode("a small red fox in the centre on a white background").Length + 1, requests[0].OutputTokens);
-        Assert.Equal(requests[0].Prompt, requests[2].Prompt); // cycles through the pairs
+        Assert.Equal(codec.Encode("two cats").Length + 1, requests[1].OutputTokens);
 
         // The output is capped by the model's positions.
         int promptLength = codec.EncodePrompt("a red fox").Length;
-        Assert.Equal(2, ExpansionWorkload.Build(pairs, codec, maxPositions: promptLength + 2, count: 1)[0].OutputTokens);
+        Assert.Equal(2, ExpansionWorkload.Build(pairs[..1], codec, maxPositions: promptLength + 2)[0].OutputTokens);
     }
 
     [Fact]
@@ -33,20 +33,28 @@ public sealed class LlmLoadTests
         try
         {
             Directory.CreateDirectory(Path.Combine(folder, "eval"));
-            Assert.Contains("built-in", ExpansionWorkload.LoadPairs(folder).Source);
+            var (synthetic, from) = ExpansionWorkload.LoadPairs(folder, 5);
+            Assert.Equal(5, synthetic.Count);
+            Assert.Contains("synthetic", from);
 
             File.WriteAllLines(Path.Combine(folder, "eval", "heldout.jsonl"),
             [
                 """{"loose": "moon right", "prompt": "a small moon on the right on a white background"}""",
                 "",
                 """{"loose": "no canonical"}""",
+                """{"loose": "moon right", "prompt": "a moon on the right on a blue background"}""",
+                """{"loose": "two cats", "prompt": "two cats on a red background"}""",
             ]);
-            var (pairs, source) = ExpansionWorkload.LoadPairs(folder);
-            Assert.EndsWith("heldout.jsonl", source);
-            Assert.Equal([("moon right", "a small moon on the right on a white background")], pairs);
+            var (pairs, source) = ExpansionWorkload.LoadPairs(folder, 4);
+            Assert.Contains("2 pairs of", source);
+            Assert.Equal(("moon right", "a small moon on the right on a white background"), pairs[0]);
+            Assert.Equal(("two cats", "two cats on a red background"), pairs[1]);
+            Assert.Equal(4, pairs.Select(p => p.Loose).Distinct().Count()); // topped up, nothing repeated
+
+            Assert.Single(ExpansionWorkload.LoadPairs(folder, 1).Pairs);
 
             File.WriteAllLines(Path.Combine(folder, "eval", "heldout.jsonl"), ["""{"loose": "x"}"""]);
-            Assert.Throws<InvalidDataException>(() => ExpansionWorkload.LoadPairs(folder));
+            Assert.Throws<InvalidDataException>(() => ExpansionWorkload.LoadPairs(folder, 3));
         }
         finally
         {
@@ -55,12 +63,25 @@ public sealed class LlmLoadTests
     }
 
     [Fact]
+    public void Synthetic_pairs_are_distinct_repeatable_and_in_the_canonical_form()
+    {
+        IReadOnlyList<(string Loose, string Canonical)> pairs = SyntheticExpansionPairs.Generate(300, seed: 4);
+        Assert.Equal(300, pairs.Select(p => p.Loose).Distinct().Count());
+        Assert.Equal(300, pairs.Select(p => p.Canonical).Distinct().Count());
+        Assert.All(pairs, p => Assert.EndsWith("background", p.Canonical));
+        Assert.Equal(pairs, SyntheticExpansionPairs.Generate(300, seed: 4));
+        Assert.NotEqual(pairs, SyntheticExpansionPairs.Generate(300, seed: 5));
+
+        IReadOnlyList<(string Loose, string Canonical)> more = SyntheticExpansionPairs.Generate(50, seed: 4, pairs.Select(p => p.Loose).ToHashSet());
+        Assert.Empty(more.Select(p => p.Loose).Intersect(pairs.Select(p => p.Loose)));
+    }
+
+    [Fact]
     public void Paging_holds_more_sequences_and_wastes_less_than_a_contiguous_reservation_on_the_same_budget()
     {
         LlmModel model = TinyLlmFixture.Model;
         LlmConfig c = model.Config;
-        (string, string)[] pairs = [("a red fox in snow", "a small red fox"), ("two cats on a sofa", "two cats on a red sofa at night"), ("sun", "a large sun")];
-        IReadOnlyList<ExpansionRequest> workload = ExpansionWorkload.Build(pairs, Codec, c.MaxPositions, count: 24);
+        IReadOnlyList<ExpansionRequest> workload = ExpansionWorkload.Build(ExpansionWorkload.LoadPairs(null, 24).Pairs, Codec, c.MaxPositions);
         long budget = 3L * c.MaxPositions * 2 * c.Layers * c.ModelDim * sizeof(float); // three max-length reservations
 
         KvLoadResult contiguous = KvLoadRun.Run(model, workload, new KvLoadOptions { BlockSize = c.MaxPositions, PrefixCaching = false, BudgetBytes = budget }, default);
