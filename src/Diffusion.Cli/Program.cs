@@ -10,4 +10,5 @@ root.Add(GenerateCommand.Create());
 root.Add(new Command("bench", "Benchmarks that print ratios against a baseline run side by side.") { BenchPipelineCommand.Create() });
 root.Add(new Command("eval", "Quality measurements with the judge.") { EvalModelCommand.Create() });
 root.Add(TraceCommand.Create());
+root.Add(ReplayCommand.Create());
 return await root.Parse(args).InvokeAsync();
