@@ -37,6 +37,10 @@ public sealed class InProcessService : IAsyncDisposable
         var overrides = new Dictionary<string, string?>
         {
             [$"{ServerOptions.SectionName}:{nameof(ServerOptions.DataDirectory)}"] = options.DataDirectory,
+            // The service shares the replay's console: only its warnings and errors, not start-up chatter.
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
+            ["Logging:LogLevel:Diffusion"] = "Warning",
         };
         // Port 0: the OS picks a free port at bind time, so there is no race with other processes.
         var app = ServeCommand.Build("http://127.0.0.1:0", overrides,

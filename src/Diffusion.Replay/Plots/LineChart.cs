@@ -78,7 +78,8 @@ public sealed class LineChart
         canvas.Restore();
 
         canvas.Save();
-        canvas.ClipRect(plot);
+        // A little beyond the frame, so a line along an axis (a hit rate of 0) stays visible.
+        canvas.ClipRect(SKRect.Inflate(plot, 3, 3));
         foreach (var series in Series)
         {
             using var line = new SKPaint { Color = series.Color, StrokeWidth = 2.2f, Style = SKPaintStyle.Stroke, IsAntialias = true };

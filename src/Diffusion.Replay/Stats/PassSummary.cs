@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Diffusion.Replay.Metrics;
 
 namespace Diffusion.Replay.Stats;
@@ -25,7 +26,7 @@ public sealed record RequestCounts(
 /// <param name="Answers429">429 answers received (each was retried or, beyond the limit, given up).</param>
 /// <param name="RequestsRetried">Requests that got at least one 429.</param>
 /// <param name="GaveUp">Requests given up after the retry limit.</param>
-public sealed record RetryCounts(int Answers429, int RequestsRetried, int GaveUp);
+public sealed record RetryCounts([property: JsonPropertyName("answers_429")] int Answers429, int RequestsRetried, int GaveUp);
 
 /// <param name="Hits">Successful requests the service reported as cache hits.</param>
 /// <param name="Misses">Successful requests reported as misses, or without a cache report.</param>

@@ -64,9 +64,9 @@ public static class SummaryPrinter
         {
             var verdict = check.Status switch
             {
-                CheckStatus.Match => F($"{check.ServerDelta,8:0.###} = {check.Ours,-8} match ({check.Source})"),
-                CheckStatus.Mismatch => F($"{check.ServerDelta,8:0.###} ≠ {check.Ours,-8} MISMATCH ({check.Source})"),
-                CheckStatus.NotReported => F($"{"not reported",8}   {check.Ours,-8}"),
+                CheckStatus.Match => F($"{check.ServerDelta,12:0.###} = {check.Ours,-8} match ({check.Source})"),
+                CheckStatus.Mismatch => F($"{check.ServerDelta,12:0.###} ≠ {check.Ours,-8} MISMATCH ({check.Source})"),
+                CheckStatus.NotReported => F($"{"not reported",12}   {check.Ours}"),
                 _ => throw new ArgumentOutOfRangeException(nameof(pass), check.Status, "unknown check status"),
             };
             output.WriteLine($"    {check.Name.PadRight(width)}  {verdict}");
