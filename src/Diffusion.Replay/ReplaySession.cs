@@ -41,6 +41,8 @@ public sealed class ReplaySession(ReplayOptions options, HttpClient http, Replay
         var selected = options.Limit is { } limit && limit < trace.Count ? trace.Take(limit).ToList() : trace.ToList();
         var schedule = Schedule(selected);
         var directory = PrepareDirectory();
+        if (options.Arrivals == ArrivalMode.Timestamps && ArrivalSchedules.MissingTimestamps(selected.Select(r => r.Seconds).ToList()) is > 0 and var missing)
+            await console.Progress.WriteLineAsync($"replay: {missing} of {selected.Count} records have no timestamp; each is sent with the record before it");
 
         using (var probe = CancellationTokenSource.CreateLinkedTokenSource(stop))
         {

@@ -55,11 +55,23 @@ public sealed class ArrivalScheduleTests
     }
 
     [Fact]
-    public void A_record_without_a_timestamp_is_a_clear_error()
+    public void A_record_without_a_timestamp_goes_with_the_record_before_it()
     {
-        var error = Assert.Throws<ArgumentException>(() => ArrivalSchedules.FromTimestamps([1, null, 3, null], 1));
-        Assert.Contains("2 of 4 trace records have no timestamp (the first is record 2)", error.Message);
+        double?[] times = [null, 5, 7, null, 6];
+        var schedule = ArrivalSchedules.FromTimestamps(times, 1);
+        // Record 0 takes the first timestamp (5); record 3 takes record 2's (7).
+        Assert.Equal([0, 1, 4, 2, 3], schedule.Select(s => s.Index));
+        Assert.Equal([0, 0, 1, 2, 2], schedule.Select(s => s.At.TotalSeconds));
+        Assert.Equal(2, ArrivalSchedules.MissingTimestamps(times));
+    }
+
+    [Fact]
+    public void A_trace_without_any_timestamp_is_a_clear_error()
+    {
+        var error = Assert.Throws<ArgumentException>(() => ArrivalSchedules.FromTimestamps([null, null], 1));
+        Assert.Contains("none of the 2 trace records has a timestamp", error.Message);
         Assert.Contains("--rate", error.Message);
+        Assert.Empty(ArrivalSchedules.FromTimestamps([], 1));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using Diffusion.Cli.Commands;
+using Diffusion.Replay.Arrivals;
 using Diffusion.Replay.Records;
 using Diffusion.Replay.Tests.Infrastructure;
 using SkiaSharp;
@@ -135,13 +136,18 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task The_real_krea_log_reads_as_a_trace_when_present()
     {
-        var krea = Path.Combine(RepoPaths.Root, "..", "..", "shared", "data", "prompts", "krea-open-prompts-1k.tsv");
-        var shared = Path.GetFullPath(File.Exists(krea) ? krea : "/work/shared/data/prompts/krea-open-prompts-1k.tsv");
-        if (!File.Exists(shared)) return;   // a fresh clone without ../shared: nothing to read
+        // ../shared beside the repository (or beside the worktree folder that holds it).
+        var shared = new[] { "..", Path.Combine("..", "..") }
+            .Select(up => Path.GetFullPath(Path.Combine(RepoPaths.Root, up, "shared", "data", "prompts", "krea-open-prompts-1k.tsv")))
+            .FirstOrDefault(File.Exists);
+        if (shared is null) return;   // a fresh clone without ../shared: nothing to read
         var records = await Diffusion.Cache.Traces.TraceFileReader.ReadAsync(shared, CancellationToken.None);
-        var schedule = Arrivals.ArrivalSchedules.FromTimestamps(records.Select(r => r.Seconds).ToList(), 0.001);
+        var schedule = ArrivalSchedules.FromTimestamps(records.Select(r => r.Seconds).ToList(), 0.001);
         Assert.True(records.Count >= 900);
         Assert.Equal(TimeSpan.Zero, schedule[0].At);
-        Assert.All(records, r => Assert.False(string.IsNullOrEmpty(r.Prompt)));
+        Assert.Equal(records.Count, schedule.Count);
+        Assert.True(ArrivalSchedules.MissingTimestamps(records.Select(r => r.Seconds).ToList()) > 0);   // the real log has gaps
+        // A few rows have no prompt: replayed, they become 400 answers, counted as errors.
+        Assert.True(records.Count(r => r.Prompt.Length > 0) > records.Count * 0.95);
     }
 }

@@ -38,23 +38,30 @@ public static class ArrivalSchedules
 
     /// <summary>
     /// The trace's timestamps, measured from the earliest one and multiplied by <paramref name="scale"/>.
-    /// Every record needs a timestamp; a log that is not in time order is replayed in time order.
+    /// A log that is not in time order is replayed in time order. A record without a timestamp (the
+    /// real logs have some) goes with the record before it in the file, or with the first timed record
+    /// when none precedes it; a trace with no timestamp at all cannot be replayed this way.
     /// </summary>
     public static IReadOnlyList<ScheduledRequest> FromTimestamps(IReadOnlyList<double?> seconds, double scale)
     {
         if (!(scale > 0) || double.IsInfinity(scale))
             throw new ArgumentOutOfRangeException(nameof(scale), scale, "The time scale must be a positive, finite number.");
-        var missing = Enumerable.Range(0, seconds.Count).Where(i => seconds[i] is null).ToList();
-        if (missing.Count > 0)
-            throw new ArgumentException(
-                $"{missing.Count} of {seconds.Count} trace records have no timestamp (the first is record {missing[0] + 1}); " +
-                "replay them with --rate or without --timestamps", nameof(seconds));
         if (seconds.Count == 0) return [];
+        var first = seconds.FirstOrDefault(s => s is not null)
+                    ?? throw new ArgumentException(
+                        $"none of the {seconds.Count} trace records has a timestamp; replay them with --rate or without --timestamps", nameof(seconds));
 
-        var origin = seconds.Min(s => s!.Value);
-        return Enumerable.Range(0, seconds.Count)
-            .Select(i => new ScheduledRequest(i, TimeSpan.FromSeconds((seconds[i]!.Value - origin) * scale)))
+        var filled = new double[seconds.Count];
+        var previous = first;
+        for (var i = 0; i < seconds.Count; i++) filled[i] = previous = seconds[i] ?? previous;
+
+        var origin = filled.Min();
+        return Enumerable.Range(0, filled.Length)
+            .Select(i => new ScheduledRequest(i, TimeSpan.FromSeconds((filled[i] - origin) * scale)))
             .OrderBy(s => s.At)   // stable: equal times keep trace order
             .ToArray();
     }
+
+    /// <summary>How many records lack a timestamp (and borrow their neighbour's under <see cref="FromTimestamps"/>).</summary>
+    public static int MissingTimestamps(IReadOnlyList<double?> seconds) => seconds.Count(s => s is null);
 }

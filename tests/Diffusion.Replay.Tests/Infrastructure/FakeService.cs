@@ -17,7 +17,7 @@ public sealed class FakeService
 
     public int RefuseEvery { get; init; }
     public TimeSpan Work { get; init; } = TimeSpan.FromMilliseconds(20);
-    /// <summary>Added to the reported 200 count: a server whose counter disagrees with its answers.</summary>
+    /// <summary>Added to the reported 200 count once one request succeeded: a server whose counter disagrees with its answers.</summary>
     public int SkewOk { get; init; }
 
     public List<JsonElement> Bodies { get; } = [];
@@ -57,7 +57,7 @@ public sealed class FakeService
             {
                 var rows = new List<object>
                 {
-                    new { route = "/v1/images/generations", method = "POST", status = 200, count = ok + SkewOk },
+                    new { route = "/v1/images/generations", method = "POST", status = 200, count = ok + (ok > 0 ? SkewOk : 0) },
                 };
                 if (refused > 0) rows.Add(new { route = "/v1/images/generations", method = "POST", status = 429, count = refused });
                 return Results.Json(new
