@@ -12,7 +12,7 @@ namespace Diffusion.Cli.Replay;
 public static class ReplayRun
 {
     public static async Task<int> RunAsync(string tracePath, ReplayOptions options, InProcessServiceOptions? inProcess,
-        TextWriter output, TextWriter error, CancellationToken stop)
+        TextWriter output, TextWriter error, CancellationToken outerStop)
     {
         if (options.Validate() is { Count: > 0 } problems)
         {
@@ -23,7 +23,7 @@ public static class ReplayRun
         IReadOnlyList<TraceRecord> trace;
         try
         {
-            trace = await TraceFileReader.ReadAsync(tracePath, stop);
+            trace = await TraceFileReader.ReadAsync(tracePath, outerStop);
         }
         catch (Exception ex) when (ex is IOException or FormatException or ArgumentException or InvalidDataException)
         {
@@ -36,7 +36,8 @@ public static class ReplayRun
             return ReplayExitCodes.BadInput;
         }
 
-        using var guard = new ShutdownGuard(options.DrainTimeout + TimeSpan.FromSeconds(30));
+        using var signals = new StopSignals(outerStop, error, options.DrainTimeout);
+        var stop = signals.Token;
         InProcessService? service = null;
         try
         {
