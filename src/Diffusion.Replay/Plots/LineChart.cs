@@ -19,6 +19,9 @@ public sealed class LineChart
     /// <summary>Fixed y range (e.g. 0..1 for fractions); null fits the data.</summary>
     public (double Min, double Max)? YRange { get; init; }
 
+    /// <summary>Put the legend where the lines are not: a CDF's lower right corner is empty.</summary>
+    public bool LegendAtBottom { get; init; }
+
     /// <summary>Formats y tick labels; plain numbers by default.</summary>
     public Func<double, string> YFormat { get; init; } = v => v.ToString("0.###", CultureInfo.InvariantCulture);
 
@@ -101,7 +104,9 @@ public sealed class LineChart
     private void DrawLegend(SKCanvas canvas, SKRect plot, SKFont font, SKPaint text)
     {
         var widest = Series.Count == 0 ? 0 : Series.Max(s => font.MeasureText(s.Name));
-        var box = new SKRect(plot.Right - widest - 52, plot.Top + 10, plot.Right - 10, plot.Top + 16 + 20 * Series.Count);
+        var height = 6 + 20 * Series.Count;
+        var top = LegendAtBottom ? plot.Bottom - 10 - height : plot.Top + 10;
+        var box = new SKRect(plot.Right - widest - 52, top, plot.Right - 10, top + height);
         using var background = new SKPaint { Color = new SKColor(255, 255, 255, 230) };
         using var border = new SKPaint { Color = new SKColor(0xB0, 0xB0, 0xB0), Style = SKPaintStyle.Stroke };
         canvas.DrawRect(box, background);

@@ -74,6 +74,7 @@ public static class ReplayPlots
             XLabel = "latency (s)",
             YLabel = "fraction of requests",
             YRange = (0, 1),
+            LegendAtBottom = true,
             YFormat = Percent,
             Series = series,
         };

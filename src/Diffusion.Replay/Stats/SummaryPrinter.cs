@@ -27,7 +27,7 @@ public static class SummaryPrinter
         {
             PrintPass(output, off);
             if (summary.CacheOn.LatencyS.All.P50 is { } on50 && off.LatencyS.All.P50 is { } off50 && off50 > 0)
-                output.WriteLine(F($"  cache on vs off: p50 {on50:0.###} s vs {off50:0.###} s ({(1 - on50 / off50) * 100:0.#}% lower)"));
+                output.WriteLine(F($"  cache on vs off: p50 {on50:0.###} s vs {off50:0.###} s: {Math.Abs(1 - on50 / off50) * 100:0.#}% {(on50 <= off50 ? "lower" : "higher")} with the cache on"));
         }
 
         output.WriteLine();
