@@ -99,7 +99,7 @@ public sealed class ReplaySession(ReplayOptions options, HttpClient http, Replay
         ReplayRunner runner, IReadOnlyList<TraceRecord> selected, IReadOnlyList<ScheduledRequest> schedule, PassSettings settings,
         string logPath, int? stepsPerRequest, List<string> metricsProblems, CancellationToken stop)
     {
-        var before = await ReadCountersAsync();
+        var before = await ReadCountersAsync(CancellationToken.None);
         metricsProblems.AddRange(before.Problems);
 
         var stats = new LiveStats(settings.Label, schedule.Count, time);
@@ -138,7 +138,7 @@ public sealed class ReplaySession(ReplayOptions options, HttpClient http, Replay
         for (var attempt = 0; attempt < SettleAttempts; attempt++)
         {
             if (attempt > 0) await Task.Delay(SettleInterval, time);
-            after = await ReadCountersAsync();
+            after = await ReadCountersAsync(CancellationToken.None);
             checks = CounterComparison.Compare(before, after, ours, cacheOff);
             if (CounterComparison.AllReportedMatch(checks)) break;
         }
@@ -146,9 +146,11 @@ public sealed class ReplaySession(ReplayOptions options, HttpClient http, Replay
         return checks;
     }
 
-    private async Task<ServerCounters> ReadCountersAsync()
+    /// <param name="cancellationToken">Not the stop token: counters are read after a stop too.</param>
+    private async Task<ServerCounters> ReadCountersAsync(CancellationToken cancellationToken)
     {
-        using var timeout = new CancellationTokenSource(MetricsTimeout);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(MetricsTimeout);
         return await metrics.ReadAsync(timeout.Token);
     }
 

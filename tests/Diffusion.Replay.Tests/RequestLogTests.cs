@@ -33,7 +33,7 @@ public sealed class RequestLogTests : IDisposable
         using var first = JsonDocument.Parse(lines[0]);
         var root = first.RootElement;
         Assert.Equal(
-            ["index", "prompt", "user", "seed", "cache_mode", "scheduled_s", "sent_s", "finished_s", "latency_s", "sent_at", "finished_at",
+            ["index", "prompt", "user", "seed", "kind", "cache_mode", "scheduled_s", "sent_s", "finished_s", "latency_s", "sent_at", "finished_at",
              "outcome", "status", "error", "attempts", "retries", "image_id", "image_url", "image_seed", "cache", "timings"],
             root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(3, root.GetProperty("index").GetInt32());

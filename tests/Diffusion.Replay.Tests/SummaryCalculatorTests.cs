@@ -55,6 +55,28 @@ public sealed class SummaryCalculatorTests
     }
 
     [Fact]
+    public void Hits_are_broken_down_by_the_traces_request_kind()
+    {
+        RequestRecord[] records =
+        [
+            TestRecords.Make(0) with { Kind = "new" },
+            TestRecords.Make(1, hit: true, k: 10) with { Kind = "exact_repeat" },
+            TestRecords.Make(2, hit: true, k: 5) with { Kind = "edit" },
+            TestRecords.Make(3) with { Kind = "edit" },
+            TestRecords.Make(4, RequestOutcome.Failed, 500) with { Kind = "new" },
+            TestRecords.Make(5, hit: true, k: 5),
+        ];
+        var summary = SummaryCalculator.Summarize(Pass(records, 6), Enumerable.Range(0, 6).ToHashSet(), 20, []);
+        Assert.Equal(new Dictionary<string, KindCounts>
+        {
+            ["edit"] = new(2, 1, 0.5),
+            ["exact_repeat"] = new(1, 1, 1),
+            ["new"] = new(1, 0, 0),
+        }, summary.Cache.ByKind);
+        Assert.Empty(SummaryCalculator.Summarize(Pass([TestRecords.Make(0)], 1), new HashSet<int> { 0 }, 20, []).Cache.ByKind);
+    }
+
+    [Fact]
     public void A_sent_request_missing_from_the_file_is_lost()
     {
         RequestRecord[] records = [TestRecords.Make(0), TestRecords.Make(1), TestRecords.Make(2)];

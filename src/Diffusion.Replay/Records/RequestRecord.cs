@@ -14,6 +14,8 @@ public sealed record RequestRecord
     public required string? User { get; init; }
     /// <summary>The seed sent; null when the trace gave none and the server chose.</summary>
     public required long? Seed { get; init; }
+    /// <summary>The trace's own label (new, exact_repeat, edit, popular_repeat) when it has one.</summary>
+    public string? Kind { get; init; }
     /// <summary>"auto" or "off", the cache mode sent.</summary>
     public required string CacheMode { get; init; }
 

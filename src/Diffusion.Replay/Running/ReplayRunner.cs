@@ -86,6 +86,7 @@ public sealed class ReplayRunner(GenerationClient client, TimeProvider time)
                 Prompt = request.Prompt,
                 User = request.User,
                 Seed = request.Seed,
+                Kind = request.Kind is { } kind ? TraceFileFormats.KindName(kind) : null,
                 CacheMode = body.CacheMode,
                 ScheduledS = due.At.TotalSeconds,
                 SentS = sent.TotalSeconds,

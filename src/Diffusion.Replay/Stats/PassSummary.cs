@@ -33,9 +33,12 @@ public sealed record RetryCounts([property: JsonPropertyName("answers_429")] int
 /// <param name="KHistogram">Successful requests by K (steps skipped; 0 = miss), keys as text for JSON.</param>
 /// <param name="StepsSaved">Sum of K over hits.</param>
 /// <param name="StepsRequested">Steps per request times successful requests, when the step count is known.</param>
+/// <param name="ByKind">Successes and hits by the trace's request kind (empty when the trace has no kinds).</param>
 public sealed record CacheSummary(
     int Hits, int Misses, double? HitRate, IReadOnlyDictionary<string, int> KHistogram,
-    long StepsSaved, long? StepsRequested, double? StepsSavedFraction);
+    long StepsSaved, long? StepsRequested, double? StepsSavedFraction, IReadOnlyDictionary<string, KindCounts> ByKind);
+
+public sealed record KindCounts(int Succeeded, int Hits, double HitRate);
 
 public sealed record LatencyBreakdown(LatencyStats All, LatencyStats Hit, LatencyStats Miss);
 

@@ -49,7 +49,9 @@ public static class SummaryCalculator
         long? stepsRequested = stepsPerRequest is { } steps ? (long)steps * succeeded.Count : null;
         var cache = new CacheSummary(
             hits.Count, misses.Count, succeeded.Count == 0 ? null : (double)hits.Count / succeeded.Count, histogram,
-            stepsSaved, stepsRequested, stepsRequested is > 0 ? (double)stepsSaved / stepsRequested.Value : null);
+            stepsSaved, stepsRequested, stepsRequested is > 0 ? (double)stepsSaved / stepsRequested.Value : null,
+            succeeded.Where(r => r.Kind is not null).GroupBy(r => r.Kind!).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => new KindCounts(g.Count(), g.Count(r => r.Cache?.Hit == true), (double)g.Count(r => r.Cache?.Hit == true) / g.Count())));
 
         var latency = new LatencyBreakdown(Latency(succeeded), Latency(hits), Latency(misses));
 

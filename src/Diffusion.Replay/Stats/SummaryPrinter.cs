@@ -53,6 +53,8 @@ public static class SummaryPrinter
         var c = pass.Cache;
         var histogram = string.Join(" ", c.KHistogram.Select(k => $"K={k.Key}:{k.Value}"));
         output.WriteLine(F($"  cache       hit rate {Percent(c.HitRate)} ({c.Hits} hits, {c.Misses} misses); {histogram}"));
+        if (c.ByKind.Count > 0)
+            output.WriteLine("  by kind     " + string.Join(", ", c.ByKind.Select(k => F($"{k.Key} {k.Value.HitRate * 100:0.0}% of {k.Value.Succeeded}"))));
         output.WriteLine(F($"  steps saved {c.StepsSaved}") +
                          (c.StepsRequested is { } requested ? F($" of {requested} ({Percent(c.StepsSavedFraction)})") : " (steps per request unknown)"));
         output.WriteLine("  latency     " + Latency("all", pass.LatencyS.All) + " | " + Latency("hit", pass.LatencyS.Hit) + " | " + Latency("miss", pass.LatencyS.Miss));
