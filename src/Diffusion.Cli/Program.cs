@@ -13,4 +13,5 @@ root.Add(new Command("bench", "Benchmarks that print ratios against a baseline r
 });
 root.Add(new Command("eval", "Quality measurements with the judge.") { EvalModelCommand.Create() });
 root.Add(TraceCommand.Create());
+root.Add(ReplayCommand.Create());
 return await root.Parse(args).InvokeAsync();
