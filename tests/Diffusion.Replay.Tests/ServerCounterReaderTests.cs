@@ -21,9 +21,9 @@ public sealed class ServerCounterReaderTests
                 new RequestCount(CounterNames.GenerationsRoute, "POST", 429, 3),
                 new RequestCount("/v1/jobs", "POST", 202, 9),
             ],
-            new GenerationStats(28, 10, 0.36, 0.3, 0.5, new Dictionary<string, long> { ["succeeded"] = 28, ["failed"] = 2 }),
+            new GenerationStats(28, 10, 0.36, 0.3, 0.5, 0.6, new Dictionary<string, long> { ["succeeded"] = 28, ["failed"] = 2 }),
             new QueueStats(0, 32, 0, 3),
-            new CacheStats(10, 18, 10 / 28.0, 120),
+            new CacheStats(10, 18, 10 / 28.0, 120, new Dictionary<string, long> { ["10"] = 4, ["20"] = 6 }),
             new JobStats(0, 0),
             28);
         using var document = JsonDocument.Parse(JsonSerializer.Serialize(response, ApiJson.Options));
