@@ -291,8 +291,8 @@ internal sealed class EmbeddingIndex : IDisposable
 
     private static bool SampleFindsItself(FaissIndex saved, IReadOnlyDictionary<long, float[]> vectors)
     {
-        // a spread of up to 16 entries; an exact duplicate vector may rank another id first, so accept any id
-        // whose similarity equals the top one
+        // a spread of up to 16 entries must each be found with inner product ≈ 1 (unit vectors); an exact
+        // duplicate vector may rank another id first, so the id only has to be among the top few
         var step = Math.Max(1, vectors.Count / 16);
         var i = 0;
         foreach (var (id, vector) in vectors)
@@ -307,7 +307,7 @@ internal sealed class EmbeddingIndex : IDisposable
             var found = false;
             for (var j = 0; j < ids.Length; j++)
             {
-                if (ids[j] == id && distances[j] >= distances[0] - 1e-4f)
+                if (ids[j] == id && distances[j] >= 1 - 1e-3f)
                 {
                     found = true;
                     break;
