@@ -1,6 +1,7 @@
 using Diffusion.Cache.Admission;
 using Diffusion.Cache.Embeddings;
 using Diffusion.Cache.Index;
+using Diffusion.Cache.Latents;
 using Diffusion.Cache.Metrics;
 using Diffusion.Cache.Policy;
 using Diffusion.CacheStore;
@@ -22,6 +23,7 @@ public sealed class ApproximateCache : IAsyncDisposable
     private readonly ApproximateCacheOptions _options;
     private readonly CachePoints _points;
     private readonly CacheIndexReplica _replica;
+    private readonly NearLatentCache _near;
     private readonly bool _ownsStore;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -38,6 +40,8 @@ public sealed class ApproximateCache : IAsyncDisposable
         _ownsStore = ownsStore;
         _time = time;
         _logger = logger;
+        _near = new NearLatentCache(options.NearCacheBytes);
+        store.EntryRemoved += _near.Remove;
     }
 
     public LatentStore Store { get; }
@@ -175,7 +179,7 @@ public sealed class ApproximateCache : IAsyncDisposable
             Steps = facts.Steps,
             Guidance = facts.Guidance,
         };
-        return new CacheAdmission(Store, Metrics, entry, steps, facts.LatentShape);
+        return new CacheAdmission(Store, Metrics, _near, entry, steps, facts.LatentShape);
     }
 
     /// <summary>The counters with the store's gauges.</summary>
@@ -209,6 +213,7 @@ public sealed class ApproximateCache : IAsyncDisposable
         {
             await Store.FlushAsync().ConfigureAwait(false);
         }
+        Store.EntryRemoved -= _near.Remove;
         try
         {
             SaveIndex();
@@ -265,11 +270,27 @@ public sealed class ApproximateCache : IAsyncDisposable
         var searchTime = _time.GetElapsedTime(started);
         foreach (var (candidate, k, entry) in usable.OrderByDescending(u => u.K).ThenByDescending(u => u.Candidate.Similarity))
         {
-            var read = await Store.ReadAsync(candidate.Key, k, cancellationToken).ConfigureAwait(false);
-            if (!read.IsHit || read.Values is null || read.Values.Length != facts.LatentLength)
+            var latentKey = new LatentKey(candidate.Key, k);
+            var values = _near.TryGet(latentKey);
+            if (values is not null)
+            {
+                Metrics.RecordNearCacheRead();
+            }
+            else
+            {
+                var read = await Store.ReadAsync(candidate.Key, k, cancellationToken).ConfigureAwait(false);
+                if (!read.IsHit || read.Values is null)
+                {
+                    Metrics.RecordReadFailure();
+                    _logger.LogDebug("Cache candidate {Key} unusable: {Status} {Detail}", latentKey, read.Status, read.Detail);
+                    continue;
+                }
+                values = read.Values;
+                _near.Put(latentKey, values);
+            }
+            if (values.Length != facts.LatentLength)
             {
                 Metrics.RecordReadFailure();
-                _logger.LogDebug("Cache candidate {Key}/k{K} unusable: {Status} {Detail}", candidate.Key, k, read.Status, read.Detail);
                 continue;
             }
             Store.RecordHit(candidate.Key, k);
@@ -277,7 +298,7 @@ public sealed class ApproximateCache : IAsyncDisposable
             var promptSimilarity = entry.Entry.TextEmbedding.Length == query.Length
                 ? EmbeddingVectors.Cosine(query, entry.Entry.TextEmbedding)
                 : (double?)null;
-            return new CacheLookup(CacheLookupStatus.Hit, retrieval, k, candidate.Similarity, promptSimilarity, candidate.Key, read.Values,
+            return new CacheLookup(CacheLookupStatus.Hit, retrieval, k, candidate.Similarity, promptSimilarity, candidate.Key, values,
                 searchTime, loadTime, $"start at step {k} of {facts.Steps}");
         }
         return Miss(best, started, searchTime, usable.Count == 0

@@ -37,6 +37,12 @@ public sealed record ApproximateCacheOptions
     /// </summary>
     public double DuplicateSimilarity { get; init; } = 0.995;
 
+    /// <summary>
+    /// Bytes of recently stored or read latents kept in memory: saves device reads on popular entries and keeps
+    /// them servable while a shared (Redis) store is unreachable. 0 turns it off.
+    /// </summary>
+    public long NearCacheBytes { get; init; } = 16L << 20;
+
     /// <summary>Whether runs that started from a cached latent store their later latents (K above their start).</summary>
     public bool AdmitHitRuns { get; init; } = true;
 
@@ -76,6 +82,10 @@ public sealed record ApproximateCacheOptions
         if (IndexDirectory is not null && string.IsNullOrWhiteSpace(IndexDirectory))
         {
             problems.Add("IndexDirectory is blank; give a directory or null to keep the indexes in memory.");
+        }
+        if (NearCacheBytes < 0)
+        {
+            problems.Add($"NearCacheBytes is {NearCacheBytes}; use 0 to turn the in-memory latent cache off.");
         }
         if (double.IsNaN(DuplicateSimilarity))
         {

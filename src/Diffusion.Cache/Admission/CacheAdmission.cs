@@ -1,4 +1,5 @@
 using Diffusion.Cache.Embeddings;
+using Diffusion.Cache.Latents;
 using Diffusion.Cache.Metrics;
 using Diffusion.CacheStore;
 using Diffusion.Inference.Pipeline;
@@ -14,13 +15,16 @@ public sealed class CacheAdmission
 {
     private readonly LatentStore _store;
     private readonly CacheMetrics _metrics;
+    private readonly NearLatentCache _near;
     private readonly int[] _shape;
     private readonly int _latentLength;
 
-    internal CacheAdmission(LatentStore store, CacheMetrics metrics, CacheEntryDescriptor entry, IReadOnlySet<int> captureSteps, int[] latentShape)
+    internal CacheAdmission(LatentStore store, CacheMetrics metrics, NearLatentCache near, CacheEntryDescriptor entry, IReadOnlySet<int> captureSteps,
+        int[] latentShape)
     {
         _store = store;
         _metrics = metrics;
+        _near = near;
         Entry = entry;
         CaptureSteps = captureSteps;
         _shape = latentShape;
@@ -46,7 +50,12 @@ public sealed class CacheAdmission
         {
             throw new ArgumentException($"captured latents hold {capture.Latents.Length} values; one image needs {_latentLength}.", nameof(capture));
         }
-        var status = _store.TryEnqueueWrite(Entry, capture.Step, capture.Latents.AsSpan(0, _latentLength), _shape);
+        var latent = capture.Latents.AsSpan(0, _latentLength);
+        var status = _store.TryEnqueueWrite(Entry, capture.Step, latent, _shape);
+        if (status == LatentWriteStatus.Queued)
+        {
+            _near.Put(new LatentKey(Key, capture.Step), latent);
+        }
         _metrics.RecordLatentWrite(status, status == LatentWriteStatus.Queued ? LatentFileFormat.FileLength(_latentLength, _shape.Length, Key.Tenant) : 0);
         return status;
     }

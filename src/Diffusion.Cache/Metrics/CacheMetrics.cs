@@ -16,6 +16,7 @@ public sealed class CacheMetrics
     private long _misses;
     private long _skipped;
     private long _readFailures;
+    private long _nearCacheReads;
     private long _stepsRequested;
     private long _stepsSaved;
     private long _latentsQueued;
@@ -59,6 +60,8 @@ public sealed class CacheMetrics
 
     internal void RecordReadFailure() => Interlocked.Increment(ref _readFailures);
 
+    internal void RecordNearCacheRead() => Interlocked.Increment(ref _nearCacheReads);
+
     internal void RecordLatentWrite(LatentWriteStatus status, long bytes)
     {
         if (status == LatentWriteStatus.Queued)
@@ -84,6 +87,7 @@ public sealed class CacheMetrics
         Interlocked.Read(ref _misses),
         Interlocked.Read(ref _skipped),
         Interlocked.Read(ref _readFailures),
+        Interlocked.Read(ref _nearCacheReads),
         new SortedDictionary<int, long>(_hitsByK),
         Interlocked.Read(ref _stepsRequested),
         Interlocked.Read(ref _stepsSaved),
@@ -99,6 +103,7 @@ public sealed class CacheMetrics
 
 /// <param name="Lookups">Searches made (hits + misses); requests with cache off/refresh are <paramref name="Skipped"/>.</param>
 /// <param name="ReadFailures">Candidates whose latent could not be read (corrupt, unavailable); the lookup went on to the next.</param>
+/// <param name="NearCacheReads">Hits whose latent came from the in-memory near cache instead of the device.</param>
 /// <param name="HitsByK">Hits by the K (in steps of the request) they started at.</param>
 /// <param name="StepsRequested">Denoising steps asked for by every request through the cache layer.</param>
 /// <param name="StepsSaved">Steps skipped thanks to hits.</param>
@@ -110,6 +115,7 @@ public sealed record CacheMetricsSnapshot(
     long Misses,
     long Skipped,
     long ReadFailures,
+    long NearCacheReads,
     IReadOnlyDictionary<int, long> HitsByK,
     long StepsRequested,
     long StepsSaved,
