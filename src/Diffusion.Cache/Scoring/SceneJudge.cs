@@ -9,22 +9,46 @@ namespace Diffusion.Cache.Scoring;
 /// position, counts for the count, pairs and triples for every object, relations for the relation; every
 /// prompt also for its background colour.
 /// </summary>
-public sealed class SceneJudge
+public sealed class SceneJudge : IDisposable
 {
     private readonly JudgeModel _judge;
     private readonly PromptScoring _scoring;
+    private readonly bool _ownsJudge;
 
+    /// <summary>Scores with <paramref name="judge"/>, which stays the caller's.</summary>
     public SceneJudge(JudgeModel judge, PromptScoring scoring)
+        : this(judge, scoring, ownsJudge: false)
+    {
+    }
+
+    private SceneJudge(JudgeModel judge, PromptScoring scoring, bool ownsJudge)
     {
         _judge = judge ?? throw new ArgumentNullException(nameof(judge));
         _scoring = scoring ?? throw new ArgumentNullException(nameof(scoring));
+        _ownsJudge = ownsJudge;
     }
 
     /// <summary>Loads the judge (models/judge) and the world's geometry (models/world.json) from a model folder.</summary>
     public static SceneJudge Load(string modelsDirectory, string worldJsonPath)
     {
         var judge = JudgeModel.Load(Path.Combine(modelsDirectory, "judge"));
-        return new SceneJudge(judge, new PromptScoring(WorldGeometry.Load(worldJsonPath), judge.Config.RelationMargin));
+        try
+        {
+            return new SceneJudge(judge, new PromptScoring(WorldGeometry.Load(worldJsonPath), judge.Config.RelationMargin), ownsJudge: true);
+        }
+        catch (Exception)
+        {
+            judge.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_ownsJudge)
+        {
+            _judge.Dispose();
+        }
     }
 
     /// <summary>The held-out records that state a scene's facts (one per scoring category that applies).</summary>
