@@ -6,6 +6,9 @@ reading scheduler_config.json reproduces these numbers."""
 
 import torch
 
+DEFAULT_GUIDANCE = 4.0   # the guidance scale the family is evaluated and served with
+DEFAULT_STEPS = 50
+
 SCHEDULER_CONFIG = {
     "_class_name": "DDIMScheduler",
     "_diffusers_version": "0.30.0",

@@ -25,8 +25,8 @@ import scene as S
 import stage_llm
 import world as W
 
-STEPS = 50
-GUIDANCE = 4.0
+STEPS = diffusion.DEFAULT_STEPS
+GUIDANCE = diffusion.DEFAULT_GUIDANCE
 GOLDEN_PROMPT = "a large cat in the top left corner on a blue background"
 GOLDEN_SEED = 42
 

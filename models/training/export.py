@@ -56,6 +56,10 @@ def load_checkpoints():
     ck = torch.load(common.work_path("vae.pt"))
     ae = nets.AutoEncoder(ck["cfg"])
     ae.load_state_dict(ck["model"])
+    try:   # the decoder refined on the frozen encoder's latents (stage_decoder), when trained
+        ae.decoder.load_state_dict(torch.load(common.work_path("decoder.pt"))["decoder"])
+    except FileNotFoundError:
+        pass
     ck = torch.load(common.work_path("unet.pt"))
     unet = nets.UNet(ck["cfg"])
     unet.load_state_dict(ck["ema"])
@@ -190,6 +194,8 @@ def write_model_index():
         "image_encoder": ["emoji_world", "OnnxRuntimeModel"],
         "llm": ["emoji_world", "SafetensorsGpt"],
         "judge": ["emoji_world", "OnnxRuntimeModel"],
+        "generation_defaults": {"guidance_scale": diffusion.DEFAULT_GUIDANCE, "steps": diffusion.DEFAULT_STEPS,
+                                "scheduler": "ddim"},
     }, "model_index.json")
     W.export_world_json(common.model_path("world.json"))
 

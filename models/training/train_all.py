@@ -2,7 +2,7 @@
 
 Stages run as separate processes so independent ones share the two cores (one thread each works out
 faster than two threads for one, since small matrix products scale poorly):
-  tokenizer -> (clip || vae) -> (unet || llm, judge) -> export -> evaluate
+  tokenizer -> (clip || vae) -> (unet || decoder, llm, judge) -> export -> evaluate
 Each finished stage leaves `.work/<stage>.done`; rerunning skips finished stages and resumes an
 interrupted one from its last checkpoint. `--force STAGE` reruns a stage."""
 
@@ -16,8 +16,8 @@ import common
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-STEPS = {"clip": 1500, "vae": 1600, "unet": 5000, "llm": 800, "judge": 1200}
-QUICK = {"clip": 20, "vae": 20, "unet": 20, "llm": 10, "judge": 10}
+STEPS = {"clip": 1500, "vae": 1600, "decoder": 2500, "unet": 5000, "llm": 800, "judge": 1200}
+QUICK = {"clip": 20, "vae": 20, "decoder": 10, "unet": 20, "llm": 10, "judge": 10}
 
 
 def done_marker(stage):
@@ -71,10 +71,13 @@ def main():
     run_parallel([("tokenizer", [str(s), a.prompts], 2)])
     run_parallel([("clip", [str(s * 10 + 1), str(steps["clip"])], 1),
                   ("vae", [str(s * 10 + 2), str(steps["vae"])], 1)])
-    # the LLM and the judge take one core in turn while the UNet has the other
+    # the decoder refinement, the LLM and the judge take one core in turn while the UNet has the other
     import threading
-    side = threading.Thread(target=lambda: run_parallel([("llm", [str(s * 10 + 5), str(steps["llm"])], 1)]) or
-                            run_parallel([("judge", [str(s * 10 + 7), str(steps["judge"])], 1)]))
+
+    def side_stages():
+        for stage, seed in (("decoder", s * 10 + 4), ("llm", s * 10 + 5), ("judge", s * 10 + 7)):
+            run_parallel([(stage, [str(seed), str(steps[stage])], 1)])
+    side = threading.Thread(target=side_stages)
     side.start()
     run_parallel([("unet", [str(s * 10 + 3), str(steps["unet"])], 2)])
     side.join()

@@ -1,9 +1,14 @@
 using System.CommandLine;
 using Diffusion.Cli.Commands;
 
-var root = new RootCommand("Image generation with approximate caching.");
+// With no arguments the service starts, so `./run.sh` alone serves.
+if (args.Length == 0) args = [ServeCommand.Name];
+
+var root = new RootCommand("Image generation with approximate caching: serve the API or run tools.");
+root.Add(ServeCommand.Create());
 root.Add(GenerateCommand.Create());
-root.Add(new Command("bench", "Benchmarks.") { BenchPipelineCommand.Create() });
-root.Add(new Command("eval", "Quality measurements.") { EvalModelCommand.Create() });
+root.Add(new Command("bench", "Benchmarks that print ratios against a baseline run side by side.") { BenchPipelineCommand.Create() });
+root.Add(new Command("eval", "Quality measurements with the judge.") { EvalModelCommand.Create() });
+root.Add(TraceCommand.Create());
 root.Add(new Command("calibrate", "Calibrations.") { CalibrateCacheCommand.Create() });
 return await root.Parse(args).InvokeAsync();

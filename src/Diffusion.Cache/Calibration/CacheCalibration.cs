@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Diffusion.Cache.Embeddings;
-using Diffusion.Cache.Scenes;
+using Diffusion.Cache.Traces;
+using Diffusion.Cache.Traces.World;
 using Diffusion.Cache.Scoring;
 using Diffusion.Evaluation;
 using Diffusion.Inference.Pipeline;
@@ -16,20 +17,27 @@ public sealed class CacheCalibration(DiffusionPipeline pipeline, SceneJudge judg
     {
         options.Validate();
         var watch = Stopwatch.StartNew();
-        var text = new CanonicalSceneText(world);
-        var parsed = heldOut.Select(h => (Scene: text.Parse(h.Prompt), h.Prompt, h.Index)).Where(h => h.Scene is not null)
-            .Select(h => (h.Scene!, h.Prompt, h.Index)).ToArray();
-        if (parsed.Length < 2)
+        var parser = new Traces.World.CanonicalPromptParser(world);
+        var parsed = new List<(EmojiScene Scene, string Prompt, int Index)>();
+        foreach (var h in heldOut)
         {
-            throw new InvalidDataException($"only {parsed.Length} of {heldOut.Count} held-out prompts are canonical; calibration needs at least two.");
+            if (parser.TryParse(h.Prompt, out var scene))
+            {
+                parsed.Add((scene, h.Prompt, h.Index));
+            }
         }
-        progress?.WriteLine($"calibrate: {parsed.Length} held-out prompts, planning {options.Pairs} pairs");
+        if (parsed.Count < 2)
+        {
+            throw new InvalidDataException($"only {parsed.Count} of {heldOut.Count} held-out prompts are canonical; calibration needs at least two.");
+        }
+        progress?.WriteLine($"calibrate: {parsed.Count} held-out prompts, planning {options.Pairs} pairs");
         var embeddings = new List<float[]>();
         foreach (var chunk in parsed.Chunk(32))
         {
             embeddings.AddRange(pipeline.EncodePrompts(chunk.Select(p => p.Item2).ToArray()).Select(EmbeddingVectors.OfPrompt));
         }
-        var pairs = PairPlanner.Plan(parsed, embeddings, new SceneEditor(world), text, options.Pairs, new Random(options.Seed));
+        var pairs = PairPlanner.Plan(parsed, embeddings, new SceneEditor(new SceneSampler(world)), new CanonicalPromptWriter(world), options.Pairs,
+            new TraceRandom(options.Seed));
         var measured = new CalibrationRunner(pipeline, judge, options, progress).Measure(pairs, cancellationToken);
         var modes = CalibrationAnalysis.Analyse(measured, options);
         var (mode, reason) = CalibrationAnalysis.Choose(modes, options.Tolerance);

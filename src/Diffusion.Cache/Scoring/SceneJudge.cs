@@ -1,4 +1,4 @@
-using Diffusion.Cache.Scenes;
+using Diffusion.Cache.Traces.World;
 using Diffusion.Evaluation;
 
 namespace Diffusion.Cache.Scoring;
@@ -55,14 +55,14 @@ public sealed class SceneJudge : IDisposable
     public static IReadOnlyList<HeldOutPrompt> Facts(EmojiScene scene, string prompt)
     {
         var objects = scene.Items.Select(i => i.Concept).ToArray();
-        HeldOutPrompt Record(string category) => new(-1, category, prompt, prompt, scene.Kind, objects,
-            scene.Kind == EmojiScene.CountKind ? scene.Count : objects.Length, scene.Colour, scene.Texture, scene.Position, scene.Relation, null);
+        HeldOutPrompt Record(string category) => new(-1, category, prompt, prompt, scene.Kind.ToString().ToLowerInvariant(), objects,
+            scene.Kind == SceneKind.Count ? scene.Count : objects.Length, scene.Colour, scene.Texture, scene.Position, scene.Relation, null);
         return scene.Kind switch
         {
-            EmojiScene.Single => [Record("single_object"), Record("position_absolute")],
-            EmojiScene.CountKind => [Record("counting")],
-            EmojiScene.RelationKind => [Record("position_relation")],
-            EmojiScene.Pair or EmojiScene.Triple => [Record("two_objects")],
+            SceneKind.Single => [Record("single_object"), Record("position_absolute")],
+            SceneKind.Count => [Record("counting")],
+            SceneKind.Relation => [Record("position_relation")],
+            SceneKind.Pair or SceneKind.Triple => [Record("two_objects")],
             _ => throw new ArgumentException($"unknown scene kind '{scene.Kind}'.", nameof(scene)),
         };
     }

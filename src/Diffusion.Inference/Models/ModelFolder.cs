@@ -43,6 +43,13 @@ public sealed class ModelFolder
     public float ScalingFactor =>
         ReadNumber("vae_decoder", "scaling_factor") ?? ReadNumber("vae_encoder", "scaling_factor") ?? DefaultScalingFactor;
 
+    /// <summary>The guidance scale the model was tuned for (model_index.json <c>generation_defaults</c>; not part of
+    /// diffusers' format, so null for a Stable Diffusion export).</summary>
+    public float? RecommendedGuidanceScale { get; private init; }
+
+    /// <summary>The model's name: model_index.json's <c>_name_or_path</c> (last segment), else the folder's name.</summary>
+    public string Name { get; private init; } = "";
+
     public static bool Exists(string root) => File.Exists(Path.Combine(root, "model_index.json"));
 
     /// <summary>Opens and validates a model folder; throws <see cref="InvalidDataException"/> listing every missing part.</summary>
@@ -57,6 +64,8 @@ public sealed class ModelFolder
         }
 
         var components = new List<string>();
+        float? guidance = null;
+        string? name = null;
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllText(indexPath));
@@ -69,13 +78,27 @@ public sealed class ModelFolder
                     components.Add(property.Name);
                 }
             }
+            if (doc.RootElement.TryGetProperty("_name_or_path", out var n) && n.ValueKind == JsonValueKind.String)
+            {
+                name = n.GetString();
+            }
+            if (doc.RootElement.TryGetProperty("generation_defaults", out var defaults)
+                && defaults.ValueKind == JsonValueKind.Object
+                && defaults.TryGetProperty("guidance_scale", out var g) && g.ValueKind == JsonValueKind.Number)
+            {
+                guidance = g.GetSingle();
+            }
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{indexPath} is not valid JSON: {e.Message}", e);
         }
 
-        var folder = new ModelFolder(root, components);
+        var folder = new ModelFolder(root, components)
+        {
+            RecommendedGuidanceScale = guidance,
+            Name = string.IsNullOrWhiteSpace(name) ? Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar)) : Path.GetFileName(name.TrimEnd('/')),
+        };
         var missing = folder.MissingParts();
         if (missing.Count > 0)
         {

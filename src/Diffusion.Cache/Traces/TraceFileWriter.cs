@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Diffusion.Cache.Traces;
+
+/// <summary>
+/// Writes a trace as TSV or JSONL (see <see cref="TraceFileFormat"/>). The file appears complete or
+/// not at all: it is written beside the target and renamed over it.
+/// </summary>
+public static class TraceFileWriter
+{
+    public static async Task WriteAsync(string path, IEnumerable<TraceRequest> requests, CancellationToken cancellationToken)
+    {
+        var format = TraceFileFormats.FromPath(path);
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full);
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var temporary = full + ".tmp";
+        try
+        {
+            await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            await using (var writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n" })
+            {
+                if (format == TraceFileFormat.Tsv)
+                {
+                    await writer.WriteLineAsync("prompt\ttimestamp\tuser\tseed".AsMemory(), cancellationToken);
+                }
+
+                foreach (var request in requests)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var line = format == TraceFileFormat.Tsv ? TsvLine(request) : JsonLine(request);
+                    await writer.WriteLineAsync(line.AsMemory(), cancellationToken);
+                }
+
+                await writer.FlushAsync(cancellationToken);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+        }
+    }
+
+    public static string TsvLine(TraceRequest request)
+    {
+        if (request.Prompt.Contains('\t') || request.Prompt.Contains('\n') || request.Prompt.Contains('\r'))
+        {
+            throw new ArgumentException($"Request {request.Index}: a TSV prompt cannot hold tabs or line breaks.", nameof(request));
+        }
+
+        return string.Join('\t', request.Prompt, Seconds(request.At), request.User, request.Seed.ToString(CultureInfo.InvariantCulture));
+    }
+
+    public static string JsonLine(TraceRequest request)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("prompt", request.Prompt);
+            json.WriteNumber("timestamp", Math.Round(request.At.TotalSeconds, 3));
+            json.WriteString("user", request.User);
+            json.WriteNumber("seed", request.Seed);
+            json.WriteString("kind", TraceFileFormats.KindName(request.Kind));
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static string Seconds(TimeSpan at) => Math.Round(at.TotalSeconds, 3).ToString("0.###", CultureInfo.InvariantCulture);
+}

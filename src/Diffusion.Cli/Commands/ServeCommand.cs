@@ -1,0 +1,156 @@
+using System.CommandLine;
+using System.Globalization;
+using Diffusion.Inference.Onnx;
+using Diffusion.Server;
+using Diffusion.Server.Generation;
+using Diffusion.Server.Options;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Diffusion.Cli.Commands;
+
+/// <summary>
+/// <c>serve</c>: the composition root of the web host. Settings come from appsettings.json, then
+/// environment variables (<c>Server__MaxSteps=100</c>), then these options, last one winning.
+/// </summary>
+public static class ServeCommand
+{
+    public const string Name = "serve";
+    public const string DefaultUrls = "http://127.0.0.1:5000";
+
+    public static Command Create()
+    {
+        var urls = new Option<string?>("--urls")
+        {
+            Description = $"Addresses to listen on, separated by ';' [default: {DefaultUrls}, loopback only]",
+            HelpName = "url;url",
+        };
+        urls.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string?>();
+            foreach (var url in (value ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!Uri.TryCreate(url.Replace("*", "localhost").Replace("+", "localhost"), UriKind.Absolute, out var uri)
+                    || uri.Scheme is not ("http" or "https"))
+                    result.AddError($"--urls: '{url}' is not an http:// or https:// address such as {DefaultUrls}");
+            }
+        });
+
+        var settings = new List<(Option Option, string Key)>();
+        Option<T> Setting<T>(string name, string key, string description)
+        {
+            var option = new Option<T>(name) { Description = description };
+            settings.Add((option, $"{ServerOptions.SectionName}:{key}"));
+            return option;
+        }
+
+        var models = new Option<string>("--models") { Description = "Model folder in diffusers' ONNX layout [default: ./models]", DefaultValueFactory = _ => "./models" };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads per operator, 0 = one per core [default: 0]", DefaultValueFactory = _ => 0 };
+        var provider = new Option<string>("--provider") { Description = "Execution provider: cpu, or cuda (needs the GPU build of ONNX Runtime) [default: cpu]", DefaultValueFactory = _ => "cpu" };
+        provider.AcceptOnlyFromAmong("cpu", "cuda");
+        var defaults = new ServerOptions();
+        var command = new Command(Name, "Serve the OpenAI-compatible image API, job events, gallery store and metrics.")
+        {
+            urls, models, threads, provider,
+            Setting<string>("--data-dir", nameof(ServerOptions.DataDirectory),
+                $"Directory for runtime data (gallery images) [default: {defaults.DataDirectory}]"),
+            Setting<int>("--max-n", nameof(ServerOptions.MaxImagesPerRequest),
+                $"Most images per request (n) [default: {defaults.MaxImagesPerRequest}]"),
+            Setting<int>("--max-prompt-length", nameof(ServerOptions.MaxPromptLength),
+                $"Longest prompt in characters [default: {defaults.MaxPromptLength}]"),
+            Setting<int>("--default-steps", nameof(ServerOptions.DefaultSteps),
+                $"Denoising steps when a request names none [default: {defaults.DefaultSteps}]"),
+            Setting<int>("--max-steps", nameof(ServerOptions.MaxSteps),
+                $"Most denoising steps a request may ask for [default: {defaults.MaxSteps}]"),
+            Setting<int>("--max-queue", nameof(ServerOptions.MaxQueueLength),
+                $"Requests and jobs that may wait; more get 429 [default: {defaults.MaxQueueLength}]"),
+            Setting<int>("--workers", nameof(ServerOptions.Workers),
+                $"Generations run at the same time [default: {defaults.Workers}]"),
+            Setting<int>("--retain-images", nameof(ServerOptions.ImageRetentionCount),
+                $"Gallery images kept; the oldest are deleted beyond this [default: {defaults.ImageRetentionCount}]"),
+            Setting<int>("--job-retention", nameof(ServerOptions.JobRetentionSeconds),
+                $"Seconds a finished job stays readable [default: {defaults.JobRetentionSeconds}]"),
+        };
+
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var overrides = new Dictionary<string, string?>();
+            foreach (var (option, key) in settings)
+            {
+                if (parseResult.GetResult(option) is { Implicit: false } given)
+                    overrides[key] = Convert.ToString(given.GetValueOrDefault<object?>(), CultureInfo.InvariantCulture);
+            }
+            var modelOptions = new ModelHostingOptions(parseResult.GetValue(models)!, parseResult.GetValue(threads),
+                parseResult.GetValue(provider) == "cuda" ? ExecutionProviderKind.Cuda : ExecutionProviderKind.Cpu);
+            return RunAsync(parseResult.GetValue(urls), overrides, modelOptions, parseResult.InvocationConfiguration.Error, cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>Builds the web application: configuration, services, generator, middleware, endpoints.</summary>
+    public static WebApplication Build(string? urls, IReadOnlyDictionary<string, string?> overrides, ModelHostingOptions models)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
+        // Quiet defaults (one line per request is too much at Information); appsettings/env may override.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning" },
+        });
+        builder.Configuration.AddInMemoryCollection(overrides);
+        if (urls is not null || string.IsNullOrEmpty(builder.Configuration["urls"]))
+            builder.WebHost.UseUrls((urls ?? DefaultUrls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+        builder.Services.AddDiffusionServer(builder.Configuration);
+        builder.Services.AddModelHosting(models);
+
+        var app = builder.Build();
+        app.UseDiffusionServer();
+        app.MapDiffusionApi();
+        return app;
+    }
+
+    private static async Task<int> RunAsync(string? urls, IReadOnlyDictionary<string, string?> overrides,
+        ModelHostingOptions models, TextWriter error, CancellationToken cancellationToken)
+    {
+        await using var app = Build(urls, overrides, models);
+        try
+        {
+            // Checked before start so a bad setting is one clear message, not a host failure log.
+            _ = app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
+            // Loads the models now, so a missing or broken folder is one clear message at start-up.
+            _ = app.Services.GetRequiredService<IImageGenerator>();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or DirectoryNotFoundException
+                                       or InvalidOperationException or ArgumentException)
+        {
+            await error.WriteLineAsync($"serve: cannot load the models: {ex.Message}");
+            return 2;
+        }
+        catch (OptionsValidationException ex)
+        {
+            await error.WriteLineAsync("serve: invalid settings:");
+            foreach (var failure in ex.Failures) await error.WriteLineAsync($"  {failure}");
+            return 2;
+        }
+
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            // Kestrel reports an address in use or not bindable this way.
+            await error.WriteLineAsync($"serve: cannot listen: {ex.Message}");
+            return 3;
+        }
+
+        // Returns when the token fires (Ctrl+C, SIGTERM) or the host is asked to stop; stops the host.
+        await app.WaitForShutdownAsync(cancellationToken);
+        return 0;
+    }
+}

@@ -1,0 +1,66 @@
+using Diffusion.Server.Api.Contracts;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Diffusion.Server.Api;
+
+/// <summary>An error the API answers with: status code plus OpenAI's error fields.</summary>
+public sealed record ApiError(int Status, string Message, string Type, string? Param, string? Code)
+{
+    public const string InvalidRequest = "invalid_request_error";
+    public const string ServerError = "server_error";
+    public const string RateLimit = "rate_limit_error";
+
+    public static ApiError Invalid(string message, string? param, string code = ErrorCodes.InvalidValue) =>
+        new(StatusCodes.Status400BadRequest, message, InvalidRequest, param, code);
+
+    public static ApiError NotFound(string message, string? param = null) =>
+        new(StatusCodes.Status404NotFound, message, InvalidRequest, param, ErrorCodes.NotFound);
+
+    public static ApiError UnsupportedMediaType(string message) =>
+        new(StatusCodes.Status415UnsupportedMediaType, message, InvalidRequest, null, ErrorCodes.UnsupportedMediaType);
+
+    public static ApiError PayloadTooLarge(string message) =>
+        new(StatusCodes.Status413PayloadTooLarge, message, InvalidRequest, null, ErrorCodes.PayloadTooLarge);
+
+    public static ApiError QueueFull(int capacity) =>
+        new(StatusCodes.Status429TooManyRequests,
+            $"the generation queue is full ({capacity} waiting); retry after the time in the Retry-After header",
+            RateLimit, null, ErrorCodes.QueueFull);
+
+    public static ApiError Unavailable(string message) =>
+        new(StatusCodes.Status503ServiceUnavailable, message, ServerError, null, ErrorCodes.Unavailable);
+
+    public static ApiError JobCancelled { get; } =
+        new(StatusCodes.Status409Conflict, "the job was cancelled", InvalidRequest, null, ErrorCodes.Cancelled);
+
+    public static ApiError Internal(string traceId) =>
+        new(StatusCodes.Status500InternalServerError,
+            $"the server failed to handle the request; it has been logged under trace id {traceId}",
+            ServerError, null, ErrorCodes.Internal);
+
+    public ErrorResponse ToResponse() => new(new ErrorBody(Message, Type, Param, Code));
+
+    public JsonHttpResult<ErrorResponse> ToResult() => TypedResults.Json(ToResponse(), statusCode: Status);
+}
+
+/// <summary>The <c>code</c> values of <see cref="ApiError"/>.</summary>
+public static class ErrorCodes
+{
+    public const string InvalidValue = "invalid_value";
+    public const string InvalidType = "invalid_type";
+    public const string InvalidJson = "invalid_json";
+    public const string MissingParameter = "missing_parameter";
+    public const string UnknownParameter = "unknown_parameter";
+    public const string DuplicateParameter = "duplicate_parameter";
+    public const string MissingBody = "missing_body";
+    public const string NotFound = "not_found";
+    public const string ModelNotFound = "model_not_found";
+    public const string MethodNotAllowed = "method_not_allowed";
+    public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string PayloadTooLarge = "payload_too_large";
+    public const string QueueFull = "queue_full";
+    public const string Unavailable = "service_unavailable";
+    public const string Internal = "internal_error";
+    public const string Cancelled = "cancelled";
+}

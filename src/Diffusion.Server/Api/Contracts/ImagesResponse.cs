@@ -1,0 +1,20 @@
+using System.Text.Json.Serialization;
+using Diffusion.Server.Generation;
+
+namespace Diffusion.Server.Api.Contracts;
+
+/// <summary>
+/// The answer of <c>POST /v1/images/generations</c>: OpenAI's <c>{created, data}</c> plus
+/// <c>timings</c> (stage → seconds, summed over the images; "queue", "store" and "total" are the
+/// server's own stages, the rest come from the generator).
+/// </summary>
+public sealed record ImagesResponse(long Created, IReadOnlyList<ImageData> Data, IReadOnlyDictionary<string, double> Timings);
+
+/// <summary>One generated image: exactly one of <c>b64_json</c> or <c>url</c> is present.</summary>
+public sealed record ImageData(
+    string Id,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? B64Json,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Url,
+    string? RevisedPrompt,
+    long Seed,
+    CacheReport Cache);

@@ -1,0 +1,102 @@
+using Diffusion.Server.Api.Contracts;
+using Diffusion.Server.Api.Requests;
+using Diffusion.Server.Jobs;
+using Diffusion.Server.Metrics;
+using Diffusion.Server.Options;
+using Diffusion.Server.Queue;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace Diffusion.Server.Api;
+
+/// <summary>
+/// Background generation with progress: create a job, follow it as Server-Sent Events, read its
+/// state, cancel it. Jobs wait in the same queue as synchronous requests.
+/// </summary>
+public static class JobsApi
+{
+    /// <summary>How long DELETE waits for a running generation to observe its cancellation.</summary>
+    public static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(5);
+
+    public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/jobs").WithTags("Jobs");
+
+        group.MapPost("", CreateJobAsync)
+            .WithName("CreateJob")
+            .WithSummary("Queue one image generation; answers 202 with the job id and its events URL.")
+            .Accepts<ImageGenerationRequest>("application/json")
+            .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorResponse>(StatusCodes.Status429TooManyRequests);
+        group.MapGet("/{id}", GetJob).WithName("GetJob").WithSummary("The state of a job.");
+        group.MapGet("/{id}/events", GetJobEvents)
+            .WithName("GetJobEvents")
+            .WithSummary("Server-Sent Events: progress per denoising step, then result or error.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        group.MapDelete("/{id}", CancelJobAsync).WithName("CancelJob").WithSummary("Cancel a job.");
+        return app;
+    }
+
+    public static async Task<Results<Accepted<JobCreatedResponse>, JsonHttpResult<ErrorResponse>>> CreateJobAsync(
+        HttpContext context,
+        [FromServices] GenerationRequestParser parser,
+        [FromServices] GenerationQueue queue,
+        [FromServices] JobRegistry jobs,
+        [FromServices] JobExecutor executor,
+        [FromServices] ServiceMetrics metrics,
+        [FromServices] IOptions<ServerOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var parsed = await parser.ParseAsync(context.Request, cancellationToken);
+        if (!parsed.IsValid) return parsed.Error.ToResult();
+        if (parsed.Value.Count != 1)
+            return ApiError.Invalid($"a job makes one image; n must be 1 (it is {parsed.Value.Count}); " +
+                                    "create one job per image or use /v1/images/generations", "n").ToResult();
+
+        var job = jobs.Create(parsed.Value, ImageResponses.BaseUrl(context.Request));
+        // The job's token, not the request's: the job outlives this request.
+        var status = queue.TryEnqueue((queued, token) => executor.ExecuteAsync(job, queued, token), job.CancellationToken, out _);
+        if (status == EnqueueStatus.Full)
+        {
+            jobs.Remove(job.Id);
+            return QueueResponses.QueueFull(context.Response, queue, metrics, options.Value.Workers);
+        }
+
+        var created = new JobCreatedResponse(job.Id.Value, "job", job.Status, job.Created.ToUnixTimeSeconds(), job.EventsUrl);
+        return TypedResults.Accepted($"/v1/jobs/{job.Id}", created);
+    }
+
+    public static Results<Ok<JobResponse>, JsonHttpResult<ErrorResponse>> GetJob(string id, [FromServices] JobRegistry jobs) =>
+        Find(id, jobs, out var job) is { } error ? error.ToResult() : TypedResults.Ok(job.ToResponse());
+
+    public static Results<JobEventStream, JsonHttpResult<ErrorResponse>> GetJobEvents(
+        string id, [FromServices] JobRegistry jobs, [FromServices] TimeProvider time)
+    {
+        if (Find(id, jobs, out var job) is { } error) return error.ToResult();
+        return new JobEventStream(job.Subscribe(), time);
+    }
+
+    public static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, JsonHttpResult<ErrorResponse>>> CancelJobAsync(
+        string id, [FromServices] JobRegistry jobs, [FromServices] TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (Find(id, jobs, out var job) is { } error) return error.ToResult();
+        job.RequestCancel();
+        // Give a running generation a moment to stop so the answer can say "cancelled".
+        await Task.WhenAny(job.Finished, Task.Delay(CancelWait, time, cancellationToken));
+        return job.IsFinal(out _)
+            ? TypedResults.Ok(job.ToResponse())
+            : TypedResults.Accepted($"/v1/jobs/{job.Id}", job.ToResponse());
+    }
+
+    private static ApiError? Find(string id, JobRegistry jobs, out Job job)
+    {
+        job = null!;
+        if (!JobId.TryParse(id, out var jobId))
+            return ApiError.NotFound($"no job '{(id.Length <= 40 ? id : id[..40] + "...")}' (job ids look like job_ followed by 24 hex digits)", "id");
+        return jobs.TryGet(jobId, out job) ? null : ApiError.NotFound($"no job '{jobId}'; finished jobs are forgotten after a while", "id");
+    }
+}

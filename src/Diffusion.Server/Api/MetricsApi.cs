@@ -1,0 +1,65 @@
+using System.Globalization;
+using Diffusion.Server.Api.Contracts;
+using Diffusion.Server.Jobs;
+using Diffusion.Server.Metrics;
+using Diffusion.Server.Queue;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace Diffusion.Server.Api;
+
+/// <summary>/metrics in Prometheus text format, and the same numbers as JSON at /v1/metrics.</summary>
+public static class MetricsApi
+{
+    public const string PrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    public static IEndpointRouteBuilder MapMetricsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/metrics", GetPrometheusAsync).WithTags("Service").WithName("PrometheusMetrics")
+            .Produces(StatusCodes.Status200OK, contentType: "text/plain");
+        app.MapGet("/v1/metrics", GetJson).WithTags("Service").WithName("Metrics");
+        return app;
+    }
+
+    public static async Task<FileContentHttpResult> GetPrometheusAsync([FromServices] ServiceMetrics metrics, CancellationToken cancellationToken)
+    {
+        // Buffered: the exporter may write synchronously, which Kestrel forbids on the response body.
+        using var buffer = new MemoryStream();
+        await metrics.Registry.CollectAndExportAsTextAsync(buffer, cancellationToken);
+        return TypedResults.Bytes(buffer.ToArray(), PrometheusContentType);
+    }
+
+    public static Ok<MetricsResponse> GetJson(
+        [FromServices] ServiceMetrics metrics, [FromServices] GenerationQueue queue, [FromServices] JobRegistry jobs)
+    {
+        var requests = metrics.HttpRequests.GetAllLabelValues()
+            .Select(l => new RequestCount(l[0], l[1], int.Parse(l[2], CultureInfo.InvariantCulture),
+                (long)metrics.HttpRequests.WithLabels(l).Value))
+            .OrderBy(r => r.Route, StringComparer.Ordinal).ThenBy(r => r.Method, StringComparer.Ordinal).ThenBy(r => r.Status)
+            .ToList();
+
+        var byOutcome = metrics.Generations.GetAllLabelValues()
+            .ToDictionary(l => l[0], l => (long)metrics.Generations.WithLabels(l).Value);
+        var count = metrics.GenerationSeconds.Count;
+        var sum = metrics.GenerationSeconds.Sum;
+        var recent = metrics.RecentGenerationSeconds();
+        Array.Sort(recent);
+
+        var hits = (long)metrics.CacheLookups.WithLabels("hit").Value;
+        var misses = (long)metrics.CacheLookups.WithLabels("miss").Value;
+
+        return TypedResults.Ok(new MetricsResponse(
+            requests,
+            new GenerationStats(count, sum, count == 0 ? 0 : sum / count, Percentile(recent, 0.5), Percentile(recent, 0.95), byOutcome),
+            new QueueStats(queue.Depth, queue.Capacity, (int)metrics.InFlight.Value, (long)metrics.QueueRejections.Value),
+            new CacheStats(hits, misses, hits + misses == 0 ? 0 : (double)hits / (hits + misses), (long)metrics.CacheStepsSkipped.Value),
+            new JobStats(jobs.ActiveCount, jobs.Count),
+            (long)metrics.ImagesStored.Value));
+    }
+
+    private static double? Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? null : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+}

@@ -1,2 +1,0 @@
-namespace Diffusion.Server;
-internal static class AssemblyMarker { }

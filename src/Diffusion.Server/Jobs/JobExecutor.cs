@@ -1,0 +1,39 @@
+using Diffusion.Server.Api;
+using Diffusion.Server.Generation;
+using Diffusion.Server.Running;
+using Microsoft.Extensions.Logging;
+
+namespace Diffusion.Server.Jobs;
+
+/// <summary>Runs a job's plan when its turn in the queue comes, and records how it ended on the job.</summary>
+public sealed class JobExecutor(GenerationRunner runner, ILogger<JobExecutor> logger)
+{
+    public async Task<JobStatus> ExecuteAsync(Job job, TimeSpan queued, CancellationToken cancellationToken)
+    {
+        if (!job.TryStart()) return job.Status;
+        try
+        {
+            var result = await runner.RunAsync(job.Plan, queued, job, cancellationToken);
+            job.Succeed(ImageResponses.ToJobResult(result, job.Plan.Format, job.BaseUrl));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            job.MarkCancelled();
+        }
+        catch (GeneratorUnavailableException ex)
+        {
+            job.Fail(ApiError.Unavailable(ex.Message));
+        }
+        catch (GenerationRejectedException ex)
+        {
+            job.Fail(ApiError.Invalid(ex.Message, ex.Param));
+        }
+        catch (Exception ex)
+        {
+            // No caller is waiting for this exception: log it and tell the job's readers.
+            logger.LogError(ex, "Job {JobId} failed", job.Id);
+            job.Fail(ApiError.Internal(job.Id.Value));
+        }
+        return job.Status;
+    }
+}

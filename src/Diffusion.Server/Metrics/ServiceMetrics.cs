@@ -1,0 +1,89 @@
+using Diffusion.Server.Generation;
+using Prometheus;
+
+namespace Diffusion.Server.Metrics;
+
+/// <summary>
+/// The service's counters, in one registry of its own (not prometheus-net's static default, so two
+/// hosts in one process do not share numbers). Other components add their collectors through
+/// <see cref="Factory"/>; everything in <see cref="Registry"/> is exported at /metrics.
+/// </summary>
+public sealed class ServiceMetrics
+{
+    private const int RecentWindow = 256;
+    private readonly Lock recentGate = new();
+    private readonly double[] recent = new double[RecentWindow];
+    private int recentCount;
+    private int recentNext;
+
+    public ServiceMetrics()
+    {
+        Registry = Prometheus.Metrics.NewCustomRegistry();
+        Factory = Prometheus.Metrics.WithCustomRegistry(Registry);
+
+        HttpRequests = Factory.CreateCounter("diffusion_http_requests_total",
+            "HTTP requests by route template, method and status code.", ["route", "method", "status"]);
+        GenerationSeconds = Factory.CreateHistogram("diffusion_generation_seconds",
+            "Time to generate one image, excluding time in the queue.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.01, 2, 16) });
+        Generations = Factory.CreateCounter("diffusion_generations_total",
+            "Image generations by outcome (succeeded, failed, cancelled, unavailable, rejected).", ["outcome"]);
+        QueueDepth = Factory.CreateGauge("diffusion_queue_depth", "Requests and jobs waiting for a worker.");
+        InFlight = Factory.CreateGauge("diffusion_in_flight", "Requests and jobs being generated now.");
+        QueueRejections = Factory.CreateCounter("diffusion_queue_rejections_total",
+            "Requests and jobs refused with 429 because the queue was full.");
+        CacheLookups = Factory.CreateCounter("diffusion_cache_results_total",
+            "Generated images by approximate-cache result (hit or miss).", ["result"]);
+        CacheStepsSkipped = Factory.CreateCounter("diffusion_cache_steps_skipped_total",
+            "Denoising steps skipped thanks to cached latents.");
+        ImagesStored = Factory.CreateCounter("diffusion_images_stored_total", "Images written to the gallery store.");
+    }
+
+    public CollectorRegistry Registry { get; }
+    public IMetricFactory Factory { get; }
+
+    public Counter HttpRequests { get; }
+    public Histogram GenerationSeconds { get; }
+    public Counter Generations { get; }
+    public Gauge QueueDepth { get; }
+    public Gauge InFlight { get; }
+    public Counter QueueRejections { get; }
+    public Counter CacheLookups { get; }
+    public Counter CacheStepsSkipped { get; }
+    public Counter ImagesStored { get; }
+
+    public void ObserveRequest(string route, string method, int status) =>
+        HttpRequests.WithLabels(route, method, status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
+
+    public void ObserveGeneration(double seconds, CacheReport cache)
+    {
+        GenerationSeconds.Observe(seconds);
+        Generations.WithLabels(GenerationOutcome.Succeeded).Inc();
+        CacheLookups.WithLabels(cache.Hit ? "hit" : "miss").Inc();
+        if (cache.Hit) CacheStepsSkipped.Inc(cache.K);
+        lock (recentGate)
+        {
+            recent[recentNext] = seconds;
+            recentNext = (recentNext + 1) % RecentWindow;
+            recentCount = Math.Min(recentCount + 1, RecentWindow);
+        }
+    }
+
+    public void ObserveFailure(string outcome) => Generations.WithLabels(outcome).Inc();
+
+    /// <summary>Generation times of the last (up to) 256 images, oldest first not guaranteed.</summary>
+    public double[] RecentGenerationSeconds()
+    {
+        lock (recentGate) return recent[..recentCount];
+    }
+}
+
+/// <summary>Label values of <see cref="ServiceMetrics.Generations"/>.</summary>
+public static class GenerationOutcome
+{
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+    public const string Unavailable = "unavailable";
+    public const string Rejected = "rejected";
+}

@@ -1,0 +1,47 @@
+namespace Diffusion.Server.Options;
+
+/// <summary>
+/// Settings of the web host, bound from the "Server" configuration section (appsettings, environment
+/// variables such as <c>Server__MaxSteps</c>, and the <c>serve</c> command line) and validated at start-up
+/// by <see cref="ServerOptionsValidator"/>.
+/// </summary>
+public sealed class ServerOptions
+{
+    public const string SectionName = "Server";
+
+    /// <summary>Runtime data (gallery images, later cache files); created if missing.</summary>
+    public string DataDirectory { get; set; } = "./data";
+
+    /// <summary>Largest <c>n</c> (images per request).</summary>
+    public int MaxImagesPerRequest { get; set; } = 4;
+
+    /// <summary>Longest prompt or negative prompt, in characters (UTF-16 code units).</summary>
+    public int MaxPromptLength { get; set; } = 1000;
+
+    public int DefaultSteps { get; set; } = 50;
+
+    /// <summary>Most denoising steps a request may ask for (the model's own limit also applies).</summary>
+    public int MaxSteps { get; set; } = 150;
+
+    /// <summary>Guidance when a request names none; null takes the model's own recommendation.</summary>
+    public double? DefaultGuidanceScale { get; set; }
+
+    /// <summary>Guidance scales above this are refused; 0 is always allowed (no guidance).</summary>
+    public double MaxGuidanceScale { get; set; } = 30;
+
+    /// <summary>Requests and jobs waiting to run; beyond this the API answers 429.</summary>
+    public int MaxQueueLength { get; set; } = 32;
+
+    /// <summary>Generations run at the same time (more only help when the generator batches).</summary>
+    public int Workers { get; set; } = 1;
+
+    /// <summary>Gallery images kept on disk; the oldest are deleted beyond this.</summary>
+    public int ImageRetentionCount { get; set; } = 1000;
+
+    /// <summary>How long a finished job stays readable at /v1/jobs/{id}.</summary>
+    public int JobRetentionSeconds { get; set; } = 600;
+
+    public TimeSpan JobRetention => TimeSpan.FromSeconds(JobRetentionSeconds);
+
+    public string ImagesDirectory => Path.Combine(Path.GetFullPath(DataDirectory), "images");
+}

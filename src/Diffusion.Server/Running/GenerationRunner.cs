@@ -1,0 +1,94 @@
+using Diffusion.Server.Generation;
+using Diffusion.Server.Images;
+using Diffusion.Server.Metrics;
+
+namespace Diffusion.Server.Running;
+
+/// <summary>
+/// Runs a <see cref="GenerationPlan"/> on the generator (one call per image), stores each image in
+/// the gallery and records metrics. Called from inside the <see cref="Queue.GenerationQueue"/>, so it
+/// never competes with other generations beyond the configured worker count.
+/// </summary>
+public sealed class GenerationRunner(IImageGenerator generator, ImageStore store, ServiceMetrics metrics, TimeProvider time)
+{
+    public const string QueueStage = "queue";
+    public const string StoreStage = "store";
+    public const string TotalStage = "total";
+
+    private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    public async Task<GenerationResult> RunAsync(
+        GenerationPlan plan, TimeSpan queued, IProgress<DenoiseProgress>? progress, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var timings = new Dictionary<string, double> { [QueueStage] = queued.TotalSeconds };
+        var images = new List<GeneratedImageRecord>(plan.Count);
+
+        for (var i = 0; i < plan.Count; i++)
+        {
+            var spec = plan.SpecFor(i);
+            var image = await GenerateOneAsync(spec, progress, cancellationToken);
+            foreach (var (stage, seconds) in image.Timings) Add(timings, stage, seconds);
+
+            var storing = time.GetTimestamp();
+            // Not cancellable: once an image exists it is kept even if the client has gone.
+            var record = await store.SaveAsync(Describe(plan, spec, image), image.Png, CancellationToken.None);
+            metrics.ImagesStored.Inc();
+            Add(timings, StoreStage, time.GetElapsedTime(storing).TotalSeconds);
+            images.Add(new GeneratedImageRecord(record, image));
+        }
+
+        timings[TotalStage] = queued.TotalSeconds + time.GetElapsedTime(started).TotalSeconds;
+        return new GenerationResult(images, timings);
+    }
+
+    private async Task<GeneratedImage> GenerateOneAsync(
+        ImageGenerationSpec spec, IProgress<DenoiseProgress>? progress, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        GeneratedImage image;
+        try
+        {
+            image = await generator.GenerateAsync(spec, progress, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            metrics.ObserveFailure(ex switch
+            {
+                OperationCanceledException => GenerationOutcome.Cancelled,
+                GeneratorUnavailableException => GenerationOutcome.Unavailable,
+                GenerationRejectedException => GenerationOutcome.Rejected,
+                _ => GenerationOutcome.Failed,
+            });
+            throw;
+        }
+
+        if (image?.Png is not { Length: > 8 } png || !png.AsSpan(0, 8).SequenceEqual(PngSignature))
+        {
+            metrics.ObserveFailure(GenerationOutcome.Failed);
+            throw new InvalidOperationException("The image generator returned something that is not a PNG.");
+        }
+        metrics.ObserveGeneration(time.GetElapsedTime(started).TotalSeconds, image.Cache);
+        return image;
+    }
+
+    private static ImageMetadata Describe(GenerationPlan plan, ImageGenerationSpec spec, GeneratedImage image) => new(
+        Model: plan.Model,
+        Prompt: spec.Prompt,
+        NegativePrompt: spec.NegativePrompt,
+        RevisedPrompt: image.RevisedPrompt,
+        Seed: image.Seed,
+        Width: spec.Width,
+        Height: spec.Height,
+        Steps: spec.Steps,
+        GuidanceScale: spec.GuidanceScale,
+        Scheduler: spec.Scheduler,
+        CacheMode: spec.Cache,
+        ExpandPrompt: spec.ExpandPrompt,
+        User: spec.User,
+        Cache: image.Cache,
+        Timings: image.Timings);
+
+    private static void Add(Dictionary<string, double> timings, string stage, double seconds) =>
+        timings[stage] = timings.GetValueOrDefault(stage) + seconds;
+}

@@ -1,0 +1,48 @@
+using Diffusion.Server.Api.Requests;
+using Diffusion.Server.Images;
+using Diffusion.Server.Jobs;
+using Diffusion.Server.Metrics;
+using Diffusion.Server.Options;
+using Diffusion.Server.Queue;
+using Diffusion.Server.Running;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Diffusion.Server;
+
+public static class ServerServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the web host's services and binds <see cref="ServerOptions"/> from the "Server"
+    /// section of <paramref name="configuration"/>, validated at start-up. The caller must also
+    /// register an <see cref="Generation.IImageGenerator"/>; a <see cref="TimeProvider"/> registered
+    /// before this call (a fake one in tests) is kept.
+    /// </summary>
+    public static IServiceCollection AddDiffusionServer(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ServerOptions>()
+            .Bind(configuration.GetSection(ServerOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ServerOptions>, ServerOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddSingleton<ServiceMetrics>();
+        services.AddSingleton<ImageStore>();
+        services.AddSingleton<GenerationQueue>();
+        services.AddSingleton<GenerationRunner>();
+        services.AddSingleton<GenerationRequestParser>();
+        services.AddSingleton<JobRegistry>();
+        services.AddSingleton<JobExecutor>();
+
+        services.AddHostedService<StartupCheck>();
+        services.AddHostedService<GenerationWorker>();
+        services.AddHostedService<JobSweeper>();
+
+        services.AddRouting();
+        services.ConfigureHttpJsonOptions(json => ApiJson.Apply(json.SerializerOptions));
+        services.AddOpenApi();
+        return services;
+    }
+}

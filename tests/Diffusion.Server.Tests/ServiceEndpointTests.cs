@@ -1,0 +1,96 @@
+using System.Net;
+using Diffusion.Server.Generation;
+using Diffusion.Server.Tests.Infrastructure;
+
+namespace Diffusion.Server.Tests;
+
+public sealed class ServiceEndpointTests : IDisposable
+{
+    private readonly DiffusionServerFactory factory = new(new Dictionary<string, string?> { ["Server:MaxSteps"] = "120" });
+    private readonly HttpClient client;
+
+    public ServiceEndpointTests() => client = factory.CreateClient();
+
+    public void Dispose() => factory.Dispose();
+
+    [Fact]
+    public async Task Models_lists_the_served_model_in_openai_shape()
+    {
+        var json = await ApiAssert.JsonAsync(await client.GetAsync("/v1/models"));
+        Assert.Equal("list", json.GetProperty("object").GetString());
+        var model = Assert.Single(json.GetProperty("data").EnumerateArray());
+        Assert.Equal("test-model", model.GetProperty("id").GetString());
+        Assert.Equal("model", model.GetProperty("object").GetString());
+        Assert.Equal(1_700_000_000, model.GetProperty("created").GetInt64());
+        Assert.Equal("tests", model.GetProperty("owned_by").GetString());
+        Assert.Equal(["64x64", "32x48"], model.GetProperty("sizes").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(120, model.GetProperty("max_steps").GetInt32()); // the server's limit is below the model's 200
+
+        var one = await ApiAssert.JsonAsync(await client.GetAsync("/v1/models/test-model"));
+        Assert.Equal("test-model", one.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Healthz_answers_ok_with_queue_numbers()
+    {
+        var json = await ApiAssert.JsonAsync(await client.GetAsync("/healthz"));
+        Assert.Equal("ok", json.GetProperty("status").GetString());
+        Assert.Equal("test-model", json.GetProperty("model").GetString());
+        Assert.Equal(0, json.GetProperty("queue_depth").GetInt32());
+        Assert.Equal(32, json.GetProperty("queue_capacity").GetInt32());
+    }
+
+    [Fact]
+    public async Task Metrics_count_requests_generations_and_cache_results_in_both_formats()
+    {
+        factory.Generator.Cache = new CacheReport(true, 20, 0.97f, "e9");
+        Assert.Equal(HttpStatusCode.OK, (await client.GenerateAsync(new { prompt = "hit", n = 2 })).StatusCode);
+        factory.Generator.Cache = CacheReport.Miss;
+        Assert.Equal(HttpStatusCode.OK, (await client.GenerateAsync(new { prompt = "miss" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GenerateAsync(new { prompt = "" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/nowhere")).StatusCode);
+
+        var text = await client.GetAsync("/metrics");
+        Assert.Equal("text/plain", text.Content.Headers.ContentType?.MediaType);
+        var body = await text.Content.ReadAsStringAsync();
+        Assert.Contains("diffusion_http_requests_total{route=\"/v1/images/generations\",method=\"POST\",status=\"200\"} 2", body);
+        Assert.Contains("diffusion_http_requests_total{route=\"/v1/images/generations\",method=\"POST\",status=\"400\"} 1", body);
+        Assert.Contains("diffusion_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1", body);
+        Assert.Contains("diffusion_generation_seconds_count 3", body);
+        Assert.Contains("diffusion_cache_results_total{result=\"hit\"} 2", body);
+        Assert.Contains("diffusion_cache_steps_skipped_total 40", body);
+        Assert.Contains("# TYPE diffusion_queue_depth gauge", body);
+        Assert.Contains("# TYPE diffusion_in_flight gauge", body);
+
+        var json = await ApiAssert.JsonAsync(await client.GetAsync("/v1/metrics"));
+        var generation = json.GetProperty("generation");
+        Assert.Equal(3, generation.GetProperty("count").GetInt64());
+        Assert.Equal(3, generation.GetProperty("by_outcome").GetProperty("succeeded").GetInt64());
+        Assert.True(generation.GetProperty("p95_s").GetDouble() >= 0);
+        var cache = json.GetProperty("cache");
+        Assert.Equal(2, cache.GetProperty("hits").GetInt64());
+        Assert.Equal(1, cache.GetProperty("misses").GetInt64());
+        Assert.Equal(2.0 / 3, cache.GetProperty("hit_rate").GetDouble(), 6);
+        Assert.Equal(40, cache.GetProperty("steps_skipped").GetInt64());
+        Assert.Equal(3, json.GetProperty("images_stored").GetInt64());
+        Assert.Equal(0, json.GetProperty("queue").GetProperty("depth").GetInt32());
+        Assert.Contains(json.GetProperty("requests").EnumerateArray(), r =>
+            r.GetProperty("route").GetString() == "/v1/images/generations" && r.GetProperty("status").GetInt32() == 400
+            && r.GetProperty("count").GetInt64() == 1);
+    }
+
+    [Fact]
+    public async Task OpenApi_document_describes_the_endpoints_and_request_body()
+    {
+        var json = await ApiAssert.JsonAsync(await client.GetAsync("/openapi/v1.json"));
+        Assert.StartsWith("3.", json.GetProperty("openapi").GetString());
+        var paths = json.GetProperty("paths");
+        foreach (var path in new[] { "/v1/images/generations", "/v1/images/{id}", "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/events",
+                     "/v1/models", "/v1/gallery", "/healthz", "/v1/metrics" })
+            Assert.True(paths.TryGetProperty(path, out _), path);
+        var schema = json.GetProperty("components").GetProperty("schemas").GetProperty("ImageGenerationRequest");
+        var properties = schema.GetProperty("properties");
+        foreach (var name in new[] { "prompt", "n", "size", "response_format", "seed", "steps", "guidance_scale", "negative_prompt", "scheduler", "cache", "expand_prompt" })
+            Assert.True(properties.TryGetProperty(name, out _), name);
+    }
+}
