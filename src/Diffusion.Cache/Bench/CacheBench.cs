@@ -1,0 +1,148 @@
+using Diffusion.Cache.Policy;
+using Diffusion.Cache.Scoring;
+using Diffusion.Cache.Traces;
+using Diffusion.Cache.Traces.World;
+using Diffusion.CacheStore;
+using Diffusion.Inference.Pipeline;
+
+namespace Diffusion.Cache.Bench;
+
+/// <summary>
+/// <c>bench cache</c>: the standard generated trace (fixed seed) replayed in-process with the same seeds,
+/// cache off and cache on (LCBFU, on the real UNet), then cache on with LCBFU, LRU and FIFO in accounting
+/// replays at the same budget. The first <see cref="CacheBenchOptions.Warmup"/> of the trace only fills the
+/// cache; the figures cover the rest.
+/// </summary>
+public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, EmojiWorld world, KTableSet tables, CacheBenchOptions options,
+    TextWriter? progress)
+{
+    private static readonly DateTimeOffset TraceStart = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public async Task<CacheBenchReport> RunAsync(CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var started = DateTime.UtcNow;
+        var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed }).Generate();
+        var measuredFrom = (int)Math.Round(options.Requests * options.Warmup);
+        var parser = new CanonicalPromptParser(world);
+        var models = pipeline.Models;
+        var facts = new CacheRequestFacts
+        {
+            Prompt = "",
+            ModelId = ModelIdentity.Of(models.Folder),
+            Size = new ImageSize(models.ImageWidth, models.ImageHeight),
+            LatentShape = [models.Unet.Channels, models.Unet.LatentHeight, models.Unet.LatentWidth],
+            Scheduler = options.Scheduler,
+            Steps = options.Steps,
+            Guidance = options.GuidanceScale,
+        };
+        var cacheOptions = new ApproximateCacheOptions { KTables = tables, Mode = options.Mode, IndexDirectory = null }.Validate();
+        var points = cacheOptions.Points.StepsFor(options.Steps);
+        var latentLength = facts.LatentLength;
+        var fileBytes = LatentFileFormat.FileLength(latentLength, facts.LatentShape.Length, TenantId.Default);
+        var capacityEntries = options.Budget.Bytes / (double)(points.Count * fileBytes);
+        var meanGap = trace.Count > 1 ? (trace[^1].At - trace[0].At) / (trace.Count - 1) : TimeSpan.FromMinutes(1);
+        var grace = meanGap * (options.GraceRequests ?? capacityEntries / 8);
+        progress?.WriteLine($"bench cache: {trace.Count} requests ({measuredFrom} warm-up), budget {options.Budget} ≈ {capacityEntries:0} full entries, "
+            + $"LCBFU grace {grace.TotalHours:0.0} h of trace time, mode {cacheOptions.EffectiveMode.ToName()}, {options.Concurrency} in flight");
+
+        var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "diffusion-bench-cache-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(work);
+        try
+        {
+            var off = new OffRunArtifacts();
+            var embeddings = new Dictionary<string, float[]>(StringComparer.Ordinal);
+            var offSetup = new ReplaySetup(facts, options.Concurrency, options.PerUserTenants, points.ToHashSet(),
+                (index, capture) => off.AddLatent(index, capture.Step, capture.Latents, latentLength),
+                (index, run) => off.AddImageEmbedding(index, run.ImageEmbedding),
+                (request, embedding) => embeddings.TryAdd(request.Prompt, embedding));
+            var offResult = await new CacheReplay(Executor(), null, new ReplayClock(TraceStart), offSetup)
+                .RunAsync(trace, measuredFrom, "cache off", progress, cancellationToken).ConfigureAwait(false);
+
+            var onResult = await OnReplayAsync("lcbfu", Executor(), "cache on (lcbfu)").ConfigureAwait(false);
+            var policies = new List<PolicyFigures> { Figures("lcbfu", accounting: false, onResult) };
+            foreach (var policy in EvictionPolicies.Names)
+            {
+                var result = await OnReplayAsync(policy, new AccountingReplayExecutor(embeddings, off), $"accounting ({policy})").ConfigureAwait(false);
+                policies.Add(Figures(policy, accounting: true, result));
+            }
+            return Report(offResult, onResult, policies, measuredFrom, cacheOptions, grace, DateTime.UtcNow - started);
+        }
+        finally
+        {
+            if (options.WorkDirectory is null)
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+
+        UnetReplayExecutor Executor() => new(pipeline, judge, parser, options.Concurrency, options.GuidanceScale, options.Scheduler);
+
+        async Task<ReplayResult> OnReplayAsync(string policy, IReplayExecutor executor, string label)
+        {
+            var clock = new ReplayClock(TraceStart);
+            var storeOptions = new CacheStoreOptions
+            {
+                DataDirectory = Path.Combine(work, label.Replace(' ', '-').Replace("(", "").Replace(")", "")),
+                MaxBytes = options.Budget,
+                MaxLatentElements = latentLength,
+                EvictionPolicy = policy,
+                GracePeriod = grace,
+            };
+            await using var cache = await ApproximateCache.OpenLocalAsync(cacheOptions, storeOptions, clock, null, cancellationToken).ConfigureAwait(false);
+            return await new CacheReplay(executor, cache, clock, new ReplaySetup(facts, options.Concurrency, options.PerUserTenants))
+                .RunAsync(trace, measuredFrom, label, progress, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static PolicyFigures Figures(string policy, bool accounting, ReplayResult result)
+    {
+        var measured = result.Records.Where(r => r.Measured).ToArray();
+        return new PolicyFigures(policy, accounting, Math.Round(BenchFigures.StepsSaved(measured), 4),
+            Math.Round(measured.Count(r => r.Hit) / (double)Math.Max(1, measured.Length), 4), result.Evictions, result.MaxUsedBytes);
+    }
+
+    private CacheBenchReport Report(ReplayResult offResult, ReplayResult onResult, IReadOnlyList<PolicyFigures> policies, int measuredFrom,
+        ApproximateCacheOptions cacheOptions, TimeSpan grace, TimeSpan elapsed)
+    {
+        var off = offResult.Records.Where(r => r.Measured).ToArray();
+        var on = onResult.Records.Where(r => r.Measured).ToArray();
+        double Ms(IEnumerable<ReplayRecord> records, double q) => Math.Round(BenchFigures.Quantile(records.Select(r => r.Latency.TotalMilliseconds), q), 1);
+        return new CacheBenchReport
+        {
+            ModelId = ModelIdentity.Of(pipeline.Models.Folder),
+            Mode = cacheOptions.EffectiveMode.ToName(),
+            KTable = cacheOptions.KTables.For(cacheOptions.EffectiveMode).ToString(),
+            Requests = offResult.Records.Count,
+            Measured = on.Length,
+            Warmup = options.Warmup,
+            TraceSeed = options.TraceSeed,
+            BudgetBytes = options.Budget.Bytes,
+            Concurrency = options.Concurrency,
+            Steps = options.Steps,
+            Guidance = options.GuidanceScale,
+            GraceSeconds = Math.Round(grace.TotalSeconds),
+            PerUserTenants = options.PerUserTenants,
+            StepsSaved = Math.Round(BenchFigures.StepsSaved(on), 4),
+            HitRate = Math.Round(on.Count(r => r.Hit) / (double)Math.Max(1, on.Length), 4),
+            HitsByK = on.Where(r => r.Hit).GroupBy(r => r.StartStep).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count()),
+            HitRateByKind = on.GroupBy(r => r.Kind).OrderBy(g => g.Key).ToDictionary(g => g.Key.ToString(), g => Math.Round(g.Count(r => r.Hit) / (double)g.Count(), 4)),
+            LatencyP50OffMs = Ms(off, 0.5),
+            LatencyP50OnMs = Ms(on, 0.5),
+            LatencyP95OffMs = Ms(off, 0.95),
+            LatencyP95OnMs = Ms(on, 0.95),
+            AccuracyOff = Math.Round(BenchFigures.Accuracy(off), 4),
+            AccuracyOn = Math.Round(BenchFigures.Accuracy(on), 4),
+            MetricsOff = BenchFigures.MetricAccuracy(off),
+            MetricsOn = BenchFigures.MetricAccuracy(on),
+            ClipScoreOff = Math.Round(BenchFigures.MeanClipScore(off), 4),
+            ClipScoreOn = Math.Round(BenchFigures.MeanClipScore(on), 4),
+            LookupOverheadP99 = Math.Round(BenchFigures.LookupOverhead(on, off), 4),
+            LookupP99Ms = Math.Round(BenchFigures.Quantile(on.Select(r => r.LookupOverhead.TotalMilliseconds), 0.99), 2),
+            MaxDiskBytes = onResult.MaxUsedBytes,
+            Evictions = onResult.Evictions,
+            Policies = policies,
+            ElapsedMinutes = Math.Round(elapsed.TotalMinutes, 1),
+        };
+    }
+}
