@@ -32,20 +32,24 @@ GOLDEN_SEED = 42
 
 
 def load_judge():
-    ck = torch.load(common.work_path("judge.pt"))
-    m = nets.Judge(len(W.CLASS_NAMES), len(W.COLOURS))
-    m.load_state_dict(ck["model"])
-    return m.eval()
+    import stage_judge
+    return stage_judge.load()
 
 
 @torch.no_grad()
 def judge_images(judge, images01):
     """images01: float [N,3,64,64] in [0,1] -> list of (found, colour)."""
+    segmenter, classifier = judge
+
+    def classify(crops):
+        return classifier(torch.from_numpy(crops)).argmax(1).tolist()
+
     out = []
     for i in range(0, len(images01), 64):
-        seg, bg = judge(images01[i:i + 64])
-        for s, b in zip(seg.numpy(), bg.numpy()):
-            out.append(judging.decode(s, b))
+        chunk = images01[i:i + 64]
+        maps = [m.numpy() for m in segmenter(chunk)]
+        for k, img in enumerate(chunk.numpy()):
+            out.append(judging.decode([m[k] for m in maps], img, classify))
     return out
 
 

@@ -162,18 +162,29 @@ def export_llm():
 
 
 def export_judge():
-    ck = torch.load(common.work_path("judge.pt"))
-    model = nets.Judge(len(W.CLASS_NAMES), len(W.COLOURS))
-    model.load_state_dict(ck["model"])
-    _onnx(model, (torch.zeros(2, 3, 64, 64),), "judge/model.onnx", ["pixel_values"], ["segmentation", "background"],
-          {"pixel_values": {0: "batch"}, "segmentation": {0: "batch"}, "background": {0: "batch"}})
+    import stage_judge
+    segmenter, classifier = stage_judge.load()
+    _onnx(segmenter, (torch.zeros(2, 3, 64, 64),), "judge/model.onnx", ["pixel_values"],
+          ["segmentation", "centers", "sizes", "background"],
+          {"pixel_values": {0: "batch"}, "segmentation": {0: "batch"}, "centers": {0: "batch"}, "sizes": {0: "batch"},
+           "background": {0: "batch"}})
+    _onnx(classifier, (torch.zeros(2, 3, judging.CROP, judging.CROP),), "judge/classifier.onnx", ["crops"], ["logits"],
+          {"crops": {0: "batch"}, "logits": {0: "batch"}})
     _write_json({"classes": W.CLASS_NAMES, "background_colours": [c.name for c in W.COLOURS] + ["unrecognisable"],
                  "input": "RGB in [0,1]",
-                 "decode": {"connectivity": 8, "min_area": judging.MIN_AREA,
-                            "relation_margin": judging.RELATION_MARGIN,
-                            "rule": "argmax class per pixel; 8-connected components of non-background "
-                                    "pixels with at least min_area pixels; a component's class is its "
-                                    "majority class; position regions are thirds of the image"}},
+                 "decode": {"center_threshold": judging.CENTER_THRESHOLD, "peak_window": judging.PEAK_WINDOW,
+                           "min_area": judging.MIN_AREA, "relation_margin": judging.RELATION_MARGIN,
+                           "crop_size": judging.CROP, "crop_margin": judging.CROP_MARGIN, "crop_padding": 2,
+                           "rule": "model.onnx: an object is a pixel (x,y) where sigmoid('centers') is at least "
+                                   "center_threshold and the maximum of its peak_window square (ties: first in "
+                                   "row-major order); its size is 'sizes'[:,y,x]*64 (w,h); the classifier sees "
+                                   "the square of side max(w,h)*crop_margin+crop_padding centred on (x+0.5,y+0.5), "
+                                   "resampled bilinearly to crop_size (sample centres at left+(j+0.5)*side/"
+                                   "crop_size-0.5, clamped to the image); classifier.onnx 'logits' argmax is the "
+                                   "class (0: no object, i: classes[i-1]); objects with w*h below min_area are "
+                                   "dropped; 'segmentation' (background, object) is the background segmentation; "
+                                   "the background colour is the argmax of 'background' (last: unrecognisable); "
+                                   "positions are judged by thirds of the image"}},
                 "judge", "config.json")
 
 

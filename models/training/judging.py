@@ -20,42 +20,135 @@ class Found:
     cy: float
 
 
-def components(labels):
-    """8-connected components of non-background pixels; each gets its majority class."""
-    h, w = labels.shape
+CROP = 32              # classifier input size
+CROP_MARGIN = 1.25     # crop side = longest bbox side * margin + 2 pixels
+
+
+def components(mask):
+    """8-connected components of a boolean mask with at least MIN_AREA pixels:
+    list of (area, cx, cy, x0, y0, x1, y1)."""
+    h, w = mask.shape
     seen = np.zeros((h, w), dtype=bool)
     out = []
     for y0 in range(h):
         for x0 in range(w):
-            if labels[y0, x0] == 0 or seen[y0, x0]:
+            if not mask[y0, x0] or seen[y0, x0]:
                 continue
             stack = [(y0, x0)]
             seen[y0, x0] = True
-            pix = []
+            ys, xs = [], []
             while stack:
                 y, x = stack.pop()
-                pix.append((y, x))
+                ys.append(y)
+                xs.append(x)
                 for dy in (-1, 0, 1):
                     for dx in (-1, 0, 1):
                         ny, nx = y + dy, x + dx
-                        if 0 <= ny < h and 0 <= nx < w and not seen[ny, nx] and labels[ny, nx] != 0:
+                        if 0 <= ny < h and 0 <= nx < w and not seen[ny, nx] and mask[ny, nx]:
                             seen[ny, nx] = True
                             stack.append((ny, nx))
-            if len(pix) < MIN_AREA:
+            if len(ys) < MIN_AREA:
                 continue
-            ys = np.array([p[0] for p in pix])
-            xs = np.array([p[1] for p in pix])
-            cls = np.bincount(labels[ys, xs]).argmax()
-            out.append(Found(W.CLASS_NAMES[cls - 1], len(pix), float(xs.mean()), float(ys.mean())))
+            ys, xs = np.array(ys), np.array(xs)
+            out.append((len(ys), float(xs.mean()), float(ys.mean()), int(xs.min()), int(ys.min()),
+                        int(xs.max()), int(ys.max())))
     return out
 
 
-def decode(seg_logits, bg_logits):
-    """seg_logits [1+C,64,64], bg_logits [colours+1] (numpy) -> (objects, background colour or None)."""
-    labels = seg_logits.argmax(0)
+def crop_box(x0, y0, x1, y1):
+    """The square (left, top, side) the classifier sees around a bounding box (inclusive pixels)."""
+    side = max(x1 - x0 + 1, y1 - y0 + 1) * CROP_MARGIN + 2
+    cx, cy = (x0 + x1 + 1) / 2, (y0 + y1 + 1) / 2
+    return cx - side / 2, cy - side / 2, side
+
+
+def crop(image, left, top, side):
+    """Bilinear resample of image [3,H,W] (float) over the square to [3,CROP,CROP]; coordinates outside
+    the image take the nearest edge pixel. Written out so the C# judge can do exactly the same."""
+    _, h, w = image.shape
+    t = (np.arange(CROP) + 0.5) * (side / CROP) - 0.5
+    xs = np.clip(left + t, 0, w - 1)
+    ys = np.clip(top + t, 0, h - 1)
+    x0 = np.floor(xs).astype(int)
+    y0 = np.floor(ys).astype(int)
+    x1 = np.minimum(x0 + 1, w - 1)
+    y1 = np.minimum(y0 + 1, h - 1)
+    fx = (xs - x0)[None, None, :]
+    fy = (ys - y0)[None, :, None]
+    a = image[:, y0][:, :, x0]
+    b = image[:, y0][:, :, x1]
+    c = image[:, y1][:, :, x0]
+    d = image[:, y1][:, :, x1]
+    return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy
+
+
+def crop_batch(images, boxes):
+    """The same resampling as crop() for many crops at once with torch: images float [N,3,H,W],
+    boxes [(left, top, side)] one per image -> [N,3,CROP,CROP]. grid_sample with align_corners=False
+    and border padding computes exactly crop()'s formula."""
+    import torch
+    import torch.nn.functional as F
+    n, _, h, w = images.shape
+    b = torch.tensor(boxes, dtype=torch.float32)
+    t = (torch.arange(CROP, dtype=torch.float32) + 0.5) / CROP
+    xs = b[:, 0:1] + t[None] * b[:, 2:3] - 0.5          # pixel coordinates [N,CROP]
+    ys = b[:, 1:2] + t[None] * b[:, 2:3] - 0.5
+    gx = (2 * xs + 1) / w - 1
+    gy = (2 * ys + 1) / h - 1
+    grid = torch.stack([gx[:, None, :].expand(n, CROP, CROP), gy[:, :, None].expand(n, CROP, CROP)], -1)
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+CENTER_THRESHOLD = 0.3   # a centre-heatmap peak at least this high is an object
+PEAK_WINDOW = 5          # a peak is the maximum of its PEAK_WINDOW x PEAK_WINDOW neighbourhood
+
+
+def peaks(heat):
+    """(x, y) of local maxima of heat [H,W] (probabilities) above the threshold, in row-major order;
+    among equal values in a window the first in row-major order wins."""
+    h, w = heat.shape
+    r = PEAK_WINDOW // 2
+    out = []
+    for y in range(h):
+        for x in range(w):
+            v = heat[y, x]
+            if v < CENTER_THRESHOLD:
+                continue
+            ok = True
+            for yy in range(max(0, y - r), min(h, y + r + 1)):
+                for xx in range(max(0, x - r), min(w, x + r + 1)):
+                    u = heat[yy, xx]
+                    if u > v or (u == v and (yy, xx) < (y, x)):
+                        ok = False
+                        break
+                if not ok:
+                    break
+            if ok:
+                out.append((x, y))
+    return out
+
+
+def decode(outputs, image, classify):
+    """outputs: the segmenter's (segmentation [2,H,W], centres [1,H,W] logits, sizes [2,H,W], background
+    [colours+1]) for one image (numpy); image [3,H,W] in [0,1]; classify(crops [N,3,32,32]) -> class ids
+    (0 = no object). Returns (objects, colour or None)."""
+    seg, centres, sizes, bg_logits = outputs
+    heat = 1 / (1 + np.exp(-centres[0]))
+    found = []
+    pts = peaks(heat)
+    if pts:
+        boxes = []
+        for x, y in pts:
+            bw, bh = max(1.0, sizes[0, y, x] * W.IMAGE_SIZE), max(1.0, sizes[1, y, x] * W.IMAGE_SIZE)
+            side = max(bw, bh) * CROP_MARGIN + 2
+            boxes.append((x + 0.5 - side / 2, y + 0.5 - side / 2, side, bw, bh))
+        crops = np.stack([crop(image, *b[:3]) for b in boxes]).astype(np.float32)
+        for (x, y), b, cls in zip(pts, boxes, classify(crops)):
+            if cls > 0 and b[3] * b[4] >= MIN_AREA:
+                found.append(Found(W.CLASS_NAMES[cls - 1], int(round(b[3] * b[4])), float(x), float(y)))
     bg = int(bg_logits.argmax())
     colour = W.COLOURS[bg].name if bg < len(W.COLOURS) else None
-    return components(labels), colour
+    return found, colour
 
 
 def _largest(found, concept):

@@ -290,38 +290,55 @@ class Gpt(nn.Module):
 
 # --- judge ------------------------------------------------------------------------------------
 
-class Judge(nn.Module):
-    """A small segmentation net (its own design, data and seed, independent of the CLIP): per-pixel
-    class logits (0 = background) and a background colour head (last class: unrecognisable)."""
+def _conv_block(cin, cout):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(),
+                         nn.Conv2d(cout, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU())
 
-    def __init__(self, classes, colours, w=32):
+
+class JudgeSegmenter(nn.Module):
+    """The judge's first step (its own design, data and seed, independent of the CLIP): background
+    segmentation (object pixels vs background), object centres as a heatmap with each object's size
+    (CenterNet-style, so touching objects stay apart), and the background's colour (last class:
+    unrecognisable). Works at 32x32 after a stride-2 stem and upsamples its maps back to 64x64."""
+
+    def __init__(self, colours, w=24):
         super().__init__()
-
-        def block(cin, cout):
-            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(),
-                                 nn.Conv2d(cout, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU())
-        self.e1 = block(3, w)            # 64
-        self.e2 = block(w, 2 * w)        # 32
-        self.e3 = block(2 * w, 4 * w)    # 16
-        self.e4 = block(4 * w, 4 * w)    # 8
-        self.d3 = block(8 * w, 2 * w)
-        self.d2 = block(4 * w, w)
-        self.d1 = block(2 * w, w)
-        self.seg = nn.Conv2d(w, classes + 1, 1)
+        self.stem = nn.Sequential(nn.Conv2d(3, w, 3, 2, 1), nn.BatchNorm2d(w), nn.ReLU())   # 32
+        self.e1 = _conv_block(w, w)            # 32
+        self.e2 = _conv_block(w, 2 * w)        # 16
+        self.e3 = _conv_block(2 * w, 4 * w)    # 8
+        self.d2 = _conv_block(6 * w, 2 * w)
+        self.d1 = _conv_block(3 * w, w)
+        self.head = nn.Conv2d(w, 5, 1)         # 2 segmentation logits, 1 centre logit, 2 sizes
         self.bg = nn.Sequential(nn.Linear(4 * w + 6, 128), nn.ReLU(), nn.Linear(128, colours + 1))
 
     def forward(self, pixel_values):
-        x1 = self.e1(pixel_values)
+        x1 = self.e1(self.stem(pixel_values))
         x2 = self.e2(F.max_pool2d(x1, 2))
         x3 = self.e3(F.max_pool2d(x2, 2))
-        x4 = self.e4(F.max_pool2d(x3, 2))
-        u3 = self.d3(torch.cat([F.interpolate(x4, scale_factor=2.0), x3], 1))
-        u2 = self.d2(torch.cat([F.interpolate(u3, scale_factor=2.0), x2], 1))
+        u2 = self.d2(torch.cat([F.interpolate(x3, scale_factor=2.0), x2], 1))
         u1 = self.d1(torch.cat([F.interpolate(u2, scale_factor=2.0), x1], 1))
+        maps = F.interpolate(self.head(u1), scale_factor=2.0, mode="bilinear", align_corners=False)
         border = torch.cat([pixel_values[:, :, :2, :].flatten(2), pixel_values[:, :, -2:, :].flatten(2)], 2)
         stats = torch.cat([border.mean(2), border.std(2)], 1)
-        bg = self.bg(torch.cat([x4.mean((2, 3)), stats], 1))
-        return self.seg(u1), bg
+        bg = self.bg(torch.cat([x3.mean((2, 3)), stats], 1))
+        return maps[:, :2], maps[:, 2:3], maps[:, 3:5], bg
+
+
+class JudgeClassifier(nn.Module):
+    """The judge's second step: the class of one object from a 32x32 crop around its segment
+    (class 0: no object, e.g. a speck of noise)."""
+
+    def __init__(self, classes, w=32):
+        super().__init__()
+        self.net = nn.Sequential(
+            _conv_block(3, w), nn.MaxPool2d(2),            # 16
+            _conv_block(w, 2 * w), nn.MaxPool2d(2),        # 8
+            _conv_block(2 * w, 4 * w), nn.MaxPool2d(2),    # 4
+            nn.Flatten(), nn.Dropout(0.2), nn.Linear(4 * w * 16, classes + 1))
+
+    def forward(self, crops):
+        return self.net(crops)
 
 
 CONFIG = {

@@ -113,6 +113,7 @@ class Renderer:
         self._font = ImageFont.truetype(FONT_PATH, 109)
         self._glyphs = {}   # concept -> RGBA image cropped to its bounding box, full resolution
         self._scaled = {}   # (concept, pixels) -> RGBA image
+        self._opaque = {}   # (concept, pixels) -> bounding box of the opaque pixels in the sprite
 
     def _glyph(self, concept):
         g = self._glyphs.get(concept)
@@ -157,6 +158,24 @@ class Renderer:
             t = (yy / (size - 1))[..., None]
             img = rgb * (1 - t) + other * t
         return img
+
+    def instance_boxes(self, scene: Scene):
+        """Per object: (class id, x0, y0, x1, y1), the inclusive bounding box of its opaque pixels."""
+        out = []
+        for it in scene.items:
+            s = self.sprite(it.concept, W.SIZE_PIXELS[it.size])
+            x0 = int(round(it.cx - s.size[0] / 2))
+            y0 = int(round(it.cy - s.size[1] / 2))
+            key = (it.concept, W.SIZE_PIXELS[it.size])
+            if key not in self._opaque:
+                ys, xs = np.nonzero(np.asarray(s)[..., 3] > 110)
+                self._opaque[key] = (xs.min(), ys.min(), xs.max(), ys.max()) if len(xs) else None
+            if self._opaque[key] is None:
+                continue
+            ox0, oy0, ox1, oy1 = self._opaque[key]
+            box = (max(0, x0 + ox0), max(0, y0 + oy0), min(W.IMAGE_SIZE - 1, x0 + ox1), min(W.IMAGE_SIZE - 1, y0 + oy1))
+            out.append((W.CLASS_NAMES.index(it.concept) + 1,) + tuple(int(v) for v in box))
+        return out
 
     def render(self, scene: Scene, rng: random.Random = None, with_labels=False):
         """Returns uint8 [64,64,3] (and int16 [64,64] labels: 0 background, i+1 class i)."""

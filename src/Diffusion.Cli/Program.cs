@@ -7,8 +7,12 @@ if (args.Length == 0) args = [ServeCommand.Name];
 var root = new RootCommand("Image generation with approximate caching: serve the API or run tools.");
 root.Add(ServeCommand.Create());
 root.Add(GenerateCommand.Create());
-root.Add(new Command("bench", "Benchmarks that print ratios against a baseline run side by side.") { BenchPipelineCommand.Create(), BenchCacheCommand.Create() });
+root.Add(new Command("bench", "Benchmarks that print ratios against a baseline run side by side.")
+{
+    BenchPipelineCommand.Create(), BenchEngineCommand.Create(), BenchCacheCommand.Create(),
+});
 root.Add(new Command("eval", "Quality measurements with the judge.") { EvalModelCommand.Create() });
 root.Add(TraceCommand.Create());
+root.Add(ReplayCommand.Create());
 root.Add(new Command("calibrate", "Calibrations.") { CalibrateCacheCommand.Create() });
 return await root.Parse(args).InvokeAsync();

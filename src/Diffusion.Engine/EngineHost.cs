@@ -1,23 +1,27 @@
+using Diffusion.Engine.Denoising;
 using Diffusion.Engine.Llm;
 using Diffusion.Engine.Memory;
 using Diffusion.Engine.Scheduling;
 using Diffusion.Engine.Text;
+using Diffusion.Inference.Pipeline;
 
 namespace Diffusion.Engine;
 
 /// <summary>
 /// Composes the engine from its options: the block pool (shaped for the LLM's KV cache when there is
-/// an LLM), the KV cache manager, the scheduler, the LLM runner and the loop; owns and disposes them.
+/// an LLM), the KV cache manager, the scheduler, the LLM runner, the UNet step runner and the loop;
+/// owns and disposes them (not the models they were given).
 /// </summary>
 public sealed class EngineHost : IAsyncDisposable
 {
-    private EngineHost(BlockPool pool, KvCacheManager kv, IterationScheduler scheduler, EngineLoop loop, LlmTextCodec? codec)
+    private EngineHost(BlockPool pool, KvCacheManager kv, IterationScheduler scheduler, EngineLoop loop, LlmTextCodec? codec, LlmConfig? llm)
     {
         Pool = pool;
         KvCache = kv;
         Scheduler = scheduler;
         Loop = loop;
         Codec = codec;
+        LlmConfig = llm;
     }
 
     public BlockPool Pool { get; }
@@ -30,6 +34,53 @@ public sealed class EngineHost : IAsyncDisposable
 
     /// <summary>The LLM's prompt encoder and decoder, when there is an LLM.</summary>
     public LlmTextCodec? Codec { get; }
+
+    /// <summary>The LLM's config (shape, prompt format), when there is an LLM.</summary>
+    public LlmConfig? LlmConfig { get; }
+
+    /// <summary>Text to image through this engine, when it was started with a pipeline (<see cref="StartForModels"/>).</summary>
+    public EngineImageGenerator? Images { get; private set; }
+
+    /// <summary>
+    /// The engine over a whole model folder: the UNet of <paramref name="pipeline"/> as the diffusion step
+    /// runner, and the folder's <c>llm/</c> (with <c>tokenizer/</c>) when <paramref name="modelsDirectory"/> has one.
+    /// </summary>
+    public static EngineHost StartForModels(EngineOptions options, DiffusionPipeline pipeline, string? modelsDirectory, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        string? llm = modelsDirectory is not null && File.Exists(Path.Combine(modelsDirectory, "llm", "config.json"))
+            ? Path.Combine(modelsDirectory, "llm")
+            : null;
+        EngineHost host = Start(options, llm, llm is null ? null : Path.Combine(modelsDirectory!, "tokenizer"),
+            new UnetDiffusionStepRunner(pipeline.Models.Unet), time);
+        host.Images = new EngineImageGenerator(host.Loop, pipeline, time);
+        return host;
+    }
+
+    /// <summary>
+    /// Expands a loose prompt with the LLM: formats it with the instruction from <c>llm/config.json</c>
+    /// (<c>instruction + " " + loose + " =>"</c>), generates through the engine and returns the text of the
+    /// first sample, trimmed. Greedy with room for the rest of the model's context when no sampling is given.
+    /// </summary>
+    public async Task<string> ExpandPromptAsync(string loosePrompt, SamplingParams? sampling = null, CancellationToken cancellationToken = default)
+    {
+        if (Codec is null || LlmConfig is null)
+        {
+            throw new InvalidOperationException("this engine has no LLM (the model folder has no llm/)");
+        }
+
+        int[] prompt = Codec.EncodePrompt(loosePrompt);
+        if (prompt.Length >= LlmConfig.MaxPositions)
+        {
+            throw new ArgumentException(
+                $"the prompt to expand takes {prompt.Length} tokens with the instruction; the LLM holds {LlmConfig.MaxPositions}");
+        }
+
+        sampling ??= new SamplingParams { MaxTokens = LlmConfig.MaxPositions - prompt.Length };
+        LlmCompletionHandle handle = Loop.SubmitCompletion(prompt, sampling, cancellationToken: cancellationToken);
+        LlmCompletion completion = await handle.Completion.ConfigureAwait(false);
+        return completion.Samples[0].Text.Trim();
+    }
 
     /// <summary>
     /// Builds and starts the engine. <paramref name="llmDirectory"/> and <paramref name="tokenizerDirectory"/>
@@ -57,7 +108,7 @@ public sealed class EngineHost : IAsyncDisposable
         var scheduler = new IterationScheduler(schedulerOptions, kv, time ?? TimeProvider.System, codec);
         var loop = new EngineLoop(scheduler, model is null ? null : new LlmRunner(model, pool), diffusion);
         loop.Start();
-        return new EngineHost(pool, kv, scheduler, loop, codec);
+        return new EngineHost(pool, kv, scheduler, loop, codec, model?.Config);
     }
 
     public async ValueTask DisposeAsync()

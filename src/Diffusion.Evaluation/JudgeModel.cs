@@ -3,39 +3,43 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace Diffusion.Evaluation;
 
-/// <summary>The evaluation judge (models/judge): per-pixel classes and a background colour per image,
-/// decoded into found objects by <see cref="ComponentLabeler"/>. Used only to score images.</summary>
+/// <summary>
+/// The evaluation judge (models/judge), used only to score images: a segmenter (background segmentation,
+/// object centres and sizes, the background colour) and a classifier of a crop around each object. The decoding
+/// rule is judge/config.json's, shared with models/training/judging.py.
+/// </summary>
 public sealed class JudgeModel : IDisposable
 {
-    private const string InputName = "pixel_values";
-    private static readonly string[] OutputNames = ["segmentation", "background"];
-    private readonly OnnxModelSession _session;
+    public const int ImageSize = 64;
+    private readonly OnnxModelSession _segmenter;
+    private readonly OnnxModelSession _classifier;
+    private readonly ObjectCropper _cropper;
 
-    private JudgeModel(OnnxModelSession session, JudgeConfig config)
+    private JudgeModel(OnnxModelSession segmenter, OnnxModelSession classifier, JudgeConfig config)
     {
-        _session = session;
+        _segmenter = segmenter;
+        _classifier = classifier;
         Config = config;
+        _cropper = new ObjectCropper(config.CropSize, config.CropMargin, config.CropPadding);
     }
 
     public JudgeConfig Config { get; }
 
-    public const int ImageSize = 64;
-
     public static JudgeModel Load(string judgeDirectory, OnnxRuntimeOptions? runtime = null)
     {
-        var model = Path.Combine(judgeDirectory, "model.onnx");
-        var config = Path.Combine(judgeDirectory, "config.json");
-        if (!File.Exists(model) || !File.Exists(config))
+        var files = new[] { "model.onnx", "classifier.onnx", "config.json" }.Select(f => Path.Combine(judgeDirectory, f)).ToArray();
+        if (files.FirstOrDefault(f => !File.Exists(f)) is { } missing)
         {
-            throw new FileNotFoundException($"the judge needs {model} and {config}.");
+            throw new FileNotFoundException($"the judge needs {string.Join(", ", files)}; {missing} is missing.", missing);
         }
-        return new JudgeModel(OnnxModelSession.Open(model, runtime ?? new OnnxRuntimeOptions()), JudgeConfig.Load(config));
+        runtime ??= new OnnxRuntimeOptions();
+        return new JudgeModel(OnnxModelSession.Open(files[0], runtime), OnnxModelSession.Open(files[1], runtime), JudgeConfig.Load(files[2]));
     }
 
     /// <summary>Judges <paramref name="count"/> images given as [count,3,64,64] in [-1,1] (the VAE's range).</summary>
     public IReadOnlyList<JudgeVerdict> Judge(ReadOnlySpan<float> imagesMinusOneToOne, int count)
     {
-        var plane = ImageSize * ImageSize;
+        const int plane = ImageSize * ImageSize;
         if (count < 1 || imagesMinusOneToOne.Length != count * 3 * plane)
         {
             throw new ArgumentException($"expected {count}×3×{ImageSize}×{ImageSize} values, got {imagesMinusOneToOne.Length}.");
@@ -43,50 +47,83 @@ public sealed class JudgeModel : IDisposable
         var unit = new float[imagesMinusOneToOne.Length];
         for (var i = 0; i < unit.Length; i++)
         {
-            // the judge takes [0,1], as the VAE output is shown: clamp like the PNG encoder does
+            // the judge takes [0,1], clamped as the PNG encoder clamps
             unit[i] = Math.Clamp(imagesMinusOneToOne[i] / 2f + 0.5f, 0f, 1f);
         }
         using var input = OrtValue.CreateTensorValueFromMemory(unit, [count, 3, ImageSize, ImageSize]);
-        using var outputs = _session.Run([InputName], [input], OutputNames);
-        var seg = outputs.ElementAt(0).GetTensorDataAsSpan<float>();
-        var bg = outputs.ElementAt(1).GetTensorDataAsSpan<float>();
-        var classes = Config.Classes.Count + 1;
+        using var outputs = _segmenter.Run(["pixel_values"], [input], ["centers", "sizes", "background"]);
+        var centres = outputs.ElementAt(0).GetTensorDataAsSpan<float>();
+        var sizes = outputs.ElementAt(1).GetTensorDataAsSpan<float>();
+        var bg = outputs.ElementAt(2).GetTensorDataAsSpan<float>();
         var colours = Config.BackgroundColours.Count;
         var verdicts = new JudgeVerdict[count];
-        var labels = new int[plane];
+        var heat = new float[plane];
         for (var n = 0; n < count; n++)
         {
-            var logits = seg.Slice(n * classes * plane, classes * plane);
+            var logits = centres.Slice(n * plane, plane);
             for (var p = 0; p < plane; p++)
             {
-                var best = 0;
-                var bestValue = logits[p];
-                for (var c = 1; c < classes; c++)
-                {
-                    var v = logits[c * plane + p];
-                    if (v > bestValue)
-                    {
-                        bestValue = v;
-                        best = c;
-                    }
-                }
-                labels[p] = best;
+                heat[p] = 1f / (1f + MathF.Exp(-logits[p]));
             }
-            var objects = ComponentLabeler.Find(labels, ImageSize, ImageSize, Config.MinArea, Config.Classes);
-            var colourLogits = bg.Slice(n * colours, colours);
-            var colour = 0;
-            for (var c = 1; c < colours; c++)
-            {
-                if (colourLogits[c] > colourLogits[colour])
-                {
-                    colour = c;
-                }
-            }
+            var peaks = CenterPeaks.Find(heat, ImageSize, ImageSize, Config.CenterThreshold, Config.PeakWindow);
+            var objects = Classify(unit.AsSpan(n * 3 * plane, 3 * plane), peaks, sizes.Slice(n * 2 * plane, 2 * plane));
+            var colour = ArgMax(bg.Slice(n * colours, colours));
             // the last background class means "unrecognisable"
             verdicts[n] = new JudgeVerdict(objects, colour == colours - 1 ? null : Config.BackgroundColours[colour]);
         }
         return verdicts;
     }
 
-    public void Dispose() => _session.Dispose();
+    private List<FoundObject> Classify(ReadOnlySpan<float> image, IReadOnlyList<(int X, int Y)> peaks, ReadOnlySpan<float> sizes)
+    {
+        const int plane = ImageSize * ImageSize;
+        var found = new List<FoundObject>();
+        if (peaks.Count == 0)
+        {
+            return found;
+        }
+        var size = _cropper.Size;
+        var crops = new float[peaks.Count * 3 * size * size];
+        var boxes = new (float W, float H)[peaks.Count];
+        for (var i = 0; i < peaks.Count; i++)
+        {
+            var (x, y) = peaks[i];
+            boxes[i] = (Math.Max(1f, sizes[y * ImageSize + x] * ImageSize), Math.Max(1f, sizes[plane + y * ImageSize + x] * ImageSize));
+            _cropper.Crop(image, ImageSize, ImageSize, x + 0.5f, y + 0.5f, boxes[i].W, boxes[i].H,
+                crops.AsSpan(i * 3 * size * size, 3 * size * size));
+        }
+        using var input = OrtValue.CreateTensorValueFromMemory(crops, [peaks.Count, 3, size, size]);
+        using var outputs = _classifier.Run(["crops"], [input], ["logits"]);
+        var logits = outputs.First().GetTensorDataAsSpan<float>();
+        var classes = Config.Classes.Count + 1;
+        for (var i = 0; i < peaks.Count; i++)
+        {
+            var cls = ArgMax(logits.Slice(i * classes, classes));
+            var area = boxes[i].W * boxes[i].H;
+            if (cls > 0 && area >= Config.MinArea)   // class 0: no object there
+            {
+                found.Add(new FoundObject(Config.Classes[cls - 1], (int)MathF.Round(area), peaks[i].X, peaks[i].Y));
+            }
+        }
+        return found;
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        var best = 0;
+        for (var i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+            {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    public void Dispose()
+    {
+        _segmenter.Dispose();
+        _classifier.Dispose();
+    }
 }

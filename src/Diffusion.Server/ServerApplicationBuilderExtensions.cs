@@ -8,13 +8,14 @@ namespace Diffusion.Server;
 public static class ServerApplicationBuilderExtensions
 {
     /// <summary>
-    /// The middleware, outermost first: OpenAI-shaped errors, routing, request metrics. Endpoints are
+    /// The middleware, outermost first: OpenAI-shaped errors, the web UI's static files, routing, request metrics. Endpoints are
     /// added by <see cref="MapDiffusionApi"/> (a WebApplication runs them after this pipeline; a plain
     /// IApplicationBuilder needs <c>UseEndpoints(e =&gt; e.MapDiffusionApi())</c>).
     /// </summary>
     public static IApplicationBuilder UseDiffusionServer(this IApplicationBuilder app)
     {
         app.UseOpenAiErrors();
+        app.UseWebUi();
         app.UseRouting();
         app.UseMiddleware<RequestMetricsMiddleware>();
         return app;
@@ -30,6 +31,7 @@ public static class ServerApplicationBuilderExtensions
         endpoints.MapHealthApi();
         endpoints.MapMetricsApi();
         endpoints.MapOpenApi();
+        endpoints.MapWebUi();
         return endpoints;
     }
 }

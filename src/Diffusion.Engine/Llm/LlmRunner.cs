@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Diffusion.Engine.Memory;
 using Diffusion.Engine.Scheduling;
+using Diffusion.Kernels.Attention;
 
 namespace Diffusion.Engine.Llm;
 
@@ -8,7 +9,7 @@ namespace Diffusion.Engine.Llm;
 /// Runs one LLM iteration with selective batching (Orca): embeddings, layer norms, the Q/K/V, output
 /// and MLP projections run once over the flattened tokens of every scheduled sequence (prefill chunks
 /// and decode tokens together); each sequence's K/V goes into its paged blocks and attention runs per
-/// sequence through the paged-attention entry point; logits are computed only for each sequence's
+/// sequence through the SIMD paged-attention kernel; logits are computed only for each sequence's
 /// last token. The pool's plane 2l holds layer l's keys, plane 2l+1 its values.
 /// </summary>
 public sealed class LlmRunner : ILlmRunner
@@ -166,8 +167,9 @@ public sealed class LlmRunner : ILlmRunner
     {
         int d = _config.ModelDim;
         int n = seq.TokenIds.Length;
-        // The one call of the paged-attention entry point (the SIMD kernel replaces it at merge).
-        ScalarPagedAttention.Compute(
+        // The kernel computes each query row from its own position only (no reduction spans rows), so a
+        // prefill chunk, a decode token and a recompute after preemption give bit-identical rows.
+        PagedAttention.Compute(
             _q.AsSpan(firstRow * d, n * d), _pool.GetPlane(2 * layer), _pool.GetPlane((2 * layer) + 1),
             seq.BlockTable, BlockSize, _config.Heads, _config.HeadDim, seq.StartPosition, n,
             _attention.AsSpan(firstRow * d, n * d));

@@ -18,6 +18,7 @@ public sealed unsafe class BlockPool : IDisposable
     private readonly Dictionary<BlockHash, BlockId> _cache = new();
     private readonly FreeBlockQueue _free;
     private readonly int _planeBlockFloats;
+    private readonly long _planeStrideFloats;
     private byte* _memory;
 
     public BlockPool(BlockPoolOptions options)
@@ -27,7 +28,11 @@ public sealed unsafe class BlockPool : IDisposable
         Planes = options.Planes;
         PlaneBlockBytes = options.PlaneBlockBytes;
         _planeBlockFloats = PlaneBlockBytes / sizeof(float);
-        TotalBytes = (long)NumBlocks * options.BlockBytes;
+        // Every plane starts on a 64-byte boundary (the attention kernel's 512-bit loads), whatever the
+        // block geometry: planes are padded to a whole number of cache lines.
+        long floatsPerLine = Alignment / sizeof(float);
+        _planeStrideFloats = ((long)NumBlocks * _planeBlockFloats + floatsPerLine - 1) / floatsPerLine * floatsPerLine;
+        TotalBytes = Planes * _planeStrideFloats * sizeof(float);
         _memory = (byte*)NativeMemory.AlignedAlloc((nuint)TotalBytes, Alignment);
         NativeMemory.Clear(_memory, (nuint)TotalBytes);
         _refCounts = new int[NumBlocks];
@@ -176,7 +181,7 @@ public sealed unsafe class BlockPool : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(plane);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(plane, Planes);
-        return new Span<float>(Base() + (long)plane * NumBlocks * _planeBlockFloats, NumBlocks * _planeBlockFloats);
+        return new Span<float>(Base() + (plane * _planeStrideFloats), NumBlocks * _planeBlockFloats);
     }
 
     /// <summary>Block <paramref name="block"/>'s segment of one plane.</summary>

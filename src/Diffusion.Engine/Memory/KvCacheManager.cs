@@ -396,10 +396,11 @@ public sealed class KvCacheManager
             filled += _filled[b];
         }
 
-        long logical = 0;
+        long logical = 0, logicalBlocks = 0;
         foreach (SequenceBlocks seq in _sequences.Values)
         {
             logical += seq.ComputedTokens;
+            logicalBlocks += seq.Blocks.Count;
         }
 
         return new KvCacheStats(
@@ -412,6 +413,7 @@ public sealed class KvCacheManager
             AllocatedSlots: allocated,
             FilledSlots: filled,
             LogicalTokens: logical,
+            LogicalBlocks: logicalBlocks,
             PrefixQueries: _prefixQueries,
             PrefixHitBlocks: _prefixHitBlocks,
             PrefixHitTokens: _prefixHitBlocks * BlockSize,

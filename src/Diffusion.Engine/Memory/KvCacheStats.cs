@@ -11,6 +11,7 @@ public readonly record struct KvCacheStats(
     long AllocatedSlots,
     long FilledSlots,
     long LogicalTokens,
+    long LogicalBlocks,
     long PrefixQueries,
     long PrefixHitBlocks,
     long PrefixHitTokens,
@@ -25,4 +26,13 @@ public readonly record struct KvCacheStats(
 
     /// <summary>Token slots that sharing (prefix cache, forks) saved: tokens held by sequences minus slots used.</summary>
     public long SharingSavedSlots => LogicalTokens - FilledSlots;
+
+    /// <summary>KV blocks in use (the blocks not holding opaque buffers such as latents).</summary>
+    public int KvBlocks => UsedBlocks - OpaqueBlocks;
+
+    /// <summary>
+    /// Fraction of the blocks the sequences' tables name that sharing saved: 1 − physical KV blocks /
+    /// blocks the tables would need unshared. 0 when nothing is held.
+    /// </summary>
+    public double SharingSavedBlockFraction => LogicalBlocks == 0 ? 0 : 1.0 - (double)KvBlocks / LogicalBlocks;
 }

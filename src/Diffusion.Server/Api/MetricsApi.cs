@@ -50,12 +50,18 @@ public static class MetricsApi
 
         var hits = (long)metrics.CacheLookups.WithLabels("hit").Value;
         var misses = (long)metrics.CacheLookups.WithLabels("miss").Value;
+        // Keys are K as text (JSON object keys), in numeric order for the dashboard's bars.
+        var hitsByK = metrics.CacheHitsByK.GetAllLabelValues()
+            .OrderBy(l => int.Parse(l[0], CultureInfo.InvariantCulture))
+            .ToDictionary(l => l[0], l => (long)metrics.CacheHitsByK.WithLabels(l).Value);
 
         return TypedResults.Ok(new MetricsResponse(
             requests,
-            new GenerationStats(count, sum, count == 0 ? 0 : sum / count, Percentile(recent, 0.5), Percentile(recent, 0.95), byOutcome),
+            new GenerationStats(count, sum, count == 0 ? 0 : sum / count, Percentile(recent, 0.5), Percentile(recent, 0.95),
+                Percentile(recent, 0.99), byOutcome),
             new QueueStats(queue.Depth, queue.Capacity, (int)metrics.InFlight.Value, (long)metrics.QueueRejections.Value),
-            new CacheStats(hits, misses, hits + misses == 0 ? 0 : (double)hits / (hits + misses), (long)metrics.CacheStepsSkipped.Value),
+            new CacheStats(hits, misses, hits + misses == 0 ? 0 : (double)hits / (hits + misses), (long)metrics.CacheStepsSkipped.Value,
+                hitsByK),
             new JobStats(jobs.ActiveCount, jobs.Count),
             (long)metrics.ImagesStored.Value));
     }

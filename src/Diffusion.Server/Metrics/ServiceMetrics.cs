@@ -36,6 +36,8 @@ public sealed class ServiceMetrics
             "Generated images by approximate-cache result (hit or miss).", ["result"]);
         CacheStepsSkipped = Factory.CreateCounter("diffusion_cache_steps_skipped_total",
             "Denoising steps skipped thanks to cached latents.");
+        CacheHitsByK = Factory.CreateCounter("diffusion_cache_hits_by_k_total",
+            "Cache hits by K, the denoising steps the hit skipped.", ["k"]);
         ImagesStored = Factory.CreateCounter("diffusion_images_stored_total", "Images written to the gallery store.");
     }
 
@@ -50,6 +52,7 @@ public sealed class ServiceMetrics
     public Counter QueueRejections { get; }
     public Counter CacheLookups { get; }
     public Counter CacheStepsSkipped { get; }
+    public Counter CacheHitsByK { get; }
     public Counter ImagesStored { get; }
 
     public void ObserveRequest(string route, string method, int status) =>
@@ -60,7 +63,11 @@ public sealed class ServiceMetrics
         GenerationSeconds.Observe(seconds);
         Generations.WithLabels(GenerationOutcome.Succeeded).Inc();
         CacheLookups.WithLabels(cache.Hit ? "hit" : "miss").Inc();
-        if (cache.Hit) CacheStepsSkipped.Inc(cache.K);
+        if (cache.Hit)
+        {
+            CacheStepsSkipped.Inc(cache.K);
+            CacheHitsByK.WithLabels(cache.K.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
+        }
         lock (recentGate)
         {
             recent[recentNext] = seconds;

@@ -216,6 +216,16 @@ public sealed class KvCacheManagerTests
             Assert.Equal(10, stats.LogicalTokens);
             Assert.Equal(5, stats.SharingSavedSlots);
             Assert.Equal(2, stats.SharedBlocks);
+            Assert.Equal(4, stats.LogicalBlocks);
+            Assert.Equal(2, stats.KvBlocks);
+            Assert.Equal(0.5, stats.SharingSavedBlockFraction, 6);
+
+            // An opaque buffer's blocks are not KV blocks.
+            Assert.Equal(AllocationStatus.Ok, kv.AllocateOpaque(4, out OpaqueBuffer? latents));
+            stats = kv.GetStats();
+            Assert.Equal(1, stats.OpaqueBlocks);
+            Assert.Equal(2, stats.KvBlocks);
+            kv.Release(latents!);
         }
     }
 

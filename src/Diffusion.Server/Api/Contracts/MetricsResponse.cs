@@ -11,12 +11,14 @@ public sealed record MetricsResponse(
 
 public sealed record RequestCount(string Route, string Method, int Status, long Count);
 
+/// <summary>Percentiles are over the last (up to) 256 generations; null before the first.</summary>
 public sealed record GenerationStats(
-    long Count, double SumS, double MeanS, double? P50S, double? P95S,
+    long Count, double SumS, double MeanS, double? P50S, double? P95S, double? P99S,
     IReadOnlyDictionary<string, long> ByOutcome);
 
 public sealed record QueueStats(int Depth, int Capacity, int InFlight, long Rejected);
 
-public sealed record CacheStats(long Hits, long Misses, double HitRate, long StepsSkipped);
+/// <summary><paramref name="HitsByK"/>: hits by the K they skipped, K as text, in numeric order.</summary>
+public sealed record CacheStats(long Hits, long Misses, double HitRate, long StepsSkipped, IReadOnlyDictionary<string, long> HitsByK);
 
 public sealed record JobStats(int Active, int Retained);

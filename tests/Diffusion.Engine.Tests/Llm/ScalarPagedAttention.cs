@@ -1,9 +1,9 @@
-namespace Diffusion.Engine.Llm;
+namespace Diffusion.Engine.Tests.Llm;
 
 /// <summary>
 /// Plain scalar paged attention with the exact signature of the SIMD kernel
-/// (<c>Diffusion.Kernels.Attention.PagedAttention.Compute</c>), which replaces it at merge; the LLM
-/// runner calls it from one place only. Query i sits at position firstQueryPosition + i and attends
+/// (<c>Diffusion.Kernels.Attention.PagedAttention.Compute</c>) the LLM runner calls: the reference the
+/// kernel is compared with on the LLM's own shapes and pool. Query i sits at position firstQueryPosition + i and attends
 /// causally to keys 0..that position, found through the block table; scale 1/sqrt(headDim).
 /// </summary>
 internal static class ScalarPagedAttention

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Diffusion.Browser.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Diffusion.Browser.Tests;
+
+/// <summary>The dashboard (<c>/dashboard</c>) polling the real server's /v1/metrics while it works.</summary>
+public sealed class DashboardTests(ServerAndBrowserFixture fixture) : IClassFixture<ServerAndBrowserFixture>
+{
+    private static ILocator Tile(IPage page, string metric) => page.Locator($".tile[data-metric='{metric}'] .value");
+
+    private static async Task<long> TileNumberAsync(IPage page, string metric)
+    {
+        var text = await Tile(page, metric).TextContentAsync() ?? "";
+        Assert.True(long.TryParse(text.Replace(",", "", StringComparison.Ordinal), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value),
+            $"tile {metric} shows '{text}', not a number");
+        return value;
+    }
+
+    [Fact]
+    public async Task Numbers_update_live_while_images_are_generated_and_unreported_sections_say_so()
+    {
+        var page = await fixture.OpenAsync("/dashboard");
+        await Expect(page.Locator("#status-text")).ToHaveTextAsync(new Regex("^Live · updated"));
+        var before = await TileNumberAsync(page, "generation.count");
+
+        await fixture.App.GenerateAsync(new { prompt = "a windmill in a tulip field", steps = 8 });
+        await fixture.App.GenerateAsync(new { prompt = "a tram in the rain", steps = 8 });
+
+        // No reload: the page's own polling picks the new totals up.
+        await Expect(Tile(page, "generation.count")).ToHaveTextAsync((before + 2).ToString(CultureInfo.InvariantCulture));
+        await Expect(Tile(page, "images_stored")).ToHaveTextAsync((before + 2).ToString(CultureInfo.InvariantCulture));
+        await Expect(Tile(page, "generation.p50_s")).ToHaveTextAsync(new Regex(@"^\d+(\.\d+)? (ms|s)$"));
+        await Expect(Tile(page, "cache.misses")).Not.ToHaveTextAsync("not reported");
+        await Expect(Tile(page, "queue.depth")).ToHaveTextAsync("0");
+        await Expect(page.Locator("#chart-latency")).ToHaveAttributeAsync("aria-label", new Regex("p50 \\d"));
+        await Expect(page.Locator("#chart-hits-by-k")).ToHaveAttributeAsync("aria-label", new Regex("^Hits by K: (no cache hits yet|K=)"));
+
+        // This server reports no cache store or engine numbers: "not reported", never a zero.
+        foreach (var metric in new[] { "cache.store.used_bytes", "cache.store.evictions", "engine.kv_used_blocks", "engine.diffusion_batch" })
+        {
+            await Expect(Tile(page, metric)).ToHaveTextAsync("not reported");
+            await Expect(page.Locator($".tile[data-metric='{metric}']")).ToHaveClassAsync(new Regex(@"\bnot-reported\b"));
+        }
+        await Expect(page.Locator("#store-meter")).ToHaveTextAsync("Cache bytes vs budget: not reported");
+        await Expect(page.Locator("#chart-kv")).ToHaveAttributeAsync("aria-label", "KV blocks: not reported");
+
+        // Everything the server sends is listed, whatever its section.
+        await page.Locator("#raw-title").ClickAsync();
+        await Expect(page.Locator("#raw-table")).ToContainTextAsync("generation.count");
+        await Expect(page.Locator("#raw-table")).ToContainTextAsync("queue.capacity");
+        await Screenshots.SaveAsync(page, "dashboard");
+        fixture.AssertNoScriptErrors();
+    }
+
+    [Fact(Skip = "Needs the approximate cache composed into serve: /v1/metrics cache.hits (and cache.hits_by_k) only count hits the " +
+                 "generator reports, and this branch's PipelineImageGenerator reports every image as a miss. Remove this Skip when serve wires the cache.")]
+    public async Task Hit_counter_rises_after_a_repeated_prompt()
+    {
+        var page = await fixture.OpenAsync("/dashboard");
+        await Expect(page.Locator("#status-text")).ToHaveTextAsync(new Regex("^Live · updated"));
+        var before = await TileNumberAsync(page, "cache.hits");
+
+        var request = new { prompt = "a red fox sitting in fresh snow, watercolor", steps = 20, seed = 7 };
+        await fixture.App.GenerateAsync(request);
+        var repeated = await fixture.App.GenerateAsync(request);
+        Assert.True(repeated.GetProperty("cache").GetProperty("hit").GetBoolean(), "the repeated prompt was not a cache hit");
+
+        await Eventually.TrueAsync(async () => await TileNumberAsync(page, "cache.hits") > before, "the hits tile did not rise");
+        await Expect(page.Locator("#chart-hits-by-k")).ToHaveAttributeAsync("aria-label", new Regex("K=\\d+ [1-9]"));
+        await Expect(page.Locator(".tile[data-metric='cache.steps_saved'] .value")).Not.ToHaveTextAsync("0");
+        await Screenshots.SaveAsync(page, "dashboard-after-hit");
+        fixture.AssertNoScriptErrors();
+    }
+
+    [Fact]
+    public async Task Losing_the_server_is_shown_and_polling_recovers()
+    {
+        var page = await fixture.OpenAsync("/dashboard");
+        await Expect(page.Locator("#status-text")).ToHaveTextAsync(new Regex("^Live · updated"));
+
+        await page.RouteAsync("**/v1/metrics", route => route.AbortAsync("connectionrefused"));
+        await Expect(page.Locator("#status-text")).ToHaveTextAsync(new Regex("^Cannot read /v1/metrics .*retrying every 1 s · last update"));
+        await Expect(page.Locator("#live-dot")).ToHaveClassAsync(new Regex(@"\bdown\b"));
+
+        await page.UnrouteAsync("**/v1/metrics");
+        await Expect(page.Locator("#status-text")).ToHaveTextAsync(new Regex("^Live · updated"));
+        fixture.AssertNoScriptErrors();
+    }
+}
