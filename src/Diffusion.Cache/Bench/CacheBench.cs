@@ -66,7 +66,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
                 var result = await OnReplayAsync(policy, new AccountingReplayExecutor(embeddings, off), $"accounting ({policy})").ConfigureAwait(false);
                 policies.Add(Figures(policy, accounting: true, result));
             }
-            return Report(offResult, onResult, policies, measuredFrom, cacheOptions, grace, DateTime.UtcNow - started);
+            return Report(offResult, onResult, policies, cacheOptions, grace, DateTime.UtcNow - started);
         }
         finally
         {
@@ -102,7 +102,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
             Math.Round(measured.Count(r => r.Hit) / (double)Math.Max(1, measured.Length), 4), result.Evictions, result.MaxUsedBytes);
     }
 
-    private CacheBenchReport Report(ReplayResult offResult, ReplayResult onResult, IReadOnlyList<PolicyFigures> policies, int measuredFrom,
+    private CacheBenchReport Report(ReplayResult offResult, ReplayResult onResult, IReadOnlyList<PolicyFigures> policies,
         ApproximateCacheOptions cacheOptions, TimeSpan grace, TimeSpan elapsed)
     {
         var off = offResult.Records.Where(r => r.Measured).ToArray();

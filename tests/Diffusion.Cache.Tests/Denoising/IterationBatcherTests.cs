@@ -76,3 +76,41 @@ public sealed class IterationBatcherTests(FixtureModel fixture) : IClassFixture<
         Assert.Throws<InvalidOperationException>(() => batcher.Add(extra));
     }
 }
+
+/// <summary>The same on our models, whose UNet takes one float timestep per sample (one call for mixed steps).</summary>
+public sealed class IterationBatcherOwnModelTests(OwnModel own) : IClassFixture<OwnModel>
+{
+    [OwnModelsFact]
+    public void Jobs_at_different_steps_in_one_call_match_the_pipeline_alone()
+    {
+        var pipeline = own.Pipeline!;
+        var a = new GenerationRequest { Prompt = "a large cat in the center on a blue background", Seed = 3, Steps = 6, GuidanceScale = 4f };
+        var b = new GenerationRequest { Prompt = "two small dogs on a red background", Seed = 4, Steps = 6, GuidanceScale = 4f };
+        var expectedA = pipeline.Generate(a).FinalLatents;
+        var expectedB = pipeline.Generate(b).FinalLatents;
+        var batcher = new IterationBatcher(pipeline.Models.Unet, maxRows: 4);
+        DenoiseJob Job(GenerationRequest r)
+        {
+            var e = pipeline.EncodePrompts(r.Prompt, r.NegativePrompt);
+            return DenoiseJobs.ForRequest(pipeline, r, e[0], e[1]);
+        }
+        var jobA = Job(a);
+        batcher.Add(jobA);
+        batcher.Step();
+        batcher.Step();
+        var jobB = Job(b);
+        batcher.Add(jobB);
+        while (batcher.Active.Count > 0)
+        {
+            batcher.Step();
+        }
+        foreach (var (expected, actual) in new[] { (expectedA, jobA.Latent), (expectedB, jobB.Latent) })
+        {
+            var scale = Math.Max(1f, expected.Max(Math.Abs));
+            for (var i = 0; i < expected.Length; i++)
+            {
+                Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-4f * scale, $"[{i}] {expected[i]} vs {actual[i]}");
+            }
+        }
+    }
+}

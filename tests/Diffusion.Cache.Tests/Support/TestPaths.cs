@@ -9,20 +9,20 @@ internal static class TestPaths
     public static string FixtureModel => Path.Combine(RepoRoot, "tests", "fixtures", "sd15-conformance", "model");
 
     /// <summary>
-    /// Our model family: <c>models/</c> when it holds an export, else the folder named by DIFFUSION_TEST_MODELS
-    /// (e.g. a plumbing export with the same layout), else null.
+    /// Our model family: the folder named by DIFFUSION_TEST_MODELS when set (e.g. a plumbing export with the same
+    /// layout), else <c>models/</c> when it holds an export, else null.
     /// </summary>
     public static string? OwnModels
     {
         get
         {
-            var repo = Path.Combine(RepoRoot, "models");
-            if (File.Exists(Path.Combine(repo, "model_index.json")))
-            {
-                return repo;
-            }
             var configured = Environment.GetEnvironmentVariable("DIFFUSION_TEST_MODELS");
-            return !string.IsNullOrWhiteSpace(configured) && File.Exists(Path.Combine(configured, "model_index.json")) ? configured : null;
+            if (!string.IsNullOrWhiteSpace(configured))
+            {
+                return File.Exists(Path.Combine(configured, "model_index.json")) ? configured : null;
+            }
+            var repo = Path.Combine(RepoRoot, "models");
+            return File.Exists(Path.Combine(repo, "model_index.json")) ? repo : null;
         }
     }
 
