@@ -18,6 +18,59 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
 {
     private static readonly DateTimeOffset TraceStart = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>
+    /// Only the eviction-policy comparison, without generating: accounting replays of LCBFU, LRU and FIFO on
+    /// prompt→prompt decisions, with placeholder latents (their values never affect the store's decisions).
+    /// Seconds instead of hours; for choosing a budget or grace period.
+    /// </summary>
+    public async Task<IReadOnlyList<PolicyFigures>> ComparePoliciesAsync(CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed }).Generate();
+        var measuredFrom = (int)Math.Round(options.Requests * options.Warmup);
+        var cacheOptions = new ApproximateCacheOptions { KTables = tables, Mode = options.Mode, IndexDirectory = null }.Validate();
+        if (cacheOptions.EffectiveMode != RetrievalMode.PromptToPrompt)
+        {
+            throw new InvalidOperationException("the policy comparison without generation needs prompt-to-prompt retrieval (prompt-to-image needs the images).");
+        }
+        var facts = Facts();
+        var points = cacheOptions.Points.StepsFor(options.Steps);
+        var embeddings = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (var prompt in trace.Select(r => r.Prompt).Distinct())
+        {
+            embeddings[prompt] = Embeddings.EmbeddingVectors.OfPrompt(pipeline.EncodePrompt(prompt));
+        }
+        var off = new OffRunArtifacts();
+        var placeholder = new float[facts.LatentLength];
+        foreach (var request in trace)
+        {
+            foreach (var step in points)
+            {
+                off.AddLatent(request.Index, step, placeholder, placeholder.Length);
+            }
+        }
+        var grace = Grace(trace, points.Count, facts.LatentLength);
+        var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "diffusion-bench-cache-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var figures = new List<PolicyFigures>();
+            foreach (var policy in EvictionPolicies.Names)
+            {
+                var result = await AccountingReplayAsync(trace, measuredFrom, facts, cacheOptions, policy, grace,
+                    new AccountingReplayExecutor(embeddings, off), Path.Combine(work, policy), $"accounting ({policy})", cancellationToken).ConfigureAwait(false);
+                figures.Add(Figures(policy, accounting: true, result));
+            }
+            return figures;
+        }
+        finally
+        {
+            if (options.WorkDirectory is null && Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+    }
+
     public async Task<CacheBenchReport> RunAsync(CancellationToken cancellationToken)
     {
         options.Validate();
@@ -25,24 +78,12 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
         var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed }).Generate();
         var measuredFrom = (int)Math.Round(options.Requests * options.Warmup);
         var parser = new CanonicalPromptParser(world);
-        var models = pipeline.Models;
-        var facts = new CacheRequestFacts
-        {
-            Prompt = "",
-            ModelId = ModelIdentity.Of(models.Folder),
-            Size = new ImageSize(models.ImageWidth, models.ImageHeight),
-            LatentShape = [models.Unet.Channels, models.Unet.LatentHeight, models.Unet.LatentWidth],
-            Scheduler = options.Scheduler,
-            Steps = options.Steps,
-            Guidance = options.GuidanceScale,
-        };
+        var facts = Facts();
         var cacheOptions = new ApproximateCacheOptions { KTables = tables, Mode = options.Mode, IndexDirectory = null }.Validate();
         var points = cacheOptions.Points.StepsFor(options.Steps);
         var latentLength = facts.LatentLength;
-        var fileBytes = LatentFileFormat.FileLength(latentLength, facts.LatentShape.Length, TenantId.Default);
-        var capacityEntries = options.Budget.Bytes / (double)(points.Count * fileBytes);
-        var meanGap = trace.Count > 1 ? (trace[^1].At - trace[0].At) / (trace.Count - 1) : TimeSpan.FromMinutes(1);
-        var grace = meanGap * (options.GraceRequests ?? capacityEntries / 8);
+        var capacityEntries = CapacityEntries(points.Count, latentLength);
+        var grace = Grace(trace, points.Count, latentLength);
         progress?.WriteLine($"bench cache: {trace.Count} requests ({measuredFrom} warm-up), budget {options.Budget} ≈ {capacityEntries:0} full entries, "
             + $"LCBFU grace {grace.TotalHours:0.0} h of trace time, mode {cacheOptions.EffectiveMode.ToName()}, {options.Concurrency} in flight");
 
@@ -78,21 +119,54 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
 
         UnetReplayExecutor Executor() => new(pipeline, judge, parser, options.Concurrency, options.GuidanceScale, options.Scheduler);
 
-        async Task<ReplayResult> OnReplayAsync(string policy, IReplayExecutor executor, string label)
+        Task<ReplayResult> OnReplayAsync(string policy, IReplayExecutor executor, string label) =>
+            AccountingReplayAsync(trace, measuredFrom, facts, cacheOptions, policy, grace, executor,
+                Path.Combine(work, label.Replace(' ', '-').Replace("(", "").Replace(")", "")), label, cancellationToken);
+    }
+
+    /// <summary>A cache-on replay with a fresh store under <paramref name="directory"/> (real or accounting, by the executor).</summary>
+    private async Task<ReplayResult> AccountingReplayAsync(IReadOnlyList<TraceRequest> trace, int measuredFrom, CacheRequestFacts facts,
+        ApproximateCacheOptions cacheOptions, string policy, TimeSpan grace, IReplayExecutor executor, string directory, string label,
+        CancellationToken cancellationToken)
+    {
+        var clock = new ReplayClock(TraceStart);
+        var storeOptions = new CacheStoreOptions
         {
-            var clock = new ReplayClock(TraceStart);
-            var storeOptions = new CacheStoreOptions
-            {
-                DataDirectory = Path.Combine(work, label.Replace(' ', '-').Replace("(", "").Replace(")", "")),
-                MaxBytes = options.Budget,
-                MaxLatentElements = latentLength,
-                EvictionPolicy = policy,
-                GracePeriod = grace,
-            };
-            await using var cache = await ApproximateCache.OpenLocalAsync(cacheOptions, storeOptions, clock, null, cancellationToken).ConfigureAwait(false);
-            return await new CacheReplay(executor, cache, clock, new ReplaySetup(facts, options.Concurrency, options.PerUserTenants))
-                .RunAsync(trace, measuredFrom, label, progress, cancellationToken).ConfigureAwait(false);
-        }
+            DataDirectory = directory,
+            MaxBytes = options.Budget,
+            MaxLatentElements = facts.LatentLength,
+            EvictionPolicy = policy,
+            GracePeriod = grace,
+        };
+        await using var cache = await ApproximateCache.OpenLocalAsync(cacheOptions, storeOptions, clock, null, cancellationToken).ConfigureAwait(false);
+        return await new CacheReplay(executor, cache, clock, new ReplaySetup(facts, options.Concurrency, options.PerUserTenants))
+            .RunAsync(trace, measuredFrom, label, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private CacheRequestFacts Facts()
+    {
+        var models = pipeline.Models;
+        return new CacheRequestFacts
+        {
+            Prompt = "",
+            ModelId = ModelIdentity.Of(models.Folder),
+            Size = new ImageSize(models.ImageWidth, models.ImageHeight),
+            LatentShape = [models.Unet.Channels, models.Unet.LatentHeight, models.Unet.LatentWidth],
+            Scheduler = options.Scheduler,
+            Steps = options.Steps,
+            Guidance = options.GuidanceScale,
+        };
+    }
+
+    /// <summary>How many full entries (a latent at every cache step) the budget holds.</summary>
+    private double CapacityEntries(int cacheSteps, int latentLength) =>
+        options.Budget.Bytes / (double)(cacheSteps * LatentFileFormat.FileLength(latentLength, 3, TenantId.Default));
+
+    /// <summary>LCBFU's grace period in trace time: the mean gap times the configured requests, or an eighth of the capacity in entries.</summary>
+    private TimeSpan Grace(IReadOnlyList<TraceRequest> trace, int cacheSteps, int latentLength)
+    {
+        var meanGap = trace.Count > 1 ? (trace[^1].At - trace[0].At) / (trace.Count - 1) : TimeSpan.FromMinutes(1);
+        return meanGap * (options.GraceRequests ?? CapacityEntries(cacheSteps, latentLength) / 8);
     }
 
     private static PolicyFigures Figures(string policy, bool accounting, ReplayResult result)
