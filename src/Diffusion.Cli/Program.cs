@@ -9,9 +9,10 @@ root.Add(ServeCommand.Create());
 root.Add(GenerateCommand.Create());
 root.Add(new Command("bench", "Benchmarks that print ratios against a baseline run side by side.")
 {
-    BenchPipelineCommand.Create(), BenchEngineCommand.Create(),
+    BenchPipelineCommand.Create(), BenchEngineCommand.Create(), BenchCacheCommand.Create(),
 });
 root.Add(new Command("eval", "Quality measurements with the judge.") { EvalModelCommand.Create() });
 root.Add(TraceCommand.Create());
 root.Add(ReplayCommand.Create());
+root.Add(new Command("calibrate", "Calibrations.") { CalibrateCacheCommand.Create() });
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,314 @@
+using Diffusion.Cache.Admission;
+using Diffusion.Cache.Embeddings;
+using Diffusion.Cache.Index;
+using Diffusion.Cache.Latents;
+using Diffusion.Cache.Metrics;
+using Diffusion.Cache.Policy;
+using Diffusion.CacheStore;
+using Diffusion.Kernels.Faiss;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Diffusion.Cache;
+
+/// <summary>
+/// NIRVANA's approximate cache over the latent store: a prompt's CLIP embedding is searched in this
+/// instance's FAISS replica, the similarity picks K from the calibrated table, and the largest stored
+/// K' ≤ K of the best compatible entry is loaded to start from. Runs are stored through a
+/// <see cref="CacheAdmission"/> (latents at the cache steps, then the final image's embedding), all
+/// queued to the store's background writer. Thread-safe; one per process.
+/// </summary>
+public sealed class ApproximateCache : IAsyncDisposable
+{
+    private readonly ApproximateCacheOptions _options;
+    private readonly CachePoints _points;
+    private readonly CacheIndexReplica _replica;
+    private readonly NearLatentCache _near;
+    private readonly bool _ownsStore;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private int _disposed;
+
+    private ApproximateCache(LatentStore store, ApproximateCacheOptions options, CacheIndexReplica replica, IndexStartReport start,
+        bool ownsStore, TimeProvider time, ILogger logger)
+    {
+        Store = store;
+        _options = options;
+        _points = options.Points;
+        _replica = replica;
+        IndexStart = start;
+        _ownsStore = ownsStore;
+        _time = time;
+        _logger = logger;
+        _near = new NearLatentCache(options.NearCacheBytes);
+        store.EntryRemoved += _near.Remove;
+    }
+
+    public LatentStore Store { get; }
+
+    public CacheMetrics Metrics { get; } = new();
+
+    /// <summary>The retrieval mode lookups use.</summary>
+    public RetrievalMode Mode => _options.EffectiveMode;
+
+    public CachePoints Points => _points;
+
+    /// <summary>The similarity→K table of <see cref="Mode"/>.</summary>
+    public SimilarityKTable Table => _options.KTables.For(Mode);
+
+    /// <summary>How the FAISS replica was built at start (saved indexes adopted or rebuilt from the store).</summary>
+    public IndexStartReport IndexStart { get; }
+
+    /// <summary>This instance's FAISS replica (for diagnostics and tests).</summary>
+    public CacheIndexReplica Index => _replica;
+
+    /// <summary>Wraps an open store (not owned unless <paramref name="ownsStore"/>): builds the FAISS replica from it and follows its events.</summary>
+    public static ApproximateCache Open(LatentStore store, ApproximateCacheOptions options, bool ownsStore = false,
+        TimeProvider? time = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (store.Recovery is null)
+        {
+            throw new InvalidOperationException("open the latent store (OpenAsync) before the approximate cache attaches to it.");
+        }
+        logger ??= NullLogger.Instance;
+        var replica = new CacheIndexReplica(options.IndexChooser, logger);
+        try
+        {
+            var start = replica.Attach(store, options.IndexDirectory);
+            return new ApproximateCache(store, options, replica, start, ownsStore, time ?? TimeProvider.System, logger);
+        }
+        catch (Exception)
+        {
+            replica.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>One instance: latent files and SQLite under <paramref name="storeOptions"/>.DataDirectory (owned).</summary>
+    public static async Task<ApproximateCache> OpenLocalAsync(ApproximateCacheOptions options, CacheStoreOptions storeOptions,
+        TimeProvider? time = null, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var store = await LatentStore.OpenLocalAsync(storeOptions, time, logger, cancellationToken).ConfigureAwait(false);
+        return await OpenOwnedAsync(store, options, time, logger).ConfigureAwait(false);
+    }
+
+    /// <summary>One of several instances sharing a Redis cache; the connection is not owned.</summary>
+    public static async Task<ApproximateCache> OpenSharedAsync(ApproximateCacheOptions options, CacheStoreOptions storeOptions,
+        RedisConnection connection, TimeProvider? time = null, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        var store = await LatentStore.OpenSharedAsync(storeOptions, connection, time, logger, cancellationToken).ConfigureAwait(false);
+        return await OpenOwnedAsync(store, options, time, logger).ConfigureAwait(false);
+    }
+
+    private static async Task<ApproximateCache> OpenOwnedAsync(LatentStore store, ApproximateCacheOptions options, TimeProvider? time, ILogger? logger)
+    {
+        try
+        {
+            return Open(store, options, ownsStore: true, time, logger);
+        }
+        catch (Exception)
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Looks up a similar cached prompt for a request. <paramref name="promptEmbedding"/> is the request's CLIP
+    /// text embedding (normalised here). Never throws for an unreachable backend: that is a miss.
+    /// </summary>
+    public async Task<CacheLookup> LookupAsync(float[] promptEmbedding, CacheRequestFacts facts, TenantId tenant, CacheMode mode,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(promptEmbedding);
+        ArgumentNullException.ThrowIfNull(facts);
+        facts.Validate();
+        var lookup = await FindAsync(promptEmbedding, facts, tenant, mode, cancellationToken).ConfigureAwait(false);
+        Metrics.RecordRequest(facts.Steps, lookup.IsHit ? lookup.K : 0);
+        Metrics.RecordLookup(lookup);
+        return lookup;
+    }
+
+    /// <summary>
+    /// Starts storing a run, or returns null when nothing should be stored: cache off, a run too short for
+    /// any cache point, or a hit on a repeat of a cached prompt (the source already stands for it).
+    /// The run must capture <see cref="CacheAdmission.CaptureSteps"/> (the cache steps after its start).
+    /// </summary>
+    public CacheAdmission? BeginAdmission(float[] promptEmbedding, CacheRequestFacts facts, TenantId tenant, CacheMode mode, CacheLookup? lookup)
+    {
+        ArgumentNullException.ThrowIfNull(promptEmbedding);
+        ArgumentNullException.ThrowIfNull(facts);
+        facts.Validate();
+        if (mode == CacheMode.Off)
+        {
+            return null;
+        }
+        var start = 0;
+        if (lookup is { IsHit: true })
+        {
+            if (!_options.AdmitHitRuns)
+            {
+                return null;
+            }
+            if (lookup.PromptSimilarity >= _options.DuplicateSimilarity)
+            {
+                Metrics.RecordDuplicateSkipped();
+                return null;
+            }
+            start = lookup.K;
+        }
+        var steps = _points.StepsFor(facts.Steps).Where(s => s > start).ToHashSet();
+        if (steps.Count == 0)
+        {
+            return null;
+        }
+        var entry = new CacheEntryDescriptor
+        {
+            Key = new CacheEntryKey(tenant, CacheEntryId.New()),
+            Prompt = facts.Prompt,
+            TextEmbedding = EmbeddingVectors.Normalize(promptEmbedding),
+            Seed = unchecked((long)facts.Seed),
+            ModelId = facts.ModelId,
+            Size = facts.Size,
+            SchedulerFamily = facts.SchedulerFamily,
+            Steps = facts.Steps,
+            Guidance = facts.Guidance,
+        };
+        return new CacheAdmission(Store, Metrics, _near, entry, steps, facts.LatentShape);
+    }
+
+    /// <summary>The counters with the store's gauges.</summary>
+    public CacheMetricsSnapshot MetricsSnapshot() => Metrics.Snapshot(Store.Stats);
+
+    /// <summary>Waits until every queued write is stored and applied to the index (tests, benchmarks, shutdown).</summary>
+    public Task FlushAsync(CancellationToken cancellationToken = default) => Store.FlushAsync(cancellationToken);
+
+    /// <summary>Saves the FAISS indexes to the index directory (no-op without one). Safe while lookups run.</summary>
+    public void SaveIndex()
+    {
+        if (_options.IndexDirectory is { } directory)
+        {
+            _replica.Save(directory);
+        }
+    }
+
+    /// <summary>Finishes queued writes, saves the indexes, and closes the store if owned.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        if (_ownsStore)
+        {
+            // closing the store finishes its writes, whose events still reach the replica
+            await Store.DisposeAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            await Store.FlushAsync().ConfigureAwait(false);
+        }
+        Store.EntryRemoved -= _near.Remove;
+        try
+        {
+            SaveIndex();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FaissException)
+        {
+            // the saved index is only an optimisation: the next start rebuilds from the store
+            _logger.LogWarning("Could not save the cache index: {Message}", e.Message);
+        }
+        _replica.Dispose();
+    }
+
+    private async Task<CacheLookup> FindAsync(float[] promptEmbedding, CacheRequestFacts facts, TenantId tenant, CacheMode mode,
+        CancellationToken cancellationToken)
+    {
+        var retrieval = Mode;
+        if (mode != CacheMode.Auto)
+        {
+            return CacheLookup.Skipped(retrieval, $"cache {mode.ToName()}");
+        }
+        if (facts.ImageCount != 1)
+        {
+            return CacheLookup.Skipped(retrieval, "the cache serves single-image requests");
+        }
+        var started = _time.GetTimestamp();
+        var query = EmbeddingVectors.Normalize(promptEmbedding);
+        IReadOnlyList<IndexCandidate> candidates;
+        try
+        {
+            candidates = _replica.Search(retrieval, Tenants(tenant), query, _options.SearchCandidates);
+        }
+        catch (FaissException e)
+        {
+            _logger.LogError(e, "Cache index search failed; serving a miss");
+            return Miss(null, started, TimeSpan.Zero, "index search failed");
+        }
+        double? best = candidates.Count > 0 ? candidates[0].Similarity : null;
+        var table = _options.KTables.For(retrieval);
+        var usable = new List<(IndexCandidate Candidate, int K, CacheEntryMetadata Entry)>();
+        foreach (var candidate in candidates)
+        {
+            var allowed = _points.Scale(table.KFor(candidate.Similarity), facts.Steps);
+            if (allowed == 0)
+            {
+                break; // candidates come best first: the rest are no more similar
+            }
+            if (Store.Find(candidate.Key) is not { } entry || !facts.IsCompatibleWith(entry.Entry)
+                || !Store.TryGetBestK(candidate.Key, allowed, out var k))
+            {
+                continue;
+            }
+            usable.Add((candidate, k, entry));
+        }
+        var searchTime = _time.GetElapsedTime(started);
+        foreach (var (candidate, k, entry) in usable.OrderByDescending(u => u.K).ThenByDescending(u => u.Candidate.Similarity))
+        {
+            var latentKey = new LatentKey(candidate.Key, k);
+            var values = _near.TryGet(latentKey);
+            if (values is not null)
+            {
+                Metrics.RecordNearCacheRead();
+            }
+            else
+            {
+                var read = await Store.ReadAsync(candidate.Key, k, cancellationToken).ConfigureAwait(false);
+                if (!read.IsHit || read.Values is null)
+                {
+                    Metrics.RecordReadFailure();
+                    _logger.LogDebug("Cache candidate {Key} unusable: {Status} {Detail}", latentKey, read.Status, read.Detail);
+                    continue;
+                }
+                values = read.Values;
+                _near.Put(latentKey, values);
+            }
+            if (values.Length != facts.LatentLength)
+            {
+                Metrics.RecordReadFailure();
+                continue;
+            }
+            Store.RecordHit(candidate.Key, k);
+            var loadTime = _time.GetElapsedTime(started) - searchTime;
+            var promptSimilarity = entry.Entry.TextEmbedding.Length == query.Length
+                ? EmbeddingVectors.Cosine(query, entry.Entry.TextEmbedding)
+                : (double?)null;
+            return new CacheLookup(CacheLookupStatus.Hit, retrieval, k, candidate.Similarity, promptSimilarity, candidate.Key, values,
+                searchTime, loadTime, $"start at step {k} of {facts.Steps}");
+        }
+        return Miss(best, started, searchTime, usable.Count == 0
+            ? candidates.Count == 0 ? "no entries" : "nothing similar and compatible enough"
+            : "no candidate latent could be read");
+
+        CacheLookup Miss(double? similarity, long startedAt, TimeSpan search, string detail) =>
+            new(CacheLookupStatus.Miss, retrieval, 0, similarity, null, null, null, search, _time.GetElapsedTime(startedAt) - search, detail);
+    }
+
+    private IEnumerable<TenantId> Tenants(TenantId tenant) =>
+        _options.SharedTenant is { } shared && shared != tenant ? [tenant, shared] : [tenant];
+}

@@ -1,2 +1,0 @@
-namespace Diffusion.Cache;
-internal static class AssemblyMarker { }

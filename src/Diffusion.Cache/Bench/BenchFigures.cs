@@ -1,0 +1,56 @@
+namespace Diffusion.Cache.Bench;
+
+/// <summary>The arithmetic of the bench's figures, kept apart so tests can check it on small cases.</summary>
+public static class BenchFigures
+{
+    /// <summary>Fraction of the requested denoising steps skipped by hits.</summary>
+    public static double StepsSaved(IEnumerable<ReplayRecord> records)
+    {
+        long saved = 0, total = 0;
+        foreach (var r in records)
+        {
+            saved += r.StartStep;
+            total += r.Steps;
+        }
+        return total == 0 ? 0 : (double)saved / total;
+    }
+
+    /// <summary>The q-quantile (0..1) by linear interpolation between order statistics; NaN when empty.</summary>
+    public static double Quantile(IEnumerable<double> values, double q)
+    {
+        var sorted = values.Where(double.IsFinite).Order().ToArray();
+        if (sorted.Length == 0)
+        {
+            return double.NaN;
+        }
+        var position = q * (sorted.Length - 1);
+        var low = (int)Math.Floor(position);
+        var high = Math.Min(low + 1, sorted.Length - 1);
+        return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
+    }
+
+    /// <summary>The share of all judge checks passed.</summary>
+    public static double Accuracy(IEnumerable<ReplayRecord> records) => Scoring.SceneJudge.Accuracy(records.Select(r => r.Checks));
+
+    /// <summary>Per metric, the share passed.</summary>
+    public static IReadOnlyDictionary<string, double> MetricAccuracy(IEnumerable<ReplayRecord> records) =>
+        records.SelectMany(r => r.Checks).GroupBy(kv => kv.Key).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => Math.Round(g.Count(kv => kv.Value) / (double)g.Count(), 4));
+
+    /// <summary>
+    /// p99 over requests of (embed + search + load) of the cache-on run over the same request's full
+    /// generation time in the cache-off run.
+    /// </summary>
+    public static double LookupOverhead(IReadOnlyList<ReplayRecord> on, IReadOnlyList<ReplayRecord> off)
+    {
+        var offByIndex = off.ToDictionary(r => r.Index);
+        return Quantile(on.Where(r => offByIndex.ContainsKey(r.Index) && offByIndex[r.Index].Latency > TimeSpan.Zero)
+            .Select(r => r.LookupOverhead / offByIndex[r.Index].Latency), 0.99);
+    }
+
+    public static double MeanClipScore(IEnumerable<ReplayRecord> records)
+    {
+        var scores = records.Select(r => r.ClipScore).Where(double.IsFinite).ToArray();
+        return scores.Length == 0 ? double.NaN : scores.Average();
+    }
+}

@@ -1,0 +1,222 @@
+using Diffusion.Cache.Policy;
+using Diffusion.Cache.Scoring;
+using Diffusion.Cache.Traces;
+using Diffusion.Cache.Traces.World;
+using Diffusion.CacheStore;
+using Diffusion.Inference.Pipeline;
+
+namespace Diffusion.Cache.Bench;
+
+/// <summary>
+/// <c>bench cache</c>: the standard generated trace (fixed seed) replayed in-process with the same seeds,
+/// cache off and cache on (LCBFU, on the real UNet), then cache on with LCBFU, LRU and FIFO in accounting
+/// replays at the same budget. The first <see cref="CacheBenchOptions.Warmup"/> of the trace only fills the
+/// cache; the figures cover the rest.
+/// </summary>
+public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, EmojiWorld world, KTableSet tables, CacheBenchOptions options,
+    TextWriter? progress)
+{
+    private static readonly DateTimeOffset TraceStart = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>
+    /// Only the eviction-policy comparison, without generating: accounting replays of LCBFU, LRU and FIFO on
+    /// prompt→prompt decisions, with placeholder latents (their values never affect the store's decisions).
+    /// Seconds instead of hours; for choosing a budget or grace period.
+    /// </summary>
+    public async Task<IReadOnlyList<PolicyFigures>> ComparePoliciesAsync(CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed }).Generate();
+        var measuredFrom = (int)Math.Round(options.Requests * options.Warmup);
+        var cacheOptions = new ApproximateCacheOptions { KTables = tables, Mode = options.Mode, IndexDirectory = null }.Validate();
+        if (cacheOptions.EffectiveMode != RetrievalMode.PromptToPrompt)
+        {
+            throw new InvalidOperationException("the policy comparison without generation needs prompt-to-prompt retrieval (prompt-to-image needs the images).");
+        }
+        var facts = Facts();
+        var points = cacheOptions.Points.StepsFor(options.Steps);
+        var embeddings = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (var prompt in trace.Select(r => r.Prompt).Distinct())
+        {
+            embeddings[prompt] = Embeddings.EmbeddingVectors.OfPrompt(pipeline.EncodePrompt(prompt));
+        }
+        var off = new OffRunArtifacts();
+        var placeholder = new float[facts.LatentLength];
+        foreach (var request in trace)
+        {
+            foreach (var step in points)
+            {
+                off.AddLatent(request.Index, step, placeholder, placeholder.Length);
+            }
+        }
+        var grace = Grace(trace, points.Count, facts.LatentLength);
+        var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "diffusion-bench-cache-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var figures = new List<PolicyFigures>();
+            foreach (var policy in EvictionPolicies.Names)
+            {
+                var result = await AccountingReplayAsync(trace, measuredFrom, facts, cacheOptions, policy, grace,
+                    new AccountingReplayExecutor(embeddings, off), Path.Combine(work, policy), $"accounting ({policy})", cancellationToken).ConfigureAwait(false);
+                figures.Add(Figures(policy, accounting: true, result));
+            }
+            return figures;
+        }
+        finally
+        {
+            if (options.WorkDirectory is null && Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+    }
+
+    public async Task<CacheBenchReport> RunAsync(CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var started = DateTime.UtcNow;
+        var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed }).Generate();
+        var measuredFrom = (int)Math.Round(options.Requests * options.Warmup);
+        var parser = new CanonicalPromptParser(world);
+        var facts = Facts();
+        var cacheOptions = new ApproximateCacheOptions { KTables = tables, Mode = options.Mode, IndexDirectory = null }.Validate();
+        var points = cacheOptions.Points.StepsFor(options.Steps);
+        var latentLength = facts.LatentLength;
+        var capacityEntries = CapacityEntries(points.Count, latentLength);
+        var grace = Grace(trace, points.Count, latentLength);
+        progress?.WriteLine($"bench cache: {trace.Count} requests ({measuredFrom} warm-up), budget {options.Budget} ≈ {capacityEntries:0} full entries, "
+            + $"LCBFU grace {grace.TotalHours:0.0} h of trace time, mode {cacheOptions.EffectiveMode.ToName()}, {options.Concurrency} in flight");
+
+        var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "diffusion-bench-cache-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(work);
+        try
+        {
+            var off = new OffRunArtifacts();
+            var embeddings = new Dictionary<string, float[]>(StringComparer.Ordinal);
+            var offSetup = new ReplaySetup(facts, options.Concurrency, options.PerUserTenants, points.ToHashSet(),
+                (index, capture) => off.AddLatent(index, capture.Step, capture.Latents, latentLength),
+                (index, run) => off.AddImageEmbedding(index, run.ImageEmbedding),
+                (request, embedding) => embeddings.TryAdd(request.Prompt, embedding));
+            var offResult = await new CacheReplay(Executor(), null, new ReplayClock(TraceStart), offSetup)
+                .RunAsync(trace, measuredFrom, "cache off", progress, cancellationToken).ConfigureAwait(false);
+
+            var onResult = await OnReplayAsync("lcbfu", Executor(), "cache on (lcbfu)").ConfigureAwait(false);
+            var policies = new List<PolicyFigures> { Figures("lcbfu", accounting: false, onResult) };
+            foreach (var policy in EvictionPolicies.Names)
+            {
+                var result = await OnReplayAsync(policy, new AccountingReplayExecutor(embeddings, off), $"accounting ({policy})").ConfigureAwait(false);
+                policies.Add(Figures(policy, accounting: true, result));
+            }
+            return Report(offResult, onResult, policies, cacheOptions, grace, DateTime.UtcNow - started);
+        }
+        finally
+        {
+            if (options.WorkDirectory is null)
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+
+        UnetReplayExecutor Executor() => new(pipeline, judge, parser, options.Concurrency, options.GuidanceScale, options.Scheduler);
+
+        Task<ReplayResult> OnReplayAsync(string policy, IReplayExecutor executor, string label) =>
+            AccountingReplayAsync(trace, measuredFrom, facts, cacheOptions, policy, grace, executor,
+                Path.Combine(work, label.Replace(' ', '-').Replace("(", "").Replace(")", "")), label, cancellationToken);
+    }
+
+    /// <summary>A cache-on replay with a fresh store under <paramref name="directory"/> (real or accounting, by the executor).</summary>
+    private async Task<ReplayResult> AccountingReplayAsync(IReadOnlyList<TraceRequest> trace, int measuredFrom, CacheRequestFacts facts,
+        ApproximateCacheOptions cacheOptions, string policy, TimeSpan grace, IReplayExecutor executor, string directory, string label,
+        CancellationToken cancellationToken)
+    {
+        var clock = new ReplayClock(TraceStart);
+        var storeOptions = new CacheStoreOptions
+        {
+            DataDirectory = directory,
+            MaxBytes = options.Budget,
+            MaxLatentElements = facts.LatentLength,
+            EvictionPolicy = policy,
+            GracePeriod = grace,
+        };
+        await using var cache = await ApproximateCache.OpenLocalAsync(cacheOptions, storeOptions, clock, null, cancellationToken).ConfigureAwait(false);
+        return await new CacheReplay(executor, cache, clock, new ReplaySetup(facts, options.Concurrency, options.PerUserTenants))
+            .RunAsync(trace, measuredFrom, label, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private CacheRequestFacts Facts()
+    {
+        var models = pipeline.Models;
+        return new CacheRequestFacts
+        {
+            Prompt = "",
+            ModelId = ModelIdentity.Of(models.Folder),
+            Size = new ImageSize(models.ImageWidth, models.ImageHeight),
+            LatentShape = [models.Unet.Channels, models.Unet.LatentHeight, models.Unet.LatentWidth],
+            Scheduler = options.Scheduler,
+            Steps = options.Steps,
+            Guidance = options.GuidanceScale,
+        };
+    }
+
+    /// <summary>How many full entries (a latent at every cache step) the budget holds.</summary>
+    private double CapacityEntries(int cacheSteps, int latentLength) =>
+        options.Budget.Bytes / (double)(cacheSteps * LatentFileFormat.FileLength(latentLength, 3, TenantId.Default));
+
+    /// <summary>LCBFU's grace period in trace time: the mean gap times the configured requests, or an eighth of the capacity in entries.</summary>
+    private TimeSpan Grace(IReadOnlyList<TraceRequest> trace, int cacheSteps, int latentLength)
+    {
+        var meanGap = trace.Count > 1 ? (trace[^1].At - trace[0].At) / (trace.Count - 1) : TimeSpan.FromMinutes(1);
+        return meanGap * (options.GraceRequests ?? CapacityEntries(cacheSteps, latentLength) / 8);
+    }
+
+    private static PolicyFigures Figures(string policy, bool accounting, ReplayResult result)
+    {
+        var measured = result.Records.Where(r => r.Measured).ToArray();
+        return new PolicyFigures(policy, accounting, Math.Round(BenchFigures.StepsSaved(measured), 4),
+            Math.Round(measured.Count(r => r.Hit) / (double)Math.Max(1, measured.Length), 4), result.Evictions, result.MaxUsedBytes);
+    }
+
+    private CacheBenchReport Report(ReplayResult offResult, ReplayResult onResult, IReadOnlyList<PolicyFigures> policies,
+        ApproximateCacheOptions cacheOptions, TimeSpan grace, TimeSpan elapsed)
+    {
+        var off = offResult.Records.Where(r => r.Measured).ToArray();
+        var on = onResult.Records.Where(r => r.Measured).ToArray();
+        double Ms(IEnumerable<ReplayRecord> records, double q) => Math.Round(BenchFigures.Quantile(records.Select(r => r.Latency.TotalMilliseconds), q), 1);
+        return new CacheBenchReport
+        {
+            ModelId = ModelIdentity.Of(pipeline.Models.Folder),
+            Mode = cacheOptions.EffectiveMode.ToName(),
+            KTable = cacheOptions.KTables.For(cacheOptions.EffectiveMode).ToString(),
+            Requests = offResult.Records.Count,
+            Measured = on.Length,
+            Warmup = options.Warmup,
+            TraceSeed = options.TraceSeed,
+            BudgetBytes = options.Budget.Bytes,
+            Concurrency = options.Concurrency,
+            Steps = options.Steps,
+            Guidance = options.GuidanceScale,
+            GraceSeconds = Math.Round(grace.TotalSeconds),
+            PerUserTenants = options.PerUserTenants,
+            StepsSaved = Math.Round(BenchFigures.StepsSaved(on), 4),
+            HitRate = Math.Round(on.Count(r => r.Hit) / (double)Math.Max(1, on.Length), 4),
+            HitsByK = on.Where(r => r.Hit).GroupBy(r => r.StartStep).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count()),
+            HitRateByKind = on.GroupBy(r => r.Kind).OrderBy(g => g.Key).ToDictionary(g => g.Key.ToString(), g => Math.Round(g.Count(r => r.Hit) / (double)g.Count(), 4)),
+            LatencyP50OffMs = Ms(off, 0.5),
+            LatencyP50OnMs = Ms(on, 0.5),
+            LatencyP95OffMs = Ms(off, 0.95),
+            LatencyP95OnMs = Ms(on, 0.95),
+            AccuracyOff = Math.Round(BenchFigures.Accuracy(off), 4),
+            AccuracyOn = Math.Round(BenchFigures.Accuracy(on), 4),
+            MetricsOff = BenchFigures.MetricAccuracy(off),
+            MetricsOn = BenchFigures.MetricAccuracy(on),
+            ClipScoreOff = Math.Round(BenchFigures.MeanClipScore(off), 4),
+            ClipScoreOn = Math.Round(BenchFigures.MeanClipScore(on), 4),
+            LookupOverheadP99 = Math.Round(BenchFigures.LookupOverhead(on, off), 4),
+            LookupP99Ms = Math.Round(BenchFigures.Quantile(on.Select(r => r.LookupOverhead.TotalMilliseconds), 0.99), 2),
+            MaxDiskBytes = onResult.MaxUsedBytes,
+            Evictions = onResult.Evictions,
+            Policies = policies,
+            ElapsedMinutes = Math.Round(elapsed.TotalMinutes, 1),
+        };
+    }
+}

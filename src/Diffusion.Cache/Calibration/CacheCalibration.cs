@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using Diffusion.Cache.Embeddings;
+using Diffusion.Cache.Traces;
+using Diffusion.Cache.Traces.World;
+using Diffusion.Cache.Scoring;
+using Diffusion.Evaluation;
+using Diffusion.Inference.Pipeline;
+
+namespace Diffusion.Cache.Calibration;
+
+/// <summary>
+/// The whole calibration: held-out prompts → planned pairs → measured runs → per-mode tables and the better mode.
+/// </summary>
+public sealed class CacheCalibration(DiffusionPipeline pipeline, SceneJudge judge, EmojiWorld world, CalibrationOptions options, TextWriter? progress)
+{
+    public CalibrationResult Run(IReadOnlyList<HeldOutPrompt> heldOut, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var watch = Stopwatch.StartNew();
+        var parser = new Traces.World.CanonicalPromptParser(world);
+        var parsed = new List<(EmojiScene Scene, string Prompt, int Index)>();
+        foreach (var h in heldOut)
+        {
+            if (parser.TryParse(h.Prompt, out var scene))
+            {
+                parsed.Add((scene, h.Prompt, h.Index));
+            }
+        }
+        if (parsed.Count < 2)
+        {
+            throw new InvalidDataException($"only {parsed.Count} of {heldOut.Count} held-out prompts are canonical; calibration needs at least two.");
+        }
+        progress?.WriteLine($"calibrate: {parsed.Count} held-out prompts, planning {options.Pairs} pairs");
+        var embeddings = new List<float[]>();
+        foreach (var chunk in parsed.Chunk(32))
+        {
+            embeddings.AddRange(pipeline.EncodePrompts(chunk.Select(p => p.Item2).ToArray()).Select(EmbeddingVectors.OfPrompt));
+        }
+        var pairs = PairPlanner.Plan(parsed, embeddings, new SceneEditor(new SceneSampler(world)), new CanonicalPromptWriter(world), options.Pairs,
+            new TraceRandom(options.Seed));
+        var measured = new CalibrationRunner(pipeline, judge, options, progress).Measure(pairs, cancellationToken);
+        var modes = CalibrationAnalysis.Analyse(measured, options);
+        var (mode, reason) = CalibrationAnalysis.Choose(modes, options.Tolerance);
+        return new CalibrationResult(ModelIdentity.Of(pipeline.Models.Folder), options, measured, modes, mode, reason, watch.Elapsed);
+    }
+}

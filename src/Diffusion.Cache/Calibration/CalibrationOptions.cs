@@ -1,0 +1,73 @@
+using Diffusion.Inference.Scheduling;
+
+namespace Diffusion.Cache.Calibration;
+
+/// <summary>Settings of one calibration run; <see cref="Validate"/> names every problem.</summary>
+public sealed record CalibrationOptions
+{
+    /// <summary>Source/target pairs to measure.</summary>
+    public int Pairs { get; init; } = 96;
+
+    public int Steps { get; init; } = 50;
+
+    /// <summary>The model card's guidance for evaluation.</summary>
+    public float GuidanceScale { get; init; } = 4f;
+
+    public SchedulerKind Scheduler { get; init; } = SchedulerKind.Ddim;
+
+    /// <summary>Seeds the pair choice (sources, edits, neighbours); image seeds are the source's held-out index.</summary>
+    public int Seed { get; init; } = 20251123;
+
+    /// <summary>UNet rows per batched step (a guided job takes two).</summary>
+    public int BatchRows { get; init; } = 32;
+
+    /// <summary>A K is allowed above a similarity where its judge accuracy is at most this far below the full run's.</summary>
+    public double Tolerance { get; init; } = 0.02;
+
+    /// <summary>Pairs a threshold must rest on.</summary>
+    public int MinPairs { get; init; } = 6;
+
+    /// <summary>Width of the similarity buckets in the report and plot.</summary>
+    public double BucketWidth { get; init; } = 0.05;
+
+    /// <summary>Cache points (of the reference 50-step run) to measure.</summary>
+    public IReadOnlyList<int> CachePoints { get; init; } = [5, 10, 15, 20, 25];
+
+    public CalibrationOptions Validate()
+    {
+        var problems = new List<string>();
+        if (Pairs < 2)
+        {
+            problems.Add($"pairs is {Pairs}; at least 2 are needed (two halves for choosing the mode).");
+        }
+        if (Steps is < 2 or > 1000)
+        {
+            problems.Add($"steps is {Steps}; use 2..1000.");
+        }
+        if (BatchRows < 2)
+        {
+            problems.Add($"batch rows is {BatchRows}; at least 2.");
+        }
+        if (Tolerance is < 0 or > 1)
+        {
+            problems.Add($"tolerance is {Tolerance}; use a fraction in [0, 1].");
+        }
+        if (MinPairs < 1)
+        {
+            problems.Add($"min pairs is {MinPairs}; at least 1.");
+        }
+        if (BucketWidth is <= 0 or > 1)
+        {
+            problems.Add($"bucket width is {BucketWidth}; use (0, 1].");
+        }
+        if (CachePoints.Count == 0 || CachePoints.Any(k => k < 1 || k >= 50))
+        {
+            problems.Add("cache points must be in [1, 49] of the reference 50-step run.");
+        }
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid calibration options: " + string.Join(" ", problems));
+        }
+        return this;
+    }
+}

@@ -1,0 +1,75 @@
+using System.CommandLine;
+using Diffusion.Cache.Bench;
+using Diffusion.Cache.Policy;
+using Diffusion.Cache.Scoring;
+using Diffusion.Cache.Traces.World;
+using Diffusion.CacheStore;
+using Diffusion.Cli.Cache;
+using Diffusion.Inference.Onnx;
+using Diffusion.Inference.Pipeline;
+
+namespace Diffusion.Cli.Commands;
+
+/// <summary>
+/// <c>bench cache --json FILE [--requests N] [--budget SIZE] [--warmup F] [--models DIR] [--quick]</c>: the standard
+/// trace replayed cache off and cache on; steps saved, latency, quality, lookup overhead, disk bytes, and LCBFU
+/// against LRU and FIFO at the same budget.
+/// </summary>
+public static class BenchCacheCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<string>("--json") { Description = "Write the figures to this JSON file.", Required = true };
+        var requests = new Option<int>("--requests") { Description = "Requests replayed (the acceptance run uses at least 2000).", DefaultValueFactory = _ => 2000 };
+        var budget = new Option<string>("--budget") { Description = "The cache's byte budget on disk (small enough that eviction runs).", DefaultValueFactory = _ => "2MB" };
+        var warmup = new Option<double>("--warmup") { Description = "Leading share of the trace that only warms the cache.", DefaultValueFactory = _ => 0.2 };
+        var models = new Option<string>("--models") { Description = "Model folder (with image_encoder/, judge/, world.json).", DefaultValueFactory = _ => "./models" };
+        var quick = new Option<bool>("--quick") { Description = "A short run: 200 requests, 25 steps, a 256KB budget." };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once (iteration-level batching).", DefaultValueFactory = _ => 8 };
+        var mode = new Option<string?>("--mode") { Description = "Retrieval mode: prompt-to-prompt or prompt-to-image (default: k-table.json's)." };
+        var seed = new Option<long>("--seed") { Description = "Seed of the standard trace.", DefaultValueFactory = _ => 1 };
+        var perUser = new Option<bool>("--per-user") { Description = "One cache tenant per trace user instead of one shared cache." };
+        var table = new Option<string?>("--table") { Description = "A k-table.json to use instead of the shipped one." };
+        var command = new Command("cache", "Benchmark the approximate cache: replay the standard trace cache off and on, side by side.")
+        {
+            json, requests, budget, warmup, models, quick, concurrency, mode, seed, perUser, table,
+        };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(json)!, parse.GetValue(models)!, parse.GetValue(table), new CacheBenchOptions
+        {
+            Requests = parse.GetValue(quick) && parse.GetResult(requests) is not { Implicit: false } ? 200 : parse.GetValue(requests),
+            Budget = ByteSize.Parse(parse.GetValue(quick) && parse.GetResult(budget) is not { Implicit: false } ? "256KB" : parse.GetValue(budget)!),
+            Steps = parse.GetValue(quick) ? 25 : 50,
+            Warmup = parse.GetValue(warmup),
+            Concurrency = parse.GetValue(concurrency),
+            Mode = parse.GetValue(mode) is { } name ? Diffusion.Cache.RetrievalModes.Parse(name) : null,
+            TraceSeed = parse.GetValue(seed),
+            PerUserTenants = parse.GetValue(perUser),
+        }, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string jsonPath, string modelsDir, string? tablePath, CacheBenchOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            options.Validate();
+            var worldPath = Path.Combine(modelsDir, "world.json");
+            var tables = tablePath is null ? KTableSet.LoadDefault() : KTableSet.Load(tablePath);
+            using var models = DiffusionModels.Load(modelsDir, new OnnxRuntimeOptions());
+            using var judge = SceneJudge.Load(modelsDir, worldPath);
+            var bench = new CacheBench(new DiffusionPipeline(models), judge, EmojiWorld.Load(worldPath), tables, options, Console.Error);
+            var report = await bench.RunAsync(cancellationToken);
+            CacheBenchTable.Write(report, Console.Out);
+            var full = Path.GetFullPath(jsonPath);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            await File.WriteAllTextAsync(full, report.ToJson(), cancellationToken);
+            Console.Error.WriteLine($"wrote {full}");
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or InvalidOperationException or FormatException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using Diffusion.Cache;
+using Diffusion.Cache.Calibration;
+using Diffusion.Cache.Traces.World;
+using Diffusion.Cache.Scoring;
+using Diffusion.Evaluation;
+using Diffusion.Inference.Onnx;
+using Diffusion.Inference.Pipeline;
+
+namespace Diffusion.Cli.Commands;
+
+/// <summary>
+/// <c>calibrate cache [--models DIR] [--json FILE] [--pairs N]</c>: measures judge accuracy and distance to the full
+/// run against CLIP similarity for each K, writes the similarity→K tables (k-table.json) and docs/cache-calibration.md
+/// with the curves.
+/// </summary>
+public static class CalibrateCacheCommand
+{
+    public static Command Create()
+    {
+        var models = new Option<string>("--models") { Description = "Model folder (with image_encoder/, judge/, eval/heldout.jsonl, world.json).", DefaultValueFactory = _ => "./models" };
+        var json = new Option<string?>("--json") { Description = "Also write every measured pair and bucket to this JSON file." };
+        var pairs = new Option<int>("--pairs") { Description = "Source/target pairs to measure.", DefaultValueFactory = _ => 96 };
+        var quick = new Option<bool>("--quick") { Description = "A short run (16 pairs, 20 steps) to check the plumbing; writes under data/calibration-quick/ unless --table/--doc are given." };
+        var table = new Option<string>("--table") { Description = "Where to write the tables the service loads.", DefaultValueFactory = _ => "src/Diffusion.Cache/k-table.json" };
+        var doc = new Option<string>("--doc") { Description = "Where to write the report (the plot goes beside it as .png).", DefaultValueFactory = _ => "docs/cache-calibration.md" };
+        var tolerance = new Option<double>("--tolerance") { Description = "Judge accuracy a K may lose against the full run.", DefaultValueFactory = _ => 0.02 };
+        var minPairs = new Option<int>("--min-pairs") { Description = "Pairs every threshold must rest on.", DefaultValueFactory = _ => 6 };
+        var command = new Command("cache", "Calibrate the cache's similarity→K table for the shipped CLIP (both retrieval modes) and choose the default mode.")
+        {
+            models, json, pairs, quick, table, doc, tolerance, minPairs,
+        };
+        command.SetAction((parse, ct) =>
+        {
+            var isQuick = parse.GetValue(quick);
+            // a quick run never overwrites the committed table and report unless told to
+            string Output(Option<string> option, string quickDefault) =>
+                isQuick && parse.GetResult(option) is not { Implicit: false } ? quickDefault : parse.GetValue(option)!;
+            return Task.FromResult(Run(parse.GetValue(models)!, parse.GetValue(json), parse.GetValue(pairs), isQuick,
+                Output(table, "data/calibration-quick/k-table.json"), Output(doc, "data/calibration-quick/cache-calibration.md"),
+                parse.GetValue(tolerance), parse.GetValue(minPairs), ct));
+        });
+        return command;
+    }
+
+    private static int Run(string modelsDir, string? jsonPath, int pairs, bool quick, string tablePath, string docPath, double tolerance, int minPairs,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            var options = new CalibrationOptions
+            {
+                Pairs = quick ? 16 : pairs,
+                Steps = quick ? 20 : 50,
+                Tolerance = tolerance,
+                MinPairs = quick ? 2 : minPairs,
+            }.Validate();
+            var worldPath = Path.Combine(modelsDir, "world.json");
+            var heldOut = HeldOutPrompt.Load(Path.Combine(modelsDir, "eval", "heldout.jsonl"));
+            using var models = DiffusionModels.Load(modelsDir, new OnnxRuntimeOptions());
+            using var judge = SceneJudge.Load(modelsDir, worldPath);
+            var calibration = new CacheCalibration(new DiffusionPipeline(models), judge, EmojiWorld.Load(worldPath), options, Console.Error);
+            var result = calibration.Run(heldOut, cancellationToken);
+
+            var tables = result.ToTables();
+            tables.Save(tablePath);
+            var plotPath = Path.ChangeExtension(docPath, ".png");
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(docPath))!);
+            File.WriteAllBytes(plotPath, CalibrationPlot.Render(result.Modes));
+            File.WriteAllText(docPath, result.ToMarkdown(Path.GetFileName(plotPath)));
+            if (jsonPath is not null)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
+                File.WriteAllText(jsonPath, result.ToJson());
+            }
+
+            foreach (var mode in result.Modes)
+            {
+                Console.WriteLine($"{mode.Mode.ToName(),-17} {mode.Table}   held-out: {mode.CrossValidatedStepsSaved:P1} steps saved, accuracy drop {mode.CrossValidatedAccuracyDrop:+0.000;-0.000;0.000}");
+            }
+            Console.WriteLine($"default: {result.Reason}");
+            Console.WriteLine($"wrote {tablePath}, {docPath}, {plotPath}{(jsonPath is null ? "" : ", " + jsonPath)} ({result.Pairs.Count} pairs, {result.Elapsed.TotalMinutes:0.0} min)");
+            if (quick)
+            {
+                Console.WriteLine("note: a --quick table rests on few pairs and short runs; rerun without --quick before committing it.");
+            }
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using Diffusion.Cache.Bench;
+using Diffusion.Cache.Traces;
+
+namespace Diffusion.Cache.Tests.Bench;
+
+public sealed class BenchFiguresTests
+{
+    private static ReplayRecord Record(int index, int start, double latencyMs, double lookupMs = 0, int passed = 0, int checks = 0, double clip = double.NaN) =>
+        new(index, TraceRequestKind.New, true, 50, start, null, null, TimeSpan.FromMilliseconds(latencyMs), TimeSpan.FromMilliseconds(lookupMs),
+            TimeSpan.Zero, TimeSpan.Zero,
+            Enumerable.Range(0, checks).ToDictionary(i => $"m{i}", i => i < passed), clip);
+
+    [Fact]
+    public void Steps_saved_is_skipped_steps_over_requested_steps()
+    {
+        Assert.Equal((25 + 10) / 150.0, BenchFigures.StepsSaved([Record(0, 25, 1), Record(1, 10, 1), Record(2, 0, 1)]), 9);
+        Assert.Equal(0, BenchFigures.StepsSaved([]));
+    }
+
+    [Theory]
+    [InlineData(0.5, 2.5)]
+    [InlineData(0.0, 1.0)]
+    [InlineData(1.0, 4.0)]
+    [InlineData(0.99, 3.97)]
+    public void Quantiles_interpolate_between_order_statistics(double q, double expected) =>
+        Assert.Equal(expected, BenchFigures.Quantile([4, 1, 3, 2, double.NaN], q), 9);
+
+    [Fact]
+    public void Lookup_overhead_divides_each_lookup_by_the_same_requests_full_run()
+    {
+        var off = Enumerable.Range(0, 100).Select(i => Record(i, 0, latencyMs: 1000)).ToArray();
+        var on = Enumerable.Range(0, 100).Select(i => Record(i, 25, latencyMs: 500, lookupMs: i == 99 ? 100 : 10)).ToArray();
+        // 99 ratios of 0.01 and one of 0.1: the p99 sits at 98.01 of 99 order-statistic steps
+        Assert.Equal(0.01 + 0.01 * 0.09, BenchFigures.LookupOverhead(on, off), 9);
+    }
+
+    [Fact]
+    public void Accuracy_pools_every_check_and_clip_scores_average_the_finite_ones()
+    {
+        var records = new[] { Record(0, 0, 1, passed: 1, checks: 2, clip: 0.2), Record(1, 0, 1, passed: 3, checks: 3, clip: 0.4), Record(2, 0, 1) };
+        Assert.Equal(4 / 5.0, BenchFigures.Accuracy(records), 9);
+        Assert.Equal(0.3, BenchFigures.MeanClipScore(records), 9);
+        Assert.Equal(1.0, BenchFigures.MetricAccuracy(records)["m0"]);
+        Assert.Equal(0.5, BenchFigures.MetricAccuracy(records)["m1"]);
+    }
+
+    [Fact]
+    public void The_replay_clock_follows_the_trace_and_never_goes_back()
+    {
+        var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var clock = new ReplayClock(start);
+        clock.Set(TimeSpan.FromHours(2));
+        clock.Set(TimeSpan.FromHours(1));
+        Assert.Equal(start.AddHours(2), clock.GetUtcNow());
+        var before = clock.GetTimestamp();
+        Thread.Sleep(5);
+        Assert.True(clock.GetElapsedTime(before) >= TimeSpan.FromMilliseconds(4)); // durations stay real
+    }
+
+    [Fact]
+    public void LCBFU_must_beat_both_other_policies_in_the_accounting_replays()
+    {
+        static CacheBenchReport Report(double lcbfu, double lru, double fifo) => new()
+        {
+            ModelId = "m", Mode = "prompt-to-prompt", KTable = "", Requests = 1, Measured = 1, Warmup = 0, TraceSeed = 1, BudgetBytes = 1, Concurrency = 1,
+            Steps = 50, Guidance = 4, GraceSeconds = 0, PerUserTenants = false, StepsSaved = 0, HitRate = 0, HitsByK = new Dictionary<int, int>(),
+            HitRateByKind = new Dictionary<string, double>(), LatencyP50OffMs = 1, LatencyP50OnMs = 1, LatencyP95OffMs = 1, LatencyP95OnMs = 1,
+            AccuracyOff = 0, AccuracyOn = 0, MetricsOff = new Dictionary<string, double>(), MetricsOn = new Dictionary<string, double>(),
+            ClipScoreOff = 0, ClipScoreOn = 0, LookupOverheadP99 = 0, LookupP99Ms = 0, MaxDiskBytes = 0, Evictions = 0, ElapsedMinutes = 0,
+            Policies =
+            [
+                new("lcbfu", false, 0.9, 0, 0, 0), // the full replay does not count in the comparison
+                new("lcbfu", true, lcbfu, 0, 0, 0), new("lru", true, lru, 0, 0, 0), new("fifo", true, fifo, 0, 0, 0),
+            ],
+        };
+        Assert.True(Report(0.30, 0.25, 0.20).LcbfuBeatsLruAndFifo);
+        Assert.False(Report(0.30, 0.30, 0.20).LcbfuBeatsLruAndFifo);
+        Assert.False(Report(0.20, 0.25, 0.10).LcbfuBeatsLruAndFifo);
+    }
+}

@@ -1,0 +1,136 @@
+using Diffusion.Cache.Calibration;
+using Diffusion.Cache.Policy;
+
+namespace Diffusion.Cache.Tests.Calibration;
+
+/// <summary>The table rule and mode choice on synthetic measurements where the right answer is known.</summary>
+public sealed class CalibrationAnalysisTests
+{
+    private static readonly CalibrationOptions Options = new() { Tolerance = 0.02, MinPairs = 3 };
+
+    /// <summary>
+    /// A pair at prompt similarity s whose run from K passes all 4 checks when s ≥ the K's "safe" similarity and
+    /// 1 of 4 below it (full runs always pass 4 of 4). Image similarity is a fixed shuffle, unrelated to quality.
+    /// </summary>
+    private static CalibrationPair Pair(double similarity, double imageSimilarity, IReadOnlyDictionary<int, double> safe) =>
+        new("s", "t", PairRelation.Edit, 1, similarity, imageSimilarity, 4, 4,
+            safe.Select(kv => new KOutcome(kv.Key, similarity >= kv.Value ? 4 : 1, 4, 1 - similarity, similarity)).ToArray());
+
+    private static readonly Dictionary<int, double> Safe = new() { [5] = 0.60, [10] = 0.70, [15] = 0.80, [20] = 0.85, [25] = 0.92 };
+
+    private static IReadOnlyList<CalibrationPair> Pairs()
+    {
+        var random = new Random(1);
+        return Enumerable.Range(0, 200).Select(i =>
+        {
+            var s = 0.40 + 0.6 * i / 199.0;
+            return Pair(s, random.NextDouble(), Safe);
+        }).OrderBy(_ => random.Next()).ToArray();
+    }
+
+    [Fact]
+    public void Each_K_gets_the_lowest_similarity_above_which_accuracy_holds()
+    {
+        var table = CalibrationAnalysis.DeriveTable(Pairs(), RetrievalMode.PromptToPrompt, Options);
+        Assert.Equal([25, 20, 15, 10, 5], table.Thresholds.Select(t => t.K));
+        foreach (var row in table.Thresholds)
+        {
+            // just below the safe similarity: the grid step and the sampled similarities put it within 0.01
+            Assert.InRange(row.MinSimilarity, Safe[row.K] - 0.01, Safe[row.K]);
+        }
+        Assert.Equal(25, table.KFor(0.95));
+        Assert.Equal(15, table.KFor(0.82));
+        Assert.Equal(0, table.KFor(0.5));
+    }
+
+    [Fact]
+    public void A_larger_K_never_gets_a_lower_threshold()
+    {
+        // K 25 is safe everywhere, K 20 only above 0.9: K 25 must still wait for 0.9
+        var safe = new Dictionary<int, double> { [5] = 0.5, [10] = 0.5, [15] = 0.5, [20] = 0.9, [25] = 0.0 };
+        var pairs = Enumerable.Range(0, 100).Select(i => Pair(0.4 + 0.6 * i / 99.0, 0, safe)).ToArray();
+        var table = CalibrationAnalysis.DeriveTable(pairs, RetrievalMode.PromptToPrompt, Options);
+        var byK = table.Thresholds.ToDictionary(t => t.K, t => t.MinSimilarity);
+        Assert.True(byK[25] >= byK[20]);
+        Assert.InRange(byK[20], 0.89, 0.9);
+        Assert.Empty(table.Problems(CachePoints.Nirvana, "derived"));
+    }
+
+    [Fact]
+    public void A_K_that_loses_accuracy_even_at_the_top_is_left_out_with_every_larger_K()
+    {
+        var safe = new Dictionary<int, double> { [5] = 0.5, [10] = 0.5, [15] = 2.0, [20] = 0.5, [25] = 0.5 };
+        var pairs = Enumerable.Range(0, 50).Select(i => Pair(0.5 + 0.5 * i / 49.0, 0, safe)).ToArray();
+        var table = CalibrationAnalysis.DeriveTable(pairs, RetrievalMode.PromptToPrompt, Options);
+        Assert.Equal([10, 5], table.Thresholds.Select(t => t.K));
+    }
+
+    [Fact]
+    public void Evaluating_a_table_counts_steps_saved_and_the_accuracy_it_costs()
+    {
+        var pairs = new[] { Pair(0.95, 0, Safe), Pair(0.75, 0, Safe), Pair(0.3, 0, Safe) };
+        // NIRVANA's table: 0.95 → 20 (safe at 0.85: 4/4); 0.75 → 5... (> 0.75 is strict: 0.75 → 5, safe at 0.6: 4/4); 0.3 → miss
+        var (saved, drop) = CalibrationAnalysis.Evaluate(SimilarityKTable.Nirvana, pairs, RetrievalMode.PromptToPrompt);
+        Assert.Equal((20 + 5 + 0) / 150.0, saved, 6);
+        Assert.Equal(0, drop, 6);
+        var greedy = new SimilarityKTable([new(0.0, 25)]);
+        var (greedySaved, greedyDrop) = CalibrationAnalysis.Evaluate(greedy, pairs, RetrievalMode.PromptToPrompt);
+        Assert.Equal(3 * 25 / 150.0, greedySaved, 6);                // every pair is above 0.0
+        Assert.Equal(1 - (4 + 1 + 1) / 12.0, greedyDrop, 6);         // K 25 is safe only for 0.95: the others pass 1 of 4
+    }
+
+    [Fact]
+    public void The_mode_whose_similarity_predicts_quality_is_chosen()
+    {
+        var modes = CalibrationAnalysis.Analyse(Pairs(), Options);
+        var (mode, reason) = CalibrationAnalysis.Choose(modes, Options.Tolerance);
+        Assert.Equal(RetrievalMode.PromptToPrompt, mode);
+        Assert.Contains("prompt-to-prompt", reason);
+        var p2p = modes.Single(m => m.Mode == RetrievalMode.PromptToPrompt);
+        var p2i = modes.Single(m => m.Mode == RetrievalMode.PromptToImage);
+        Assert.True(p2p.CrossValidatedStepsSaved > p2i.CrossValidatedStepsSaved);
+        Assert.True(p2p.CrossValidatedAccuracyDrop <= Options.Tolerance);
+        Assert.True(p2p.RankCorrelation > 0.99);
+        Assert.InRange(p2p.Margin, 0, 0.03);   // thresholds sit just below the safe similarities: a small raise suffices
+        Assert.Equal(CalibrationAnalysis.Raise(CalibrationAnalysis.DeriveTable(Pairs(), RetrievalMode.PromptToPrompt, Options), p2p.Margin).Thresholds,
+            p2p.Table.Thresholds);
+        Assert.InRange(p2i.RankCorrelation, -0.3, 0.3);
+    }
+
+    [Fact]
+    public void Buckets_cover_every_pair_once_and_average_within()
+    {
+        var pairs = Pairs();
+        var mode = CalibrationAnalysis.AnalyseMode(pairs, RetrievalMode.PromptToPrompt, Options);
+        Assert.Equal(pairs.Count, mode.Buckets.Sum(b => b.Pairs));
+        var top = mode.Buckets[^1];
+        Assert.Equal(1.0, top.High);
+        Assert.Equal(1.0, top.ByK.Single(k => k.K == 25).Accuracy);
+        Assert.True(mode.Buckets[0].ByK.Single(k => k.K == 25).Accuracy < 0.5);
+    }
+
+    [Fact]
+    public void Raising_a_table_drops_rows_that_can_no_longer_be_exceeded()
+    {
+        var raised = CalibrationAnalysis.Raise(SimilarityKTable.Nirvana, 0.06);
+        Assert.Equal([20, 15, 10, 5], raised.Thresholds.Select(t => t.K));
+        Assert.Equal(0.96, raised.Thresholds[0].MinSimilarity, 6);
+    }
+
+    [Theory]
+    [InlineData(new[] { 1.0, 2, 3, 4, 5 }, new[] { 2.0, 4, 6, 8, 10 }, 1.0)]
+    [InlineData(new[] { 1.0, 2, 3, 4, 5 }, new[] { 5.0, 4, 3, 2, 1 }, -1.0)]
+    [InlineData(new[] { 1.0, 2, 3, 4, 5 }, new[] { 1.0, 1, 1, 1, 1 }, 0.0)]
+    public void Spearman_is_the_rank_correlation(double[] x, double[] y, double expected) =>
+        Assert.Equal(expected, CalibrationAnalysis.Spearman(x, y), 6);
+
+    [Fact]
+    public void The_plot_renders_a_png_with_a_row_per_mode()
+    {
+        var png = CalibrationPlot.Render(CalibrationAnalysis.Analyse(Pairs(), Options));
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        var (_, width, height) = Inference.Imaging.PngImageCodec.DecodeToPlanar(png);
+        Assert.Equal(3 * 520, width);
+        Assert.Equal(2 * 340, height);
+    }
+}

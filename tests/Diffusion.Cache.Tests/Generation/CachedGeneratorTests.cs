@@ -1,0 +1,115 @@
+using Diffusion.Cache.Generation;
+using Diffusion.CacheStore;
+using Diffusion.Inference.Pipeline;
+
+namespace Diffusion.Cache.Tests.Generation;
+
+/// <summary>
+/// End to end on the repository's tiny SD-1.5-shaped model (random weights, pooled text embedding, no image
+/// encoder): what the cache stores is the run's own latents, and a hit is exactly a pipeline run resumed
+/// from the stored latent.
+/// </summary>
+public sealed class CachedGeneratorTests(FixtureModel fixture) : IClassFixture<FixtureModel>, IAsyncLifetime
+{
+    private readonly TempDirectory _directory = new();
+    private ApproximateCache _cache = null!;
+    private CachedGenerator _generator = null!;
+
+    public async Task InitializeAsync()
+    {
+        var storeOptions = Synthetic.StoreOptions(_directory.Path) with { MaxLatentElements = fixture.Pipeline.LatentLength };
+        _cache = await ApproximateCache.OpenLocalAsync(Synthetic.CacheOptions(_directory.Path), storeOptions);
+        _generator = new CachedGenerator(fixture.Pipeline, _cache);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _generator.DisposeAsync();
+        await _cache.DisposeAsync();
+        _directory.Dispose();
+    }
+
+    private static GenerationRequest Request(string prompt, ulong seed) =>
+        new() { Prompt = prompt, Seed = seed, Steps = 10, GuidanceScale = 3f };
+
+    [Fact]
+    public async Task A_miss_runs_in_full_and_stores_the_latents_entering_each_cache_step()
+    {
+        var seen = new Dictionary<int, float[]>();
+        var hooks = new GenerationHooks { LatentCaptured = c => seen[c.Step] = c.Latents };
+        var request = Request("a red apple on a table", 11) with { CaptureSteps = new HashSet<int> { 0, 1, 2, 3, 4, 5 } };
+
+        var result = await _generator.GenerateAsync(request, TenantId.Default, CacheMode.Auto, hooks);
+        await _generator.FlushAsync();
+
+        Assert.Equal(CacheLookupStatus.Miss, result.Lookup.Status);
+        Assert.Equal(10, result.Generation.Denoise.StepsRun);
+        Assert.Equal([0, 1, 2, 3, 4, 5], seen.Keys.Order()); // the caller still gets what it asked for
+        var entry = Assert.Single(_cache.Store.Entries());
+        Assert.Equal(result.StoredAs, entry.Key);
+        Assert.Equal([1, 2, 3, 4, 5], entry.Latents.Select(l => l.K));   // 5..25 of 50, scaled to 10 steps
+        Assert.Equal(_generator.ModelId, entry.Entry.ModelId);
+        Assert.Equal("a red apple on a table", entry.Entry.Prompt);
+        foreach (var k in entry.Latents.Select(l => l.K))
+        {
+            var stored = await _cache.Store.ReadAsync(entry.Key, k);
+            Assert.True(stored.IsHit);
+            for (var i = 0; i < stored.Values!.Length; i++)
+            {
+                // fp16 keeps 11 significant bits
+                Assert.True(Math.Abs(stored.Values[i] - seen[k][i]) <= Math.Abs(seen[k][i]) / 1024 + 1e-6f, $"k{k}[{i}]");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_repeated_prompt_is_a_hit_that_equals_the_pipeline_resumed_from_the_stored_latent()
+    {
+        await _generator.GenerateAsync(Request("a blue bird in the sky", 1), TenantId.Default, CacheMode.Auto);
+        await _generator.FlushAsync();
+
+        var second = await _generator.GenerateAsync(Request("a blue bird in the sky", 2), TenantId.Default, CacheMode.Auto);
+        Assert.True(second.Lookup.IsHit, second.Lookup.Detail);
+        Assert.Equal(5, second.Lookup.K);                      // similarity 1 → K 25 of 50 → 5 of 10
+        Assert.Equal(5, second.Generation.Denoise.StepsRun);
+        Assert.True(second.Cache.Hit);
+        Assert.Equal(second.Lookup.Source!.Value.Id.ToString(), second.Cache.SourceId);
+        Assert.Null(second.StoredAs);                          // a repeat is not stored twice
+
+        var stored = await _cache.Store.ReadAsync(second.Lookup.Source!.Value, 5);
+        var resumed = fixture.Pipeline.Generate(Request("a blue bird in the sky", 2) with { StartStep = 5, StartLatent = stored.Values });
+        Assert.Equal(resumed.FinalLatents, second.Generation.FinalLatents);
+    }
+
+    [Fact]
+    public async Task Off_stores_nothing_and_refresh_runs_in_full_but_stores()
+    {
+        var off = await _generator.GenerateAsync(Request("a green tree", 3), TenantId.Default, CacheMode.Off);
+        await _generator.FlushAsync();
+        Assert.Null(off.StoredAs);
+        Assert.Empty(_cache.Store.Entries());
+
+        await _generator.GenerateAsync(Request("a green tree", 3), TenantId.Default, CacheMode.Auto);
+        var refresh = await _generator.GenerateAsync(Request("a green tree", 3), TenantId.Default, CacheMode.Refresh);
+        await _generator.FlushAsync();
+        Assert.Equal(CacheLookupStatus.Skipped, refresh.Lookup.Status);
+        Assert.Equal(10, refresh.Generation.Denoise.StepsRun);
+        Assert.Equal(2, _cache.Store.Entries().Count);
+    }
+
+    [Fact]
+    public async Task A_request_that_sets_its_own_start_step_is_refused()
+    {
+        var request = Request("x", 1) with { StartStep = 2, StartLatent = new float[fixture.Pipeline.LatentLength] };
+        await Assert.ThrowsAsync<ArgumentException>(() => _generator.GenerateAsync(request, TenantId.Default, CacheMode.Auto));
+    }
+
+    [Fact]
+    public async Task Prompt_to_image_retrieval_without_an_image_encoder_fails_at_construction()
+    {
+        var options = Synthetic.CacheOptions(_directory.Combine("p2i")) with { Mode = RetrievalMode.PromptToImage };
+        await using var imageCache = ApproximateCache.Open(_cache.Store, options);
+        var e = Assert.Throws<InvalidOperationException>(() => new CachedGenerator(fixture.Pipeline, imageCache));
+        Assert.Contains("image_encoder", e.Message);
+    }
+}
