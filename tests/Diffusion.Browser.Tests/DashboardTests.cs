@@ -55,8 +55,7 @@ public sealed class DashboardTests(ServerAndBrowserFixture fixture) : IClassFixt
         fixture.AssertNoScriptErrors();
     }
 
-    [Fact(Skip = "Needs the approximate cache composed into serve: /v1/metrics cache.hits (and cache.hits_by_k) only count hits the " +
-                 "generator reports, and this branch's PipelineImageGenerator reports every image as a miss. Remove this Skip when serve wires the cache.")]
+    [Fact]
     public async Task Hit_counter_rises_after_a_repeated_prompt()
     {
         var page = await fixture.OpenAsync("/dashboard");

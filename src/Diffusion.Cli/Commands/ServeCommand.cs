@@ -53,10 +53,27 @@ public static class ServeCommand
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads per operator, 0 = one per core [default: 0]", DefaultValueFactory = _ => 0 };
         var provider = new Option<string>("--provider") { Description = "Execution provider: cpu, or cuda (needs the GPU build of ONNX Runtime) [default: cpu]", DefaultValueFactory = _ => "cpu" };
         provider.AcceptOnlyFromAmong("cpu", "cuda");
+        var noCache = new Option<bool>("--no-cache") { Description = "Serve every request as a full run: no cache lookups, nothing stored" };
+        var cacheSize = new Option<string>("--cache-size")
+        {
+            Description = "Disk budget of the latent cache (under --data-dir/cache); LCBFU evicts beyond it [default: 2GB]",
+            DefaultValueFactory = _ => "2GB",
+            HelpName = "size",
+        };
+        cacheSize.Validators.Add(result =>
+        {
+            if (!Diffusion.CacheStore.ByteSize.TryParse(result.GetValueOrDefault<string>(), out _, out var problem))
+                result.AddError($"--cache-size: {problem}");
+        });
+        var redis = new Option<string?>("--cache-redis")
+        {
+            Description = "Share the cache between instances through this Redis (host:port); without it the cache is local",
+            HelpName = "host:port",
+        };
         var defaults = new ServerOptions();
         var command = new Command(Name, "Serve the OpenAI-compatible image API, job events, gallery store and metrics.")
         {
-            urls, models, threads, provider,
+            urls, models, threads, provider, noCache, cacheSize, redis,
             Setting<string>("--data-dir", nameof(ServerOptions.DataDirectory),
                 $"Directory for runtime data (gallery images) [default: {defaults.DataDirectory}]"),
             Setting<int>("--max-n", nameof(ServerOptions.MaxImagesPerRequest),
@@ -86,7 +103,8 @@ public static class ServeCommand
                     overrides[key] = Convert.ToString(given.GetValueOrDefault<object?>(), CultureInfo.InvariantCulture);
             }
             var modelOptions = new ModelHostingOptions(parseResult.GetValue(models)!, parseResult.GetValue(threads),
-                parseResult.GetValue(provider) == "cuda" ? ExecutionProviderKind.Cuda : ExecutionProviderKind.Cpu);
+                parseResult.GetValue(provider) == "cuda" ? ExecutionProviderKind.Cuda : ExecutionProviderKind.Cpu,
+                Cache: !parseResult.GetValue(noCache), CacheSize: parseResult.GetValue(cacheSize)!, Redis: parseResult.GetValue(redis));
             return RunAsync(parseResult.GetValue(urls), overrides, modelOptions, parseResult.InvocationConfiguration.Error, cancellationToken);
         });
         return command;
@@ -126,9 +144,9 @@ public static class ServeCommand
             _ = app.Services.GetRequiredService<IImageGenerator>();
         }
         catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or DirectoryNotFoundException
-                                       or InvalidOperationException or ArgumentException)
+                                       or InvalidOperationException or ArgumentException or IOException or UnauthorizedAccessException)
         {
-            await error.WriteLineAsync($"serve: cannot load the models: {ex.Message}");
+            await error.WriteLineAsync($"serve: cannot load the models or open the cache: {ex.Message}");
             return 2;
         }
         catch (OptionsValidationException ex)

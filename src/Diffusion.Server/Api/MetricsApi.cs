@@ -61,7 +61,13 @@ public static class MetricsApi
                 Percentile(recent, 0.99), byOutcome),
             new QueueStats(queue.Depth, queue.Capacity, (int)metrics.InFlight.Value, (long)metrics.QueueRejections.Value),
             new CacheStats(hits, misses, hits + misses == 0 ? 0 : (double)hits / (hits + misses), (long)metrics.CacheStepsSkipped.Value,
-                hitsByK),
+                hitsByK)
+            {
+                Storage = metrics.CacheStorage() is { } store
+                    ? new CacheStorageStats(store.UsedBytes, store.MaxBytes, store.Entries, store.Latents, store.Evictions, store.WritesFailed,
+                        store.CorruptDiscarded)
+                    : null,
+            },
             new JobStats(jobs.ActiveCount, jobs.Count),
             (long)metrics.ImagesStored.Value));
     }

@@ -1,3 +1,4 @@
+using Diffusion.CacheStore;
 using Diffusion.Server.Generation;
 using Prometheus;
 
@@ -39,7 +40,34 @@ public sealed class ServiceMetrics
         CacheHitsByK = Factory.CreateCounter("diffusion_cache_hits_by_k_total",
             "Cache hits by K, the denoising steps the hit skipped.", ["k"]);
         ImagesStored = Factory.CreateCounter("diffusion_images_stored_total", "Images written to the gallery store.");
+        CacheBytes = Factory.CreateGauge("diffusion_cache_bytes", "Bytes of latents in the approximate cache's store.");
+        CacheEntries = Factory.CreateGauge("diffusion_cache_entries", "Cached runs (prompts) in the approximate cache's store.");
+        CacheEvictions = Factory.CreateCounter("diffusion_cache_evictions_total", "Latents evicted from the store to stay in its budget.");
     }
+
+    private Func<CacheStoreStats?>? storage;
+
+    /// <summary>
+    /// Follows the latent store's gauges (bytes, entries, evictions): read when /metrics is scraped and
+    /// given as <see cref="CacheStorage"/> to /v1/metrics.
+    /// </summary>
+    public void TrackCacheStorage(Func<CacheStoreStats?> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        storage = read;
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            if (read() is { } stats)
+            {
+                CacheBytes.Set(stats.UsedBytes);
+                CacheEntries.Set(stats.Entries);
+                CacheEvictions.IncTo(stats.Evictions);
+            }
+        });
+    }
+
+    /// <summary>The store's state now, or null when the service runs without a cache.</summary>
+    public CacheStoreStats? CacheStorage() => storage?.Invoke();
 
     public CollectorRegistry Registry { get; }
     public IMetricFactory Factory { get; }
@@ -54,6 +82,9 @@ public sealed class ServiceMetrics
     public Counter CacheStepsSkipped { get; }
     public Counter CacheHitsByK { get; }
     public Counter ImagesStored { get; }
+    public Gauge CacheBytes { get; }
+    public Gauge CacheEntries { get; }
+    public Counter CacheEvictions { get; }
 
     public void ObserveRequest(string route, string method, int status) =>
         HttpRequests.WithLabels(route, method, status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();

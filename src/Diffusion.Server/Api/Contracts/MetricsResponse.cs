@@ -19,6 +19,12 @@ public sealed record GenerationStats(
 public sealed record QueueStats(int Depth, int Capacity, int InFlight, long Rejected);
 
 /// <summary><paramref name="HitsByK"/>: hits by the K they skipped, K as text, in numeric order.</summary>
-public sealed record CacheStats(long Hits, long Misses, double HitRate, long StepsSkipped, IReadOnlyDictionary<string, long> HitsByK);
+public sealed record CacheStats(long Hits, long Misses, double HitRate, long StepsSkipped, IReadOnlyDictionary<string, long> HitsByK)
+{
+    /// <summary>The latent store's state; null when the service runs without a cache.</summary>
+    public CacheStorageStats? Storage { get; init; }
+}
+
+public sealed record CacheStorageStats(long Bytes, long MaxBytes, int Entries, int Latents, long Evictions, long WritesFailed, long CorruptDiscarded);
 
 public sealed record JobStats(int Active, int Retained);

@@ -1,0 +1,17 @@
+using Diffusion.Cache.Generation;
+using Diffusion.Engine.Denoising;
+using Diffusion.Inference.Pipeline;
+
+namespace Diffusion.Server.Generation;
+
+/// <summary>
+/// Runs a cached request's remaining steps as engine jobs, so its UNet calls are batched step by step
+/// with every other request's (and share the engine's memory budget with the LLM).
+/// </summary>
+public sealed class EngineGenerationRunner(EngineImageGenerator images) : IGenerationRunner
+{
+    private readonly EngineImageGenerator _images = images ?? throw new ArgumentNullException(nameof(images));
+
+    public Task<GenerationResult> RunAsync(GenerationRequest request, GenerationHooks hooks, CancellationToken cancellationToken) =>
+        _images.GenerateAsync(request, hooks, cancellationToken: cancellationToken);
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Diffusion.Cache;
+using Diffusion.Cache.Generation;
+using Diffusion.Engine;
+using Diffusion.Inference.Pipeline;
+using Diffusion.Inference.Scheduling;
+using CacheModeSetting = Diffusion.Cache.CacheMode;
+
+namespace Diffusion.Server.Generation;
+
+/// <summary>
+/// The service's generator: optionally expands the prompt with the engine's LLM, looks it up in the
+/// approximate cache, runs the remaining denoising steps as engine jobs (batched with other requests)
+/// while the cache steps' latents are stored, and decodes. Without a cache every request is a full run.
+/// </summary>
+public sealed class ServiceImageGenerator : IImageGenerator
+{
+    private readonly DiffusionPipeline _pipeline;
+    private readonly EngineHost _engine;
+    private readonly CachedGenerator? _cached;
+
+    public ServiceImageGenerator(DiffusionPipeline pipeline, EngineHost engine, CachedGenerator? cached, string modelId)
+    {
+        _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
+        _engine = engine ?? throw new ArgumentNullException(nameof(engine));
+        if (engine.Images is null)
+        {
+            throw new ArgumentException("the engine was started without the diffusion pipeline (use EngineHost.StartForModels)", nameof(engine));
+        }
+        _cached = cached;
+        Model = PipelineImageGenerator.DescribeModel(pipeline.Models, modelId);
+    }
+
+    public ModelDescription Model { get; }
+
+    public async Task<GeneratedImage> GenerateAsync(ImageGenerationSpec spec, IProgress<DenoiseProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var timings = new Dictionary<string, double>();
+        var prompt = spec.Prompt;
+        string? revised = null;
+        if (spec.ExpandPrompt)
+        {
+            var started = Stopwatch.GetTimestamp();
+            revised = await ExpandAsync(prompt, cancellationToken).ConfigureAwait(false);
+            prompt = revised;
+            timings["llm_expand"] = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        }
+
+        var request = new GenerationRequest
+        {
+            Prompt = prompt,
+            NegativePrompt = spec.NegativePrompt ?? "",
+            Seed = (ulong)spec.Seed,
+            Steps = spec.Steps,
+            GuidanceScale = (float)spec.GuidanceScale,
+            Scheduler = SchedulerKinds.Parse(spec.Scheduler),
+            Width = spec.Width,
+            Height = spec.Height,
+        };
+        var hooks = progress is null ? null : new GenerationHooks
+        {
+            StepCompleted = p => progress.Report(new DenoiseProgress(p.Step, p.TotalSteps, p.Elapsed)),
+        };
+
+        GenerationResult result;
+        CacheReport cache;
+        if (_cached is null || spec.Cache == CacheMode.Off)
+        {
+            result = await _engine.Images!.GenerateAsync(request, hooks, cancellationToken: cancellationToken).ConfigureAwait(false);
+            cache = CacheReport.Miss;
+        }
+        else
+        {
+            var cached = await _cached.GenerateAsync(request, CacheTenants.FromUser(spec.User), ToCacheMode(spec.Cache), hooks, cancellationToken)
+                .ConfigureAwait(false);
+            result = cached.Generation;
+            var lookup = cached.Lookup;
+            cache = lookup.IsHit
+                ? new CacheReport(true, lookup.K, (float?)lookup.Similarity, cached.Cache.SourceId)
+                : cached.Cache.Similarity is { } similarity ? CacheReport.MissWithSimilarity((float)similarity) : CacheReport.Miss;
+            timings["cache_lookup"] = (lookup.SearchTime + lookup.LoadTime).TotalSeconds;
+        }
+
+        timings["text_encoder"] = result.Timings.Encode.TotalSeconds;
+        timings["denoise"] = result.Timings.Denoise.TotalSeconds;
+        timings["vae_decode_png"] = result.Timings.DecodeAndPng.TotalSeconds;
+        return new GeneratedImage(result.Png[0], spec.Seed, revised, cache, timings);
+    }
+
+    private async Task<string> ExpandAsync(string prompt, CancellationToken cancellationToken)
+    {
+        if (_engine.Codec is null)
+        {
+            throw new GenerationRejectedException("expand_prompt", "prompt expansion needs an LLM, and the model folder has no llm/");
+        }
+        string expanded;
+        try
+        {
+            expanded = await _engine.ExpandPromptAsync(prompt, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new GenerationRejectedException("prompt", ex.Message);
+        }
+        if (string.IsNullOrWhiteSpace(expanded))
+        {
+            // The LLM said nothing usable: keep the user's words rather than draw an empty prompt.
+            return prompt;
+        }
+        return expanded;
+    }
+
+    private static CacheModeSetting ToCacheMode(CacheMode mode) => mode switch
+    {
+        CacheMode.Auto => CacheModeSetting.Auto,
+        CacheMode.Refresh => CacheModeSetting.Refresh,
+        _ => CacheModeSetting.Off,
+    };
+}
