@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Diffusion.Cache;
 using Diffusion.Cache.Generation;
 using Diffusion.Engine;
+using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Pipeline;
 using Diffusion.Inference.Scheduling;
 using CacheModeSetting = Diffusion.Cache.CacheMode;
@@ -28,10 +29,20 @@ public sealed class ServiceImageGenerator : IImageGenerator
             throw new ArgumentException("the engine was started without the diffusion pipeline (use EngineHost.StartForModels)", nameof(engine));
         }
         _cached = cached;
-        Model = PipelineImageGenerator.DescribeModel(pipeline.Models, modelId);
+        Model = DescribeModel(pipeline.Models, modelId);
     }
 
     public ModelDescription Model { get; }
+
+    /// <summary>What a loaded model folder serves: its native size, the three samplers, its guidance.</summary>
+    public static ModelDescription DescribeModel(DiffusionModels models, string modelId) =>
+        new(modelId, "diffusion", File.GetLastWriteTimeUtc(Path.Combine(models.Folder.Root, "model_index.json")),
+            [new ImageSize(models.ImageWidth, models.ImageHeight)],
+            [SchedulerKind.Ddim.ToName(), SchedulerKind.Euler.ToName(), SchedulerKind.DpmSolverPlusPlus2M.ToName()],
+            GenerationRequest.MaxSteps)
+        {
+            DefaultGuidanceScale = models.Folder.RecommendedGuidanceScale ?? 7.5,
+        };
 
     public async Task<GeneratedImage> GenerateAsync(ImageGenerationSpec spec, IProgress<DenoiseProgress>? progress,
         CancellationToken cancellationToken)
