@@ -99,7 +99,7 @@ def crop_batch(images, boxes):
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
-CENTER_THRESHOLD = 0.3   # a centre-heatmap peak at least this high is an object
+CENTER_THRESHOLD = 0.12  # a centre-heatmap peak at least this high is an object (large objects peak low: broad targets)
 PEAK_WINDOW = 5          # a peak is the maximum of its PEAK_WINDOW x PEAK_WINDOW neighbourhood
 
 

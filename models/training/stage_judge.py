@@ -172,7 +172,8 @@ def train(seed, steps):
     batches = data.SceneBatches(seed * 7919)
     gen = torch.Generator().manual_seed(seed)
     rng = random.Random(seed)
-    segmenter = train_segmenter(batches, gen, max(1, steps * 3 // 5))
+    # the centre heatmap converges slowly (CenterNet-style focal loss): 480 steps left its peaks below 0.2
+    segmenter = train_segmenter(batches, gen, max(1, steps * 5 // 2))
     classifier = train_classifier(batches, gen, rng, steps)
     common.save_atomic({"segmenter": segmenter.state_dict(), "classifier": classifier.state_dict(), "step": steps},
                        common.work_path("judge.pt"))
