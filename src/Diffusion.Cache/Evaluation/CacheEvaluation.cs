@@ -28,7 +28,7 @@ public sealed class CacheEvaluation(DiffusionPipeline pipeline, SceneJudge judge
             throw new ArgumentException($"the systems must be {string.Join(", ", CacheSystems.Names)} in that order.", nameof(systems));
         }
         var started = DateTime.UtcNow;
-        var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed }).Generate();
+        var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed, Users = options.Users }).Generate();
         var measuredFrom = (int)Math.Round(options.Requests * options.Warmup);
         var facts = CacheBench.FactsFor(pipeline, options.Scheduler, options.Steps, options.GuidanceScale);
         var points = new ApproximateCacheOptions { KTables = KTableSet.Uncalibrated, IndexDirectory = null }.Points.StepsFor(options.Steps);
@@ -94,6 +94,7 @@ public sealed class CacheEvaluation(DiffusionPipeline pipeline, SceneJudge judge
                     Measured = trace.Count - measuredFrom,
                     Warmup = options.Warmup,
                     TraceSeed = options.TraceSeed,
+                    Users = options.Users,
                     BudgetBytes = options.Budget.Bytes,
                     Concurrency = options.Concurrency,
                     Steps = options.Steps,
@@ -154,8 +155,14 @@ public sealed class CacheEvaluation(DiffusionPipeline pipeline, SceneJudge judge
                 };
                 await using (var cache = await ApproximateCache.OpenLocalAsync(cacheOptions, storeOptions, clock, null, cancellationToken).ConfigureAwait(false))
                 {
-                    return await new CacheReplay(executor, cache, clock, setup).RunAsync(trace, measuredFrom, system.Name, progress, cancellationToken)
+                    var result = await new CacheReplay(executor, cache, clock, setup).RunAsync(trace, measuredFrom, system.Name, progress, cancellationToken)
                         .ConfigureAwait(false);
+                    // an index that never received the stored entries makes every lookup a silent miss
+                    if (cache.Store.Entries().Any() && cache.Index.Sizes().Values.Sum() == 0)
+                    {
+                        throw new InvalidOperationException($"{system.Name}: the store holds entries but the FAISS index none; is libdiffusion_faiss.so built (kernels/faiss/build.sh)?");
+                    }
+                    return result;
                 }
             default:
                 throw new ArgumentOutOfRangeException(nameof(system), system.Kind, "unknown cache system kind");

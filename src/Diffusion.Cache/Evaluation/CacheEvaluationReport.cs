@@ -11,6 +11,9 @@ public sealed record EvaluationConfiguration
     public required int Measured { get; init; }
     public required double Warmup { get; init; }
     public required long TraceSeed { get; init; }
+
+    /// <summary>Users of the trace when set; null: derived from the real logs.</summary>
+    public int? Users { get; init; }
     public required long BudgetBytes { get; init; }
     public required int Concurrency { get; init; }
     public required int Steps { get; init; }

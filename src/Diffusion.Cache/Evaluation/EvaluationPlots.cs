@@ -50,7 +50,7 @@ public static class EvaluationPlots
             new LineChart
             {
                 Title = "distance to the no-cache image", XLabel = "steps saved (fraction)", YLabel = "mean |Δpixel|",
-                XRange = (0, 1), YRange = (0, Math.Max(0.02, distances.Max() * 1.2)),
+                XRange = (0, 1), YRange = (0, Math.Max(0.05, Math.Ceiling(distances.Max() * 1.2 * 20) / 20)), // multiples of 0.05 keep the ticks' labels exact
                 Series = Points(f => f.DistanceToNone),
             });
     }

@@ -23,7 +23,7 @@ public static class ResultsMarkdown
         Line($"");
         Line($"## Configuration");
         Line($"");
-        Line($"- Trace: the standard generated trace (seed {c.TraceSeed}), {c.Requests} requests; the first {c.Requests - c.Measured} ({c.Warmup:P0}) only warm the caches, the figures cover the other {c.Measured}. Every system replays the same requests with the same seeds, from an empty cache.");
+        Line($"- Trace: the standard generated trace (seed {c.TraceSeed}{(c.Users is { } u ? $", {u} users" : "")}), {c.Requests} requests; the first {c.Requests - c.Measured} ({c.Warmup:P0}) only warm the caches, the figures cover the other {c.Measured}. Every system replays the same requests with the same seeds, from an empty cache.");
         Line($"- Generation: {c.Steps} steps, {c.Scheduler}, guidance {c.Guidance}, {c.Concurrency} requests in flight with iteration-level batching on the real UNet (the machinery of `bench cache`).");
         Line($"- Budget: {c.BudgetBytes:N0} bytes for every caching system. Images: {c.ImageBudgetAccounting}. Latents: {c.LatentBudgetAccounting} (grace {c.LcbfuGraceSeconds / 3600:0.0} h of trace time).");
         Line($"- `exact` key: {c.ExactKey}.");

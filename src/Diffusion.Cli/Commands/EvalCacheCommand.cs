@@ -32,11 +32,12 @@ public static class EvalCacheCommand
         var steps = new Option<int>("--steps") { Description = "Denoising steps per request.", DefaultValueFactory = _ => 50 };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once (iteration-level batching).", DefaultValueFactory = _ => 8 };
         var seed = new Option<long>("--seed") { Description = "Seed of the standard trace.", DefaultValueFactory = _ => 1 };
+        var users = new Option<int?>("--users") { Description = "Distinct users of the trace (default: derived from the real logs; a trace under ~60 requests needs fewer)." };
         var threshold = new Option<double>("--gptcache-threshold") { Description = "CLIP text cosine at or above which gptcache reuses the nearest prompt's image.", DefaultValueFactory = _ => 0.95 };
         var table = new Option<string?>("--table") { Description = "A k-table.json for ours instead of the shipped one (its default mode is used)." };
         var command = new Command("cache", "Compare five caching systems on one trace: none, exact-match images, GPTCache-like nearest images, NIRVANA as published, and ours.")
         {
-            json, report, requests, models, resultsMd, budget, warmup, steps, concurrency, seed, threshold, table,
+            json, report, requests, models, resultsMd, budget, warmup, steps, concurrency, seed, users, threshold, table,
         };
         command.SetAction((parse, ct) =>
         {
@@ -50,6 +51,7 @@ public static class EvalCacheCommand
                     Steps = parse.GetValue(steps),
                     Concurrency = parse.GetValue(concurrency),
                     TraceSeed = parse.GetValue(seed),
+                    Users = parse.GetValue(users),
                     GptCacheThreshold = parse.GetValue(threshold),
                 };
                 return RunAsync(parse.GetValue(json)!, parse.GetValue(report)!, parse.GetValue(resultsMd), parse.GetValue(models)!, parse.GetValue(table),
