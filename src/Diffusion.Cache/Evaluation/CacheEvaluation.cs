@@ -51,6 +51,10 @@ public sealed class CacheEvaluation(DiffusionPipeline pipeline, SceneJudge judge
                 var setup = new ReplaySetup(facts, options.Concurrency, PerUserTenants: false,
                     OnImage: (index, image) =>
                     {
+                        if (index < measuredFrom)
+                        {
+                            return; // warm-up requests are not compared
+                        }
                         if (isReference)
                         {
                             referenceImages[index] = image.ToArray();

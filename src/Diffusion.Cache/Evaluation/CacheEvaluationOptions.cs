@@ -6,8 +6,8 @@ namespace Diffusion.Cache.Evaluation;
 /// <summary>Settings of <c>eval cache</c>; <see cref="Validate"/> names every problem.</summary>
 public sealed record CacheEvaluationOptions
 {
-    /// <summary>Default request count: five replays on the real UNet in about 15 minutes on 2 cores (measured; see docs/RESULTS.md).</summary>
-    public const int DefaultRequests = 120;
+    /// <summary>Default request count: five replays of 50 steps on the real UNet in about 14 minutes on 2 cores shared with training (60 requests took 5.5 min).</summary>
+    public const int DefaultRequests = 150;
 
     /// <summary>Requests of the generated trace, replayed through every system.</summary>
     public int Requests { get; init; } = DefaultRequests;

@@ -29,7 +29,7 @@ public static class ResultsMarkdown
         Line($"- `exact` key: {c.ExactKey}.");
         Line($"- `gptcache` threshold: CLIP text cosine ≥ {c.GptcacheThreshold:0.###} to the nearest cached prompt.");
         Line($"- `nirvana`: prompt-to-prompt, the published table kept in code: {c.NirvanaKTable}.");
-        Line($"- `ours`: k-table.json, {c.OursMode}: {c.OursKTable} ({(string.IsNullOrWhiteSpace(c.OursKTableNote) ? "no note" : c.OursKTableNote)}).");
+        Line($"- `ours`: k-table.json, {c.OursMode}: {c.OursKTable} ({(string.IsNullOrWhiteSpace(c.OursKTableNote) ? "no note" : c.OursKTableNote.TrimEnd('.'))}).");
         Line($"");
         Line($"## Table");
         Line($"");
@@ -77,8 +77,8 @@ public static class ResultsMarkdown
             report.Configuration.Measured, ours.JudgeChecks, nirvana.JudgeChecks, noise);
         if (v.SameTable)
         {
-            return $"No. In this run `ours` used the same prompt→prompt table as `nirvana` (k-table.json still holds NIRVANA's thresholds: "
-                + $"`calibrate cache` has not written a calibrated table), so there is nothing to beat: {figures}; any gap is replay noise, not a better policy."
+            return $"No. In this run `ours` used the same prompt→prompt table as `nirvana` (the k-table it loaded holds NIRVANA's thresholds, "
+                + $"e.g. before `calibrate cache` writes a calibrated one), so there is nothing to beat: {figures}; any gap is replay noise, not a better policy."
                 + noiseNote;
         }
         var answer = v.Beats
