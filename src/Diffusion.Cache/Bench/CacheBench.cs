@@ -27,7 +27,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
     public async Task<IReadOnlyList<PolicyFigures>> ComparePoliciesAsync(CancellationToken cancellationToken)
     {
         options.Validate();
-        var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed }).Generate();
+        var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed, Users = options.Users }).Generate();
         var measuredFrom = (int)Math.Round(options.Requests * options.Warmup);
         var cacheOptions = new ApproximateCacheOptions { KTables = tables, Mode = options.Mode, IndexDirectory = null }.Validate();
         if (cacheOptions.EffectiveMode != RetrievalMode.PromptToPrompt)
@@ -76,7 +76,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
     {
         options.Validate();
         var started = DateTime.UtcNow;
-        var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed }).Generate();
+        var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed, Users = options.Users }).Generate();
         var measuredFrom = (int)Math.Round(options.Requests * options.Warmup);
         var parser = new CanonicalPromptParser(world);
         var facts = Facts();
