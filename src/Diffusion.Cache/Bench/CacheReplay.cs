@@ -25,8 +25,7 @@ public sealed record ReplaySetup(
     Action<int, float[]>? OnImage = null);
 
 /// <summary>A replay's records and what the store did.</summary>
-/// <param name="Busy">Elapsed minus the replay's own bookkeeping (scoring, flushing): the time the system under test worked.</param>
-public sealed record ReplayResult(IReadOnlyList<ReplayRecord> Records, long MaxUsedBytes, long Evictions, TimeSpan Elapsed, TimeSpan Busy = default);
+public sealed record ReplayResult(IReadOnlyList<ReplayRecord> Records, long MaxUsedBytes, long Evictions, TimeSpan Elapsed);
 
 /// <summary>
 /// Replays a trace in order through an executor, with the cache or without (null). Requests join at
@@ -137,7 +136,7 @@ public sealed class CacheReplay(IReplayExecutor executor, ApproximateCache? cach
             }
         }
         var evictions = (cache?.Store.Stats.Evictions ?? 0) + (images?.Evictions ?? 0);
-        return new ReplayResult(records.Select(r => r!).ToArray(), maxUsed, evictions, watch.Elapsed, watch.Elapsed - excluded);
+        return new ReplayResult(records.Select(r => r!).ToArray(), maxUsed, evictions, watch.Elapsed);
     }
 
     private CacheRequestFacts FactsOf(TraceRequest request) => setup.Facts with { Prompt = request.Prompt, Seed = unchecked((ulong)request.Seed) };
