@@ -38,19 +38,21 @@ public static class EvaluationPlots
         var systems = report.Systems;
         var accuracies = systems.Values.Select(f => f.JudgeAccuracy).Where(double.IsFinite).DefaultIfEmpty(0.5).ToArray();
         var distances = systems.Values.Select(f => f.DistanceToNone).Where(double.IsFinite).DefaultIfEmpty(0).ToArray();
+        // up to the largest saving and a margin: the systems crowd near the origin on a full 0..1 axis
+        var xMax = Math.Min(1, Math.Max(0.2, Math.Ceiling(systems.Values.Select(f => f.StepsSaved).Where(double.IsFinite).DefaultIfEmpty(0).Max() * 12) / 10));
         IReadOnlyList<ChartSeries> Points(Func<SystemFigures, double> y) =>
             systems.Select(kv => new ChartSeries(kv.Key, Colours.GetValueOrDefault(kv.Key, SKColors.Gray), [(kv.Value.StepsSaved, y(kv.Value))])).ToArray();
         return Render(
             new LineChart
             {
                 Title = "judge accuracy against steps saved", XLabel = "steps saved (fraction)", YLabel = "judge accuracy",
-                XRange = (0, 1), YRange = (Math.Max(0, Math.Floor(accuracies.Min() * 10 - 1) / 10), Math.Min(1, Math.Ceiling(accuracies.Max() * 10 + 1) / 10)),
+                XRange = (0, xMax), YRange = (Math.Max(0, Math.Floor(accuracies.Min() * 10 - 1) / 10), Math.Min(1, Math.Ceiling(accuracies.Max() * 10 + 1) / 10)),
                 Series = Points(f => f.JudgeAccuracy),
             },
             new LineChart
             {
                 Title = "distance to the no-cache image", XLabel = "steps saved (fraction)", YLabel = "mean |Δpixel|",
-                XRange = (0, 1), YRange = (0, Math.Max(0.05, Math.Ceiling(distances.Max() * 1.2 * 20) / 20)), // multiples of 0.05 keep the ticks' labels exact
+                XRange = (0, xMax), YRange = (0, Math.Max(0.05, Math.Ceiling(distances.Max() * 1.2 * 20) / 20)), // multiples of 0.05 keep the ticks' labels exact
                 Series = Points(f => f.DistanceToNone),
             });
     }

@@ -22,7 +22,7 @@ public static class EvalCacheCommand
         var report = new Option<string>("--report") { Description = "Directory for the plots (steps saved vs quality, latency CDFs).", Required = true };
         var requests = new Option<int>("--requests")
         {
-            Description = $"Requests of the generated trace, replayed through every system (default {CacheEvaluationOptions.DefaultRequests}: about 14 min on 2 cores).",
+            Description = $"Requests of the generated trace, replayed through every system (default {CacheEvaluationOptions.DefaultRequests}: about 7 min on 2 free cores, 14 with one busy).",
             DefaultValueFactory = _ => CacheEvaluationOptions.DefaultRequests,
         };
         var models = new Option<string>("--models") { Description = "Model folder (with image_encoder/, judge/, world.json).", DefaultValueFactory = _ => "./models" };
