@@ -11,7 +11,7 @@ root.Add(new Command("bench", "Benchmarks that print ratios against a baseline r
 {
     BenchPipelineCommand.Create(), BenchEngineCommand.Create(), BenchCacheCommand.Create(),
 });
-root.Add(new Command("eval", "Quality measurements with the judge.") { EvalModelCommand.Create() });
+root.Add(new Command("eval", "Quality measurements with the judge.") { EvalModelCommand.Create(), EvalCacheCommand.Create() });
 root.Add(TraceCommand.Create());
 root.Add(ReplayCommand.Create());
 root.Add(new Command("calibrate", "Calibrations.") { CalibrateCacheCommand.Create() });

@@ -16,7 +16,8 @@ namespace Diffusion.Cache.Bench;
 public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, EmojiWorld world, KTableSet tables, CacheBenchOptions options,
     TextWriter? progress)
 {
-    private static readonly DateTimeOffset TraceStart = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    /// <summary>Where replays' trace clocks start (any fixed instant: only differences matter).</summary>
+    public static readonly DateTimeOffset TraceStart = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>
     /// Only the eviction-policy comparison, without generating: accounting replays of LCBFU, LRU and FIFO on
@@ -26,7 +27,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
     public async Task<IReadOnlyList<PolicyFigures>> ComparePoliciesAsync(CancellationToken cancellationToken)
     {
         options.Validate();
-        var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed }).Generate();
+        var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed, Users = options.Users }).Generate();
         var measuredFrom = (int)Math.Round(options.Requests * options.Warmup);
         var cacheOptions = new ApproximateCacheOptions { KTables = tables, Mode = options.Mode, IndexDirectory = null }.Validate();
         if (cacheOptions.EffectiveMode != RetrievalMode.PromptToPrompt)
@@ -75,7 +76,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
     {
         options.Validate();
         var started = DateTime.UtcNow;
-        var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed }).Generate();
+        var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed, Users = options.Users }).Generate();
         var measuredFrom = (int)Math.Round(options.Requests * options.Warmup);
         var parser = new CanonicalPromptParser(world);
         var facts = Facts();
@@ -143,7 +144,10 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
             .RunAsync(trace, measuredFrom, label, progress, cancellationToken).ConfigureAwait(false);
     }
 
-    private CacheRequestFacts Facts()
+    private CacheRequestFacts Facts() => FactsFor(pipeline, options.Scheduler, options.Steps, options.GuidanceScale);
+
+    /// <summary>The facts every replayed request shares (prompt and seed come from each request).</summary>
+    public static CacheRequestFacts FactsFor(DiffusionPipeline pipeline, Inference.Scheduling.SchedulerKind scheduler, int steps, float guidance)
     {
         var models = pipeline.Models;
         return new CacheRequestFacts
@@ -152,21 +156,26 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
             ModelId = ModelIdentity.Of(models.Folder),
             Size = new ImageSize(models.ImageWidth, models.ImageHeight),
             LatentShape = [models.Unet.Channels, models.Unet.LatentHeight, models.Unet.LatentWidth],
-            Scheduler = options.Scheduler,
-            Steps = options.Steps,
-            Guidance = options.GuidanceScale,
+            Scheduler = scheduler,
+            Steps = steps,
+            Guidance = guidance,
         };
     }
 
-    /// <summary>How many full entries (a latent at every cache step) the budget holds.</summary>
-    private double CapacityEntries(int cacheSteps, int latentLength) =>
-        options.Budget.Bytes / (double)(cacheSteps * LatentFileFormat.FileLength(latentLength, 3, TenantId.Default));
+    private double CapacityEntries(int cacheSteps, int latentLength) => CapacityEntries(options.Budget, cacheSteps, latentLength);
 
-    /// <summary>LCBFU's grace period in trace time: the mean gap times the configured requests, or an eighth of the capacity in entries.</summary>
-    private TimeSpan Grace(IReadOnlyList<TraceRequest> trace, int cacheSteps, int latentLength)
+    /// <summary>How many full entries (a latent at every cache step) <paramref name="budget"/> holds.</summary>
+    public static double CapacityEntries(ByteSize budget, int cacheSteps, int latentLength) =>
+        budget.Bytes / (double)(cacheSteps * LatentFileFormat.FileLength(latentLength, 3, TenantId.Default));
+
+    private TimeSpan Grace(IReadOnlyList<TraceRequest> trace, int cacheSteps, int latentLength) =>
+        Grace(trace, options.GraceRequests, CapacityEntries(cacheSteps, latentLength));
+
+    /// <summary>LCBFU's grace period in trace time: the mean gap times <paramref name="graceRequests"/>, or an eighth of the capacity in entries.</summary>
+    public static TimeSpan Grace(IReadOnlyList<TraceRequest> trace, double? graceRequests, double capacityEntries)
     {
         var meanGap = trace.Count > 1 ? (trace[^1].At - trace[0].At) / (trace.Count - 1) : TimeSpan.FromMinutes(1);
-        return meanGap * (options.GraceRequests ?? CapacityEntries(cacheSteps, latentLength) / 8);
+        return meanGap * (graceRequests ?? capacityEntries / 8);
     }
 
     private static PolicyFigures Figures(string policy, bool accounting, ReplayResult result)

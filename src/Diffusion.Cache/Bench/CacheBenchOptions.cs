@@ -12,6 +12,9 @@ public sealed record CacheBenchOptions
     /// <summary>Seed of the standard generated trace.</summary>
     public long TraceSeed { get; init; } = 1;
 
+    /// <summary>Distinct users of the trace; null takes the count derived from the real logs (a trace under ~60 requests needs fewer).</summary>
+    public int? Users { get; init; }
+
     /// <summary>Leading share of the trace that only warms the cache; the figures cover the rest.</summary>
     public double Warmup { get; init; } = 0.2;
 
@@ -46,6 +49,10 @@ public sealed record CacheBenchOptions
         if (Requests < 10)
         {
             problems.Add($"requests is {Requests}; at least 10 (the acceptance run uses 2,000).");
+        }
+        if (Users is < 1)
+        {
+            problems.Add($"users is {Users}; at least 1.");
         }
         if (Warmup is < 0 or >= 1)
         {

@@ -13,6 +13,7 @@ namespace Diffusion.Cache.Bench;
 /// <param name="OnCapture">Receives (request index, capture) for the extra steps.</param>
 /// <param name="OnFinished">Receives (request index, finished run).</param>
 /// <param name="OnEmbedded">Receives each request's retrieval embedding.</param>
+/// <param name="OnImage">Receives (request index, decoded image [3,H,W] in [-1,1]) before scoring frees the pixels; real executors only.</param>
 public sealed record ReplaySetup(
     CacheRequestFacts Facts,
     int Concurrency,
@@ -20,7 +21,8 @@ public sealed record ReplaySetup(
     IReadOnlySet<int>? ExtraCaptureSteps = null,
     Action<int, LatentCapture>? OnCapture = null,
     Action<int, FinishedRun>? OnFinished = null,
-    Action<TraceRequest, float[]>? OnEmbedded = null);
+    Action<TraceRequest, float[]>? OnEmbedded = null,
+    Action<int, float[]>? OnImage = null);
 
 /// <summary>A replay's records and what the store did.</summary>
 public sealed record ReplayResult(IReadOnlyList<ReplayRecord> Records, long MaxUsedBytes, long Evictions, TimeSpan Elapsed);
@@ -31,8 +33,11 @@ public sealed record ReplayResult(IReadOnlyList<ReplayRecord> Records, long MaxU
 /// finished requests are timed, then scored and their image embeddings handed to the cache, and the
 /// store is flushed so the next lookups see them — that bookkeeping is excluded from every latency.
 /// The clock follows the trace's arrival times, so ages and grace periods are trace time.
+/// With a final-image cache (<paramref name="images"/>), a hit is answered with the stored image at the next
+/// iteration boundary without a UNet step, and every generated image is offered to that cache.
 /// </summary>
-public sealed class CacheReplay(IReplayExecutor executor, ApproximateCache? cache, ReplayClock clock, ReplaySetup setup)
+public sealed class CacheReplay(IReplayExecutor executor, ApproximateCache? cache, ReplayClock clock, ReplaySetup setup,
+    IFinalImageCache? images = null)
 {
     public async Task<ReplayResult> RunAsync(IReadOnlyList<TraceRequest> trace, int measuredFrom, string label, TextWriter? progress,
         CancellationToken cancellationToken)
@@ -40,26 +45,59 @@ public sealed class CacheReplay(IReplayExecutor executor, ApproximateCache? cach
         var records = new ReplayRecord?[trace.Count];
         var sourceIndex = new Dictionary<long, int>();
         var watch = Stopwatch.StartNew();
+        var origin = Stopwatch.GetTimestamp();
         var excluded = TimeSpan.Zero;
         var lastReport = TimeSpan.Zero;
         long maxUsed = 0;
         var next = 0;
-        while (next < trace.Count || executor.ActiveCount > 0)
+        var served = new List<ReplayJob>();
+        while (next < trace.Count || executor.ActiveCount > 0 || served.Count > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            while (executor.ActiveCount < setup.Concurrency && next < trace.Count)
+            while (executor.ActiveCount + served.Count < setup.Concurrency && next < trace.Count)
             {
-                executor.Start(await JoinAsync(trace[next++], excluded, sourceIndex, cancellationToken).ConfigureAwait(false));
+                var job = await JoinAsync(trace[next++], excluded, sourceIndex, cancellationToken).ConfigureAwait(false);
+                if (job.ImageHit is not null)
+                {
+                    served.Add(job);
+                }
+                else
+                {
+                    executor.Start(job);
+                }
             }
-            var finished = executor.Step();
+            IReadOnlyList<ReplayJob> finished;
+            if (served.Count > 0)
+            {
+                // a stored image answers at once: it does not wait for the UNet iteration of the others
+                finished = served.ToArray();
+                served.Clear();
+            }
+            else
+            {
+                finished = executor.Step();
+            }
             if (finished.Count == 0)
             {
                 continue;
             }
             var now = Stopwatch.GetTimestamp();
             var latencies = finished.Select(j => Stopwatch.GetElapsedTime(j.Joined, now) - (excluded - j.ExcludedAtJoin)).ToArray();
+            var finishedAt = Stopwatch.GetElapsedTime(origin, now) - excluded;
 
             var bookkeeping = Stopwatch.StartNew();
+            foreach (var job in finished)
+            {
+                if (job.Image is not { } image)
+                {
+                    continue;
+                }
+                setup.OnImage?.Invoke(job.Request.Index, image);
+                if (images is not null && job.ImageHit is null)
+                {
+                    images.Admit(job.Request, FactsOf(job.Request), job.Embedding, image);
+                }
+            }
             var runs = executor.Finish(finished);
             for (var i = 0; i < finished.Count; i++)
             {
@@ -71,10 +109,11 @@ public sealed class CacheReplay(IReplayExecutor executor, ApproximateCache? cach
                 }
                 setup.OnFinished?.Invoke(job.Request.Index, run);
                 var lookup = job.Lookup;
-                int? source = lookup?.Source is { } key && sourceIndex.TryGetValue(key.Id.Value, out var s) ? s : null;
+                int? source = lookup?.Source is { } key && sourceIndex.TryGetValue(key.Id.Value, out var s) ? s : job.ImageHit?.SourceIndex;
                 records[job.Request.Index] = new ReplayRecord(job.Request.Index, job.Request.Kind, job.Request.Index >= measuredFrom, job.Steps,
-                    job.StartStep, lookup?.Similarity, source, latencies[i], job.EmbedTime, lookup?.SearchTime ?? TimeSpan.Zero,
-                    lookup?.LoadTime ?? TimeSpan.Zero, run.Checks, run.ClipScore);
+                    job.StartStep, lookup?.Similarity ?? job.ImageHit?.Similarity, source, latencies[i], job.EmbedTime,
+                    lookup?.SearchTime ?? job.ImageHit?.SearchTime ?? TimeSpan.Zero, lookup?.LoadTime ?? TimeSpan.Zero, run.Checks, run.ClipScore,
+                    Stopwatch.GetElapsedTime(origin, job.Joined) - job.ExcludedAtJoin, finishedAt);
             }
             if (cache is not null)
             {
@@ -91,9 +130,16 @@ public sealed class CacheReplay(IReplayExecutor executor, ApproximateCache? cach
                 var hits = records.Count(r => r is { Hit: true });
                 progress.WriteLine($"{label}: {done}/{trace.Count} requests, {hits} hits, {watch.Elapsed.TotalMinutes:0.0} min, about {eta:0.0} min left");
             }
+            if (images is not null)
+            {
+                maxUsed = Math.Max(maxUsed, images.UsedBytes);
+            }
         }
-        return new ReplayResult(records.Select(r => r!).ToArray(), maxUsed, cache?.Store.Stats.Evictions ?? 0, watch.Elapsed);
+        var evictions = (cache?.Store.Stats.Evictions ?? 0) + (images?.Evictions ?? 0);
+        return new ReplayResult(records.Select(r => r!).ToArray(), maxUsed, evictions, watch.Elapsed);
     }
+
+    private CacheRequestFacts FactsOf(TraceRequest request) => setup.Facts with { Prompt = request.Prompt, Seed = unchecked((ulong)request.Seed) };
 
     private async Task<ReplayJob> JoinAsync(TraceRequest request, TimeSpan excluded, Dictionary<long, int> sourceIndex, CancellationToken cancellationToken)
     {
@@ -101,10 +147,26 @@ public sealed class CacheReplay(IReplayExecutor executor, ApproximateCache? cach
         var joined = Stopwatch.GetTimestamp();
         var (embedding, embedTime) = executor.Embed(request);
         setup.OnEmbedded?.Invoke(request, embedding);
-        var facts = setup.Facts with { Prompt = request.Prompt, Seed = unchecked((ulong)request.Seed) };
+        var facts = FactsOf(request);
         var tenant = setup.PerUserTenants ? CacheTenants.FromUser(request.User) : TenantId.Default;
         CacheLookup? lookup = null;
         Admission.CacheAdmission? admission = null;
+        var imageHit = images?.Find(request, facts, embedding);
+        if (imageHit is not null)
+        {
+            return new ReplayJob
+            {
+                Request = request,
+                Steps = facts.Steps,
+                Embedding = embedding,
+                StartStep = facts.Steps,
+                ImageHit = imageHit,
+                Image = imageHit.Image,
+                EmbedTime = embedTime,
+                Joined = joined,
+                ExcludedAtJoin = excluded,
+            };
+        }
         if (cache is not null)
         {
             lookup = await cache.LookupAsync(embedding, facts, tenant, CacheMode.Auto, cancellationToken).ConfigureAwait(false);

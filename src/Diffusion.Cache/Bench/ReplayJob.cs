@@ -25,6 +25,9 @@ public sealed class ReplayJob
 
     public CacheAdmission? Admission { get; init; }
 
+    /// <summary>A final-image cache's answer: the job skips every step and never reaches the executor.</summary>
+    public FinalImageHit? ImageHit { get; init; }
+
     public TimeSpan EmbedTime { get; init; }
 
     /// <summary>Stopwatch timestamp when the request joined.</summary>

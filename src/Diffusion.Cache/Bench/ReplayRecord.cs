@@ -11,6 +11,8 @@ namespace Diffusion.Cache.Bench;
 /// <param name="Load">Reading the cached latent.</param>
 /// <param name="Checks">Judge checks of the image against the prompt's facts (empty in accounting replays).</param>
 /// <param name="ClipScore">Cosine of the prompt's CLIP text embedding and the image's CLIP image embedding.</param>
+/// <param name="JoinedAt">The replay's busy time (elapsed minus bookkeeping) when the request joined.</param>
+/// <param name="FinishedAt">The replay's busy time when its image was ready (throughput windows).</param>
 public sealed record ReplayRecord(
     int Index,
     TraceRequestKind Kind,
@@ -24,7 +26,9 @@ public sealed record ReplayRecord(
     TimeSpan Search,
     TimeSpan Load,
     IReadOnlyDictionary<string, bool> Checks,
-    double ClipScore)
+    double ClipScore,
+    TimeSpan JoinedAt = default,
+    TimeSpan FinishedAt = default)
 {
     public bool Hit => StartStep > 0;
 

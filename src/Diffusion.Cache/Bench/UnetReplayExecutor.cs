@@ -112,6 +112,7 @@ public sealed class UnetReplayExecutor : IReplayExecutor
             }
             runs[i] = new FinishedRun(embedding, checks[i], clip);
             finished[i].Image = null; // scored: free the pixels
+            _encoded.Remove(finished[i].Request.Index); // a job answered from an image cache never started
         }
         return runs;
     }

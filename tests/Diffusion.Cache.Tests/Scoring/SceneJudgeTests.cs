@@ -29,7 +29,7 @@ public sealed class SceneJudgeTests
     [Fact]
     public void The_facts_agree_with_the_evaluation_parser_on_sampled_scenes()
     {
-        var evaluation = Evaluation.CanonicalPromptParser.Load(TestPaths.World);
+        var evaluation = global::Diffusion.Evaluation.CanonicalPromptParser.Load(TestPaths.World);
         var sampler = new SceneSampler(World);
         var writer = new CanonicalPromptWriter(World);
         var random = new TraceRandom(3);

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using Diffusion.Cache.Evaluation;
+using Diffusion.Cache.Policy;
+using Diffusion.Cache.Scoring;
+using Diffusion.Cache.Traces.World;
+using Diffusion.CacheStore;
+using Diffusion.Cli.Cache;
+using Diffusion.Inference.Onnx;
+using Diffusion.Inference.Pipeline;
+
+namespace Diffusion.Cli.Commands;
+
+/// <summary>
+/// <c>eval cache --json FILE --report DIR [--requests N] [--models DIR] [--results-md PATH] ...</c>: one generated trace
+/// through five systems side by side (none, exact, gptcache, nirvana, ours); writes the JSON, plots in DIR, and docs/RESULTS.md.
+/// </summary>
+public static class EvalCacheCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<string>("--json") { Description = "Write the figures to this JSON file ({\"systems\": {\"none\": {...}, ...}, ...}).", Required = true };
+        var report = new Option<string>("--report") { Description = "Directory for the plots (steps saved vs quality, latency CDFs).", Required = true };
+        var requests = new Option<int>("--requests")
+        {
+            Description = $"Requests of the generated trace, replayed through every system (default {CacheEvaluationOptions.DefaultRequests}: about 7 min on 2 free cores, 14 with one busy).",
+            DefaultValueFactory = _ => CacheEvaluationOptions.DefaultRequests,
+        };
+        var models = new Option<string>("--models") { Description = "Model folder (with image_encoder/, judge/, world.json).", DefaultValueFactory = _ => "./models" };
+        var resultsMd = new Option<string?>("--results-md") { Description = "Where to write the results page (default: docs/RESULTS.md of the repository)." };
+        var budget = new Option<string>("--budget") { Description = "Byte budget of every caching system (latents on disk or 8-bit images).", DefaultValueFactory = _ => "512KB" };
+        var warmup = new Option<double>("--warmup") { Description = "Leading share of the trace that only warms the caches.", DefaultValueFactory = _ => 0.2 };
+        var steps = new Option<int>("--steps") { Description = "Denoising steps per request.", DefaultValueFactory = _ => 50 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once (iteration-level batching).", DefaultValueFactory = _ => 8 };
+        var seed = new Option<long>("--seed") { Description = "Seed of the standard trace.", DefaultValueFactory = _ => 1 };
+        var users = new Option<int?>("--users") { Description = "Distinct users of the trace (default: derived from the real logs; a trace under ~60 requests needs fewer)." };
+        var threshold = new Option<double>("--gptcache-threshold") { Description = "CLIP text cosine at or above which gptcache reuses the nearest prompt's image.", DefaultValueFactory = _ => 0.95 };
+        var table = new Option<string?>("--table") { Description = "A k-table.json for ours instead of the shipped one (its default mode is used)." };
+        var command = new Command("cache", "Compare five caching systems on one trace: none, exact-match images, GPTCache-like nearest images, NIRVANA as published, and ours.")
+        {
+            json, report, requests, models, resultsMd, budget, warmup, steps, concurrency, seed, users, threshold, table,
+        };
+        command.SetAction((parse, ct) =>
+        {
+            try
+            {
+                var options = new CacheEvaluationOptions
+                {
+                    Requests = parse.GetValue(requests),
+                    Budget = ByteSize.Parse(parse.GetValue(budget)!),
+                    Warmup = parse.GetValue(warmup),
+                    Steps = parse.GetValue(steps),
+                    Concurrency = parse.GetValue(concurrency),
+                    TraceSeed = parse.GetValue(seed),
+                    Users = parse.GetValue(users),
+                    GptCacheThreshold = parse.GetValue(threshold),
+                };
+                return RunAsync(parse.GetValue(json)!, parse.GetValue(report)!, parse.GetValue(resultsMd), parse.GetValue(models)!, parse.GetValue(table),
+                    options, CommandLine(parse.Tokens.Select(t => t.Value)), ct);
+            }
+            catch (Exception e) when (e is ArgumentException or FormatException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return Task.FromResult(1);
+            }
+        });
+        return command;
+    }
+
+    private static string CommandLine(IEnumerable<string> tokens) =>
+        "./run.sh " + string.Join(" ", tokens.Select(t => t.Length > 0 && t.All(ch => char.IsLetterOrDigit(ch) || "-_./=:".Contains(ch)) ? t : $"'{t.Replace("'", "'\\''")}'"));
+
+    private static async Task<int> RunAsync(string jsonPath, string reportDir, string? resultsPath, string modelsDir, string? tablePath,
+        CacheEvaluationOptions options, string commandLine, CancellationToken cancellationToken)
+    {
+        try
+        {
+            options.Validate();
+            resultsPath ??= RepositoryRoot.Find() is { } root
+                ? Path.Combine(root, "docs", "RESULTS.md")
+                : throw new InvalidOperationException($"no repository ({RepositoryRoot.Marker}) above the working directory; give --results-md PATH.");
+            var worldPath = Path.Combine(modelsDir, "world.json");
+            var tables = tablePath is null ? KTableSet.LoadDefault() : KTableSet.Load(tablePath);
+            using var models = DiffusionModels.Load(modelsDir, new OnnxRuntimeOptions());
+            using var judge = SceneJudge.Load(modelsDir, worldPath);
+            var systems = CacheSystems.Standard(tables, options.GptCacheThreshold);
+            var evaluation = new CacheEvaluation(new DiffusionPipeline(models), judge, EmojiWorld.Load(worldPath), systems, options, Console.Error);
+            var report = await evaluation.RunAsync(cancellationToken) with { CommandLine = commandLine };
+
+            CacheEvaluationTable.Write(report, Console.Out);
+            await WriteAsync(jsonPath, report.ToJson(), cancellationToken);
+            var plots = EvaluationPlots.WriteAll(report, Path.GetFullPath(reportDir));
+            var resultsFull = Path.GetFullPath(resultsPath);
+            var links = plots.Select(p => Path.GetRelativePath(Path.GetDirectoryName(resultsFull)!, p)).ToArray();
+            await WriteAsync(resultsFull, ResultsMarkdown.Write(report, links), cancellationToken);
+            Console.Error.WriteLine($"wrote {Path.GetFullPath(jsonPath)}, {string.Join(", ", plots)} and {resultsFull}");
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or InvalidOperationException or FormatException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>Writes beside the target and renames, so an interrupted run never leaves half a file.</summary>
+    private static async Task WriteAsync(string path, string text, CancellationToken cancellationToken)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = full + ".tmp";
+        await File.WriteAllTextAsync(temp, text, cancellationToken);
+        File.Move(temp, full, overwrite: true);
+    }
+}
