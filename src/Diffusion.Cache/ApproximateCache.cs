@@ -74,6 +74,8 @@ public sealed class ApproximateCache : IAsyncDisposable
             throw new InvalidOperationException("open the latent store (OpenAsync) before the approximate cache attaches to it.");
         }
         logger ??= NullLogger.Instance;
+        // An empty store builds no index yet: without this, a missing native FAISS shim would only show as misses.
+        FaissLibrary.EnsureLoaded();
         var replica = new CacheIndexReplica(options.IndexChooser, logger);
         try
         {

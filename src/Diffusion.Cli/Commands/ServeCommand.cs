@@ -144,7 +144,8 @@ public static class ServeCommand
             _ = app.Services.GetRequiredService<IImageGenerator>();
         }
         catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or DirectoryNotFoundException
-                                       or InvalidOperationException or ArgumentException or IOException or UnauthorizedAccessException)
+                                       or InvalidOperationException or ArgumentException or IOException or UnauthorizedAccessException
+                                       or DllNotFoundException)
         {
             await error.WriteLineAsync($"serve: cannot load the models or open the cache: {ex.Message}");
             return 2;
