@@ -43,12 +43,14 @@ public static class ModelHosting
         services.AddSingleton<IImageGenerator>(sp =>
         {
             var pipeline = sp.GetRequiredService<DiffusionPipeline>();
+            var engine = sp.GetRequiredService<EngineHost>();
+            sp.GetRequiredService<ServiceMetrics>().TrackEngine(engine.Loop.GetStats);
             if (options.Cache)
             {
                 var cache = sp.GetRequiredService<ApproximateCache>();
                 sp.GetRequiredService<ServiceMetrics>().TrackCacheStorage(() => cache.Store.Stats);
             }
-            return new ServiceImageGenerator(pipeline, sp.GetRequiredService<EngineHost>(),
+            return new ServiceImageGenerator(pipeline, engine,
                 options.Cache ? sp.GetRequiredService<CachedGenerator>() : null, pipeline.Models.Folder.Name);
         });
         return services;

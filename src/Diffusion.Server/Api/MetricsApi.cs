@@ -1,4 +1,5 @@
 using System.Globalization;
+using Diffusion.Engine;
 using Diffusion.Server.Api.Contracts;
 using Diffusion.Server.Jobs;
 using Diffusion.Server.Metrics;
@@ -63,13 +64,27 @@ public static class MetricsApi
             new CacheStats(hits, misses, hits + misses == 0 ? 0 : (double)hits / (hits + misses), (long)metrics.CacheStepsSkipped.Value,
                 hitsByK)
             {
-                Storage = metrics.CacheStorage() is { } store
-                    ? new CacheStorageStats(store.UsedBytes, store.MaxBytes, store.Entries, store.Latents, store.Evictions, store.WritesFailed,
+                Store = metrics.CacheStorage() is { } store
+                    ? new CacheStoreMetrics(store.UsedBytes, store.MaxBytes, store.Entries, store.Latents, store.Evictions, store.WritesFailed,
                         store.CorruptDiscarded)
                     : null,
             },
             new JobStats(jobs.ActiveCount, jobs.Count),
-            (long)metrics.ImagesStored.Value));
+            (long)metrics.ImagesStored.Value)
+        {
+            Engine = metrics.EngineSnapshot() is { } engine ? Engine(engine) : null,
+        });
+    }
+
+    private static EngineMetrics Engine(EngineStats stats)
+    {
+        var m = stats.Memory;
+        var s = stats.Scheduler;
+        return new EngineMetrics(
+            new EngineMemoryMetrics(m.TotalBlocks, m.UsedBlocks, m.SharedBlocks, m.PrefixHitTokens, m.SharingSavedSlots, Math.Round(m.KvWaste, 4)),
+            new EngineSchedulerMetrics(s.Iterations, s.DiffusionBatchJobs, Math.Round(s.MeanDiffusionBatch, 3), s.LlmBatchSequences,
+                Math.Round(s.MeanLlmBatchSequences, 3), Math.Round(s.MeanLlmBatchTokens, 3), s.GeneratedTokens, s.DiffusionSteps, s.Preemptions),
+            stats.Waiting, stats.Running);
     }
 
     private static double? Percentile(double[] sorted, double p) =>

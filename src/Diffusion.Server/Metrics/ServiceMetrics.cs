@@ -1,4 +1,5 @@
 using Diffusion.CacheStore;
+using Diffusion.Engine;
 using Diffusion.Server.Generation;
 using Prometheus;
 
@@ -68,6 +69,30 @@ public sealed class ServiceMetrics
 
     /// <summary>The store's state now, or null when the service runs without a cache.</summary>
     public CacheStoreStats? CacheStorage() => storage?.Invoke();
+
+    private Func<EngineStats>? engine;
+
+    /// <summary>Follows the engine's block pool and batching: exported at /metrics and given to /v1/metrics.</summary>
+    public void TrackEngine(Func<EngineStats> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        engine = read;
+        var total = Factory.CreateGauge("diffusion_engine_blocks_total", "Blocks of the engine's paged memory pool.");
+        var used = Factory.CreateGauge("diffusion_engine_blocks_used", "Blocks in use (LLM KV caches and diffusion latents).");
+        var shared = Factory.CreateGauge("diffusion_engine_blocks_shared", "Blocks shared by more than one sequence (prefix caching).");
+        var batch = Factory.CreateGauge("diffusion_engine_mean_diffusion_batch", "Mean diffusion jobs per engine iteration.");
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            var stats = read();
+            total.Set(stats.Memory.TotalBlocks);
+            used.Set(stats.Memory.UsedBlocks);
+            shared.Set(stats.Memory.SharedBlocks);
+            batch.Set(stats.Scheduler.MeanDiffusionBatch);
+        });
+    }
+
+    /// <summary>The engine's state now, or null when the service runs without the engine.</summary>
+    public EngineStats? EngineSnapshot() => engine?.Invoke();
 
     public CollectorRegistry Registry { get; }
     public IMetricFactory Factory { get; }

@@ -7,7 +7,11 @@ public sealed record MetricsResponse(
     QueueStats Queue,
     CacheStats Cache,
     JobStats Jobs,
-    long ImagesStored);
+    long ImagesStored)
+{
+    /// <summary>The shared engine's memory and batching; null when the service runs without the engine.</summary>
+    public EngineMetrics? Engine { get; init; }
+}
 
 public sealed record RequestCount(string Route, string Method, int Status, long Count);
 
@@ -22,9 +26,19 @@ public sealed record QueueStats(int Depth, int Capacity, int InFlight, long Reje
 public sealed record CacheStats(long Hits, long Misses, double HitRate, long StepsSkipped, IReadOnlyDictionary<string, long> HitsByK)
 {
     /// <summary>The latent store's state; null when the service runs without a cache.</summary>
-    public CacheStorageStats? Storage { get; init; }
+    public CacheStoreMetrics? Store { get; init; }
 }
 
-public sealed record CacheStorageStats(long Bytes, long MaxBytes, int Entries, int Latents, long Evictions, long WritesFailed, long CorruptDiscarded);
+public sealed record CacheStoreMetrics(long UsedBytes, long MaxBytes, int Entries, int Latents, long Evictions, long WritesFailed,
+    long CorruptDiscarded);
+
+/// <summary>The engine's paged block pool (LLM KV blocks and latents share it) and its iteration batches.</summary>
+public sealed record EngineMetrics(EngineMemoryMetrics Memory, EngineSchedulerMetrics Scheduler, int Waiting, int Running);
+
+public sealed record EngineMemoryMetrics(int TotalBlocks, int UsedBlocks, int SharedBlocks, long PrefixHitTokens, long SharingSavedSlots,
+    double KvWaste);
+
+public sealed record EngineSchedulerMetrics(long Iterations, long DiffusionBatchJobs, double MeanDiffusionBatch, long LlmBatchSequences,
+    double MeanLlmBatchSequences, double MeanLlmBatchTokens, long GeneratedTokens, long DiffusionSteps, long Preemptions);
 
 public sealed record JobStats(int Active, int Retained);
