@@ -154,6 +154,14 @@ def export_eval_set(categories, scenes, texts, loose_texts, refs, clip_pick):
     Image.fromarray(sheet).save(common.model_path("eval", "references.png"), optimize=True)
 
 
+def export_initial_latents(seeds):
+    """The initial latents of the evaluation's images (seed = prompt index), float32 little-endian
+    [N,C,h,w] in prompt order, so `./run.sh eval model` draws exactly the same images through ONNX
+    Runtime instead of different samples from its own random generator."""
+    x = torch.cat([initial_latent(s) for s in seeds]).numpy().astype("<f4")
+    x.tofile(common.model_path("eval", "initial_latents.bin"))
+
+
 def write_golden(clip, ae, unet, scale, tok):
     ids = tok.encode_padded(GOLDEN_PROMPT)
     un_ids = tok.encode_padded("")
@@ -208,6 +216,7 @@ def run(limit=None):
     grid_picture(common.model_path("grid.png"), [texts[k] for k in pick], gen[pick], [refs[k] for k in pick])
     write_golden(clip, ae, unet, scale, tok)
     export_eval_set(categories, scenes, texts, loose_texts, refs, clip_pick)
+    export_initial_latents(list(range(len(texts))))
     update_model_card(report)
     common.log("eval", json.dumps(result))
     return report

@@ -13,6 +13,12 @@ public sealed record ModelEvaluationOptions
     /// <summary>Evaluate only the first N prompts (null: all).</summary>
     public int? Limit { get; init; }
 
+    /// <summary>
+    /// The training code's initial latents, [prompts, latent] by prompt index (models/eval/initial_latents.bin),
+    /// so the images are the same samples PyTorch judged; null draws from this pipeline's seeded generator.
+    /// </summary>
+    public float[]? InitialLatents { get; init; }
+
     public ModelEvaluationOptions Validate()
     {
         if (Steps is < 1 or > GenerationRequest.MaxSteps)
@@ -60,10 +66,21 @@ public sealed class ModelEvaluation
         for (var i = 0; i < chosen.Count; i++)
         {
             var prompt = chosen[i];
+            var length = _pipeline.LatentLength;
+            float[]? noise = null;
+            if (options.InitialLatents is { } latents)
+            {
+                if ((prompt.Index + 1) * length > latents.Length)
+                {
+                    throw new InvalidDataException($"the initial latents hold {latents.Length / length} prompts; prompt {prompt.Index} has none.");
+                }
+                noise = latents.AsSpan(prompt.Index * length, length).ToArray();
+            }
             var result = await _pipeline.GenerateAsync(new GenerationRequest
             {
                 Prompt = prompt.Prompt,
                 Seed = (ulong)prompt.Index,
+                InitialNoise = noise,
                 Steps = options.Steps,
                 GuidanceScale = options.GuidanceScale,
                 Scheduler = options.Scheduler,

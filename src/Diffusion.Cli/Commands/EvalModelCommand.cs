@@ -31,6 +31,22 @@ public static class EvalModelCommand
         return command;
     }
 
+    /// <summary>Little-endian float32, as the training code writes it.</summary>
+    private static float[] ReadFloats(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length % 4 != 0)
+        {
+            throw new InvalidDataException($"{path}: {bytes.Length} bytes is not a whole number of float32 values");
+        }
+        var values = new float[bytes.Length / 4];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * 4, 4));
+        }
+        return values;
+    }
+
     private static async Task<int> RunAsync(string jsonPath, string modelsDir, int? limit, int steps, float guidance,
         bool withLlm, CancellationToken cancellationToken)
     {
@@ -48,7 +64,10 @@ public static class EvalModelCommand
             var llm = engine is null ? null : new LlmExpansionCheck(
                 (loose, ct) => ExpandAsync(engine, loose, ct), CanonicalPromptParser.Load(Path.Combine(modelsDir, "world.json")));
             var progress = new Progress<(int Done, int Total)>(p => Console.Error.Write($"\rgenerated {p.Done}/{p.Total}"));
-            var report = await evaluation.RunAsync(prompts, new ModelEvaluationOptions { Steps = steps, GuidanceScale = guidance, Limit = limit },
+            var latentsPath = Path.Combine(modelsDir, "eval", "initial_latents.bin");
+            var initialLatents = File.Exists(latentsPath) ? ReadFloats(latentsPath) : null;
+            var report = await evaluation.RunAsync(prompts,
+                new ModelEvaluationOptions { Steps = steps, GuidanceScale = guidance, Limit = limit, InitialLatents = initialLatents },
                 references, llm, progress, cancellationToken);
             Console.Error.WriteLine();
             var published = ReadPublished(Path.Combine(modelsDir, "EVAL.json"));
