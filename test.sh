@@ -11,6 +11,8 @@ redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_DIR" --save "" 
   --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
 cleanup() { [ -f "$REDIS_DIR/redis.pid" ] && kill "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null || true; rm -rf "$REDIS_DIR"; }
 trap cleanup EXIT
+# daemonize returns before the server accepts connections: wait for it, so no test meets a half-started Redis
+for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
 export DIFFUSION_TEST_REDIS="127.0.0.1:$REDIS_PORT"
 
 log "running tests"

@@ -30,8 +30,9 @@ public sealed class ReplayRunner(GenerationClient client, TimeProvider time)
             var due = schedule[i];
             try
             {
-                var wait = due.At - time.GetElapsedTime(started);
-                if (wait > TimeSpan.Zero) await Task.Delay(wait, time, stop);
+                // The timer may fire a little before the stopwatch says the time has come: wait out the rest.
+                TimeSpan wait;
+                while ((wait = due.At - time.GetElapsedTime(started)) > TimeSpan.Zero) await Task.Delay(wait, time, stop);
                 await slots.WaitAsync(stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
