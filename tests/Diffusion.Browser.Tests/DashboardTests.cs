@@ -63,9 +63,12 @@ public sealed class DashboardTests(ServerAndBrowserFixture fixture) : IClassFixt
         var before = await TileNumberAsync(page, "cache.hits");
 
         var request = new { prompt = "a red fox sitting in fresh snow, watercolor", steps = 20, seed = 7 };
-        await fixture.App.GenerateAsync(request);
+        var first = await fixture.App.GenerateAsync(request);
+        Assert.False(first.GetProperty("cache").GetProperty("hit").GetBoolean(), "the first request of a new prompt was a hit");
         var repeated = await fixture.App.GenerateAsync(request);
         Assert.True(repeated.GetProperty("cache").GetProperty("hit").GetBoolean(), "the repeated prompt was not a cache hit");
+        // The hit names the gallery image whose run stored the latents it started from (the detail view shows it).
+        Assert.Equal(first.GetProperty("id").GetString(), repeated.GetProperty("cache").GetProperty("source_image_id").GetString());
 
         await Eventually.TrueAsync(async () => await TileNumberAsync(page, "cache.hits") > before, "the hits tile did not rise");
         await Expect(page.Locator("#chart-hits-by-k")).ToHaveAttributeAsync("aria-label", new Regex("K=\\d+ [1-9]"));

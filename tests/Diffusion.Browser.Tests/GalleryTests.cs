@@ -20,6 +20,8 @@ public sealed class GalleryTests(ServerAndBrowserFixture fixture) : IClassFixtur
         await page.GetByLabel("Prompt", new() { Exact = true }).FillAsync(prompt);
         await page.Locator("#options summary").ClickAsync();
         await page.GetByLabel("Steps").FillAsync("150");
+        // A full run: with the cache on, a similar earlier prompt would start it at step K and count N−K steps.
+        await page.Locator("#cache").SelectOptionAsync("off");
         await page.GetByRole(AriaRole.Button, new() { Name = "Generate" }).ClickAsync();
 
         // Live progress from the job's event stream while it runs: a bar out of 150 and "Step n of 150".
@@ -94,6 +96,8 @@ public sealed class GalleryTests(ServerAndBrowserFixture fixture) : IClassFixtur
         await page.GetByLabel("Prompt", new() { Exact = true }).FillAsync("a very slow cathedral to cancel");
         await page.Locator("#options summary").ClickAsync();
         await page.GetByLabel("Steps").FillAsync("150");
+        // A full run: with the cache on, a similar earlier prompt would start it at step K and count N−K steps.
+        await page.Locator("#cache").SelectOptionAsync("off");
         await page.GetByRole(AriaRole.Button, new() { Name = "Generate" }).ClickAsync();
 
         var job = page.Locator(".job").First;

@@ -91,6 +91,7 @@ public sealed class ServiceImageGenerator : IImageGenerator
             cache = lookup.IsHit
                 ? new CacheReport(true, lookup.K, (float?)lookup.Similarity, cached.Cache.SourceId)
                 : cached.Cache.Similarity is { } similarity ? CacheReport.MissWithSimilarity((float)similarity) : CacheReport.Miss;
+            cache = cache with { StoredAs = cached.StoredAs?.Id.ToString() };
             timings["cache_lookup"] = (lookup.SearchTime + lookup.LoadTime).TotalSeconds;
         }
 

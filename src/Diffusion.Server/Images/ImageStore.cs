@@ -65,6 +65,19 @@ public sealed class ImageStore
         return record;
     }
 
+    /// <summary>The newest stored image whose run was stored in the latent cache as <paramref name="cacheEntryId"/>, if any.</summary>
+    public ImageRecord? FindByCacheEntry(string cacheEntryId)
+    {
+        lock (gate)
+        {
+            for (var i = index.Count - 1; i >= 0; i--)
+            {
+                if (index[i].Metadata.Cache.StoredAs == cacheEntryId) return index[i];
+            }
+            return null;
+        }
+    }
+
     public bool TryGet(ImageId id, out ImageRecord record)
     {
         lock (gate)

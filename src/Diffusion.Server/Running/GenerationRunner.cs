@@ -28,6 +28,10 @@ public sealed class GenerationRunner(IImageGenerator generator, ImageStore store
         {
             var spec = plan.SpecFor(i);
             var image = await GenerateOneAsync(spec, progress, cancellationToken);
+            if (image.Cache is { Hit: true, SourceId: { } source } && store.FindByCacheEntry(source) is { } sourceImage)
+            {
+                image = image with { Cache = image.Cache with { SourceImageId = sourceImage.Id.ToString() } };
+            }
             foreach (var (stage, seconds) in image.Timings) Add(timings, stage, seconds);
 
             var storing = time.GetTimestamp();

@@ -68,13 +68,15 @@ export class DetailView {
       return;
     }
     const facts = `Similarity ${cache.similarity != null ? cache.similarity.toFixed(3) : 'not reported'} · skipped the first ${cache.k} steps (K=${cache.k})`;
-    if (!cache.source_id || !imageIdPattern.test(cache.source_id)) {
+    // The server names the gallery image whose run stored the entry (source_image_id) while it still has it.
+    const sourceImage = cache.source_image_id ?? (cache.source_id && imageIdPattern.test(cache.source_id) ? cache.source_id : null);
+    if (!sourceImage) {
       note(`Started from cache entry ${cache.source_id ?? '(not named)'}.`, facts,
-        'That entry is not a gallery image, so there is no picture to show.');
+        'The image that stored that entry is not in the gallery, so there is no picture to show.');
       return;
     }
     try {
-      const source = await api.metadata(cache.source_id);
+      const source = await api.metadata(sourceImage);
       figure.replaceChildren(
         sharpWhenSmall(el('img', { src: source.url, alt: `Source: ${source.prompt}` })),
         el('figcaption', {}, `Started from “${source.prompt}” (${source.id}). ${facts}`));
