@@ -36,6 +36,12 @@ public static class ModelHosting
             options.ModelsDirectory, sp.GetService<TimeProvider>()));
         if (options.Cache)
         {
+            if (options.Redis is { } redis)
+            {
+                // A singleton so the host disposes it at shutdown: the shared cache does not own its connection.
+                services.AddSingleton(sp => RedisConnection.ConnectAsync(new RedisCacheOptions { Configuration = redis },
+                    Logger(sp, "Diffusion.Cache")).GetAwaiter().GetResult());
+            }
             services.AddSingleton(sp => OpenCache(sp, options, cacheBytes));
             services.AddSingleton(sp => new CachedGenerator(sp.GetRequiredService<DiffusionPipeline>(), sp.GetRequiredService<ApproximateCache>(),
                 new EngineGenerationRunner(sp.GetRequiredService<EngineHost>().Images!), Logger(sp, "Diffusion.Cache")));
@@ -68,8 +74,8 @@ public static class ModelHosting
         {
             return ApproximateCache.OpenLocalAsync(cacheOptions, storeOptions, time, logger).GetAwaiter().GetResult();
         }
-        var connection = RedisConnection.ConnectAsync(new RedisCacheOptions { Configuration = options.Redis }, logger).GetAwaiter().GetResult();
-        return ApproximateCache.OpenSharedAsync(cacheOptions, storeOptions, connection, time, logger).GetAwaiter().GetResult();
+        return ApproximateCache.OpenSharedAsync(cacheOptions, storeOptions, services.GetRequiredService<RedisConnection>(), time, logger)
+            .GetAwaiter().GetResult();
     }
 
     private static ILogger Logger(IServiceProvider services, string category) =>
