@@ -44,14 +44,18 @@ def train(seed, steps, batch=32, lr=3e-4, snr_gamma=5.0, ema_decay=0.999):
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     ckpt_path = common.work_path("unet.pt")
-    start = 0
+    start = warm_from = 0
     batches = data.SceneBatches(seed * 1000, tok, text_len=77)
     try:
         ck = torch.load(ckpt_path)
-        model.load_state_dict(ck["model"]), ema.load_state_dict(ck["ema"]), opt.load_state_dict(ck["opt"])
+        model.load_state_dict(ck["model"]), ema.load_state_dict(ck["ema"])
         start, scale = ck["step"], ck["scaling_factor"]
+        if "opt" in ck:
+            opt.load_state_dict(ck["opt"])
+        else:   # weights rebuilt from the shipped ONNX (import_onnx.py): a fresh optimizer warms up again
+            warm_from = start
         batches = data.SceneBatches(seed * 1000 + start, tok, text_len=77)
-        common.log(STAGE, f"resuming at step {start}")
+        common.log(STAGE, f"resuming at step {start}{'' if 'opt' in ck else ' from imported weights'}")
     except FileNotFoundError:
         scale = scaling_factor(ae, batches)
     common.log(STAGE, f"latent scaling factor {scale:.4f}, {sum(p.numel() for p in model.parameters()) / 1e6:.2f}M params")
@@ -72,7 +76,7 @@ def train(seed, steps, batch=32, lr=3e-4, snr_gamma=5.0, ema_decay=0.999):
         snr = ac[t] / (1 - ac[t])
         weight = snr.clamp(max=snr_gamma) / (snr + 1)
         loss = (weight * (pred - v_target).pow(2).mean((1, 2, 3))).mean()
-        warm = min(1.0, (step + 1) / 200)
+        warm = min(1.0, (step - warm_from + 1) / 200)
         for g in opt.param_groups:
             g["lr"] = lr * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / steps)))
         opt.zero_grad(set_to_none=True)

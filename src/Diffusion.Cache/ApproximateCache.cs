@@ -22,6 +22,7 @@ public sealed class ApproximateCache : IAsyncDisposable
 {
     private readonly ApproximateCacheOptions _options;
     private readonly CachePoints _points;
+    private readonly CachePoints _storedPoints;
     private readonly CacheIndexReplica _replica;
     private readonly NearLatentCache _near;
     private readonly bool _ownsStore;
@@ -35,6 +36,7 @@ public sealed class ApproximateCache : IAsyncDisposable
         Store = store;
         _options = options;
         _points = options.Points;
+        _storedPoints = options.StoredPoints;
         _replica = replica;
         IndexStart = start;
         _ownsStore = ownsStore;
@@ -52,6 +54,9 @@ public sealed class ApproximateCache : IAsyncDisposable
     public RetrievalMode Mode => _options.EffectiveMode;
 
     public CachePoints Points => _points;
+
+    /// <summary>The cache points a run stores (<see cref="ApproximateCacheOptions.StoredPoints"/>).</summary>
+    public CachePoints StoredPoints => _storedPoints;
 
     /// <summary>The similarity→K table of <see cref="Mode"/>.</summary>
     public SimilarityKTable Table => _options.KTables.For(Mode);
@@ -139,7 +144,7 @@ public sealed class ApproximateCache : IAsyncDisposable
     /// <summary>
     /// Starts storing a run, or returns null when nothing should be stored: cache off, a run too short for
     /// any cache point, or a hit on a repeat of a cached prompt (the source already stands for it).
-    /// The run must capture <see cref="CacheAdmission.CaptureSteps"/> (the cache steps after its start).
+    /// The run must capture <see cref="CacheAdmission.CaptureSteps"/> (the stored cache steps after its start).
     /// </summary>
     public CacheAdmission? BeginAdmission(float[] promptEmbedding, CacheRequestFacts facts, TenantId tenant, CacheMode mode, CacheLookup? lookup)
     {
@@ -164,7 +169,7 @@ public sealed class ApproximateCache : IAsyncDisposable
             }
             start = lookup.K;
         }
-        var steps = _points.StepsFor(facts.Steps).Where(s => s > start).ToHashSet();
+        var steps = _storedPoints.StepsFor(facts.Steps).Where(s => s > start).ToHashSet();
         if (steps.Count == 0)
         {
             return null;

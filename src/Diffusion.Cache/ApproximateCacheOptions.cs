@@ -46,10 +46,32 @@ public sealed record ApproximateCacheOptions
     /// <summary>Whether runs that started from a cached latent store their later latents (K above their start).</summary>
     public bool AdmitHitRuns { get; init; } = true;
 
+    /// <summary>
+    /// Store only the cache points the table in effect can select. A calibrated table that trusts K 25 exactly
+    /// where it trusts 20, 15 and 10 never reads those three; storing them would take budget from other prompts.
+    /// False stores every cache point (e.g. to recalibrate from a warm store).
+    /// </summary>
+    public bool StoreReachablePointsOnly { get; init; } = true;
+
     /// <summary>The retrieval mode in effect.</summary>
     public RetrievalMode EffectiveMode => Mode ?? KTables.DefaultMode;
 
     public CachePoints Points => new(CachePoints, ReferenceSteps);
+
+    /// <summary>The cache points a run stores: <see cref="Points"/>, less those the table never selects when <see cref="StoreReachablePointsOnly"/>.</summary>
+    public CachePoints StoredPoints
+    {
+        get
+        {
+            var points = Points;
+            if (!StoreReachablePointsOnly)
+            {
+                return points;
+            }
+            var reachable = points.ReferenceKs.Intersect(KTables.For(EffectiveMode).ReachableKs()).ToArray();
+            return reachable.Length == 0 ? points : new CachePoints(reachable, ReferenceSteps);
+        }
+    }
 
     /// <summary>Throws <see cref="ArgumentException"/> listing every invalid setting.</summary>
     public ApproximateCacheOptions Validate()

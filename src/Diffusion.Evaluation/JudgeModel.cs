@@ -33,7 +33,9 @@ public sealed class JudgeModel : IDisposable
             throw new FileNotFoundException($"the judge needs {string.Join(", ", files)}; {missing} is missing.", missing);
         }
         runtime ??= new OnnxRuntimeOptions();
-        return new JudgeModel(OnnxModelSession.Open(files[0], runtime), OnnxModelSession.Open(files[1], runtime), JudgeConfig.Load(files[2]));
+        // the judge runs now and then beside the UNet: idle workers must not spin on its cores
+        var quiet = runtime with { AllowSpinning = false };
+        return new JudgeModel(OnnxModelSession.Open(files[0], quiet), OnnxModelSession.Open(files[1], quiet), JudgeConfig.Load(files[2]));
     }
 
     /// <summary>Judges <paramref name="count"/> images given as [count,3,64,64] in [-1,1] (the VAE's range).</summary>

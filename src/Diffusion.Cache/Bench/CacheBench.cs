@@ -50,7 +50,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
                 off.AddLatent(request.Index, step, placeholder, placeholder.Length);
             }
         }
-        var grace = Grace(trace, points.Count, facts.LatentLength);
+        var grace = Grace(trace, cacheOptions.StoredPoints.StepsFor(options.Steps).Count, facts.LatentLength);
         var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "diffusion-bench-cache-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -83,8 +83,10 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
         var cacheOptions = new ApproximateCacheOptions { KTables = tables, Mode = options.Mode, IndexDirectory = null }.Validate();
         var points = cacheOptions.Points.StepsFor(options.Steps);
         var latentLength = facts.LatentLength;
-        var capacityEntries = CapacityEntries(points.Count, latentLength);
-        var grace = Grace(trace, points.Count, latentLength);
+        // an entry holds the points the table can select; the off run keeps every point for the accounting replays
+        var storedPoints = cacheOptions.StoredPoints.StepsFor(options.Steps).Count;
+        var capacityEntries = CapacityEntries(storedPoints, latentLength);
+        var grace = Grace(trace, storedPoints, latentLength);
         progress?.WriteLine($"bench cache: {trace.Count} requests ({measuredFrom} warm-up), budget {options.Budget} ≈ {capacityEntries:0} full entries, "
             + $"LCBFU grace {grace.TotalHours:0.0} h of trace time, mode {cacheOptions.EffectiveMode.ToName()}, {options.Concurrency} in flight");
 

@@ -40,6 +40,25 @@ public sealed record SimilarityKTable
         return best;
     }
 
+    /// <summary>
+    /// The Ks some similarity selects, descending: a K whose threshold is not below every larger K's is never
+    /// chosen (a similarity that clears it also clears the larger K's, which wins).
+    /// </summary>
+    public IReadOnlyList<int> ReachableKs()
+    {
+        var reachable = new List<int>();
+        var lowestLarger = double.PositiveInfinity;
+        foreach (var row in Thresholds)
+        {
+            if (row.MinSimilarity < lowestLarger)
+            {
+                reachable.Add(row.K);
+            }
+            lowestLarger = Math.Min(lowestLarger, row.MinSimilarity);
+        }
+        return reachable;
+    }
+
     /// <summary>The lowest similarity that gives any hit (+∞ when the table is empty).</summary>
     public double HitThreshold => Thresholds.Count == 0 ? double.PositiveInfinity : Thresholds.Min(t => t.MinSimilarity);
 

@@ -63,6 +63,10 @@ public sealed class OnnxModelSession : IDisposable
             IntraOpNumThreads = options.IntraOpThreads,
             InterOpNumThreads = 1,
         };
+        if (!options.AllowSpinning)
+        {
+            sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        }
         if (options.ExecutionProvider == ExecutionProviderKind.Cuda)
         {
             try

@@ -57,7 +57,7 @@ public sealed class DiffusionModels : IDisposable
             var tokenizer = ClipTokenizer.Load(folder.TokenizerDirectory);
             var schedulers = new SchedulerFactory(SchedulerConfig.Load(folder.SchedulerConfigPath));
             var textEncoder = new TextEncoderModel(Open(folder.TextEncoderPath));
-            var unet = new UnetModel(Open(folder.UnetPath),
+            var unet = new UnetModel(Open(folder.UnetPath, spinning: true),
                 configSampleSize: (int?)folder.ReadNumber("unet", "sample_size"),
                 configHiddenSize: (int?)folder.ReadNumber("unet", "cross_attention_dim"),
                 configChannels: (int?)folder.ReadNumber("unet", "in_channels"));
@@ -81,9 +81,10 @@ public sealed class DiffusionModels : IDisposable
             }
         }
 
-        OnnxModelSession Open(string path)
+        // only the UNet runs back to back; the others' spinning workers would compete with its threads
+        OnnxModelSession Open(string path, bool spinning = false)
         {
-            var session = OnnxModelSession.Open(path, runtime);
+            var session = OnnxModelSession.Open(path, spinning ? runtime : runtime with { AllowSpinning = false });
             opened.Add(session);
             return session;
         }

@@ -32,7 +32,12 @@ public sealed class ServedApp : IAsyncDisposable
 
     public static async Task<ServedApp> StartAsync(string dataDirectory)
     {
-        var overrides = new Dictionary<string, string?> { ["Server:DataDirectory"] = dataDirectory };
+        // MaxSteps at the pipeline's limit: the cancel test needs a run that outlasts a click on a busy machine.
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Server:DataDirectory"] = dataDirectory,
+            ["Server:MaxSteps"] = "1000",
+        };
         // One ONNX Runtime thread: the machine is shared, and a slower run makes progress easier to watch.
         var app = ServeCommand.Build("http://127.0.0.1:0", overrides,
             new ModelHostingOptions(RepoPaths.ConformanceModel, 1, ExecutionProviderKind.Cpu));

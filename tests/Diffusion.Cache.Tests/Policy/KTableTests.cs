@@ -22,6 +22,24 @@ public sealed class KTableTests : IDisposable
     }
 
     [Fact]
+    public void Every_K_of_a_table_with_distinct_thresholds_is_reachable()
+    {
+        Assert.Equal([25, 20, 15, 10, 5], SimilarityKTable.Nirvana.ReachableKs());
+    }
+
+    [Fact]
+    public void A_K_sharing_its_threshold_with_a_larger_K_is_never_selected()
+    {
+        // the calibrated shape: K 25 trusted exactly where 20, 15 and 10 are
+        var table = new SimilarityKTable([new(0.91, 25), new(0.91, 20), new(0.91, 15), new(0.91, 10), new(0.1, 5)]);
+        Assert.Equal([25, 5], table.ReachableKs());
+        foreach (var similarity in new[] { -1.0, 0.05, 0.1, 0.5, 0.91, 0.9100001, 0.99, 1.0 })
+        {
+            Assert.Contains(table.KFor(similarity), new[] { 0, 25, 5 });
+        }
+    }
+
+    [Fact]
     public void A_table_where_more_skipping_needs_less_similarity_is_a_problem()
     {
         var table = new SimilarityKTable([new(0.80, 25), new(0.90, 20)]);

@@ -14,6 +14,20 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public void Runs_store_only_the_points_the_table_in_effect_can_select()
+    {
+        var calibrated = KTableSet.Uncalibrated with
+        {
+            PromptToPrompt = new SimilarityKTable([new(0.91, 25), new(0.91, 20), new(0.91, 15), new(0.91, 10), new(0.1, 5)]),
+        };
+        var options = new ApproximateCacheOptions { KTables = calibrated, Mode = RetrievalMode.PromptToPrompt }.Validate();
+        Assert.Equal([5, 25], options.StoredPoints.ReferenceKs);
+        Assert.Equal([3, 13], options.StoredPoints.StepsFor(25));
+        Assert.Equal([5, 10, 15, 20, 25], (options with { StoreReachablePointsOnly = false }).StoredPoints.ReferenceKs);
+        Assert.Equal([5, 10, 15, 20, 25], (options with { KTables = KTableSet.Uncalibrated with { PromptToPrompt = SimilarityKTable.Nirvana } }).StoredPoints.ReferenceKs);
+    }
+
+    [Fact]
     public void Every_bad_setting_is_named_at_once()
     {
         var options = new ApproximateCacheOptions

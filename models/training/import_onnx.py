@@ -1,0 +1,195 @@
+"""Rebuilds the training checkpoints (`.work/*.pt`) from the committed model files, so a stage can be
+resumed or fine-tuned on a machine that never ran the earlier stages (checkpoints stay outside git).
+
+    /usr/bin/python3 models/training/import_onnx.py          # all parts, then marks their stages done
+
+ONNX export renames, transposes and folds some weights (MatMul weights are stored transposed,
+GroupNorm affine terms as [C,1,1] Mul/Add constants, BatchNorm folded into the preceding conv), so the
+mapping is learnt rather than hand-written: each network is exported once with random weights, every
+initializer of that probe export is matched to the parameter (and transform) that produced it, and
+the inverse is applied to the shipped initializers. The result is checked by exporting the rebuilt
+network again: every initializer must equal the shipped one."""
+
+import json
+import os
+import struct
+import tempfile
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+from onnx import numpy_helper
+
+import common
+import data
+import export
+import judging
+import nets
+import train_all
+import world as W
+
+_TRANSFORMS = {
+    "same": (lambda p, shape: p.reshape(shape) if p.size == int(np.prod(shape)) else None,
+             lambda a, shape: a.reshape(shape)),
+    "transpose": (lambda p, shape: p.T if p.ndim == 2 and p.T.shape == tuple(shape) else None,
+                  lambda a, shape: a.T.reshape(shape)),
+}
+
+
+def _initializers(path):
+    return {i.name: numpy_helper.to_array(i) for i in onnx.load(path).graph.initializer}
+
+
+def _export_to(fn, module, path):
+    module.eval()
+    fn(module, path)
+    return _initializers(path)
+
+
+def _neutral_batchnorms(module):
+    """BatchNorm as the identity, so the conv folded into it keeps exactly its own weights."""
+    for m in module.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            with torch.no_grad():
+                m.weight.fill_(1.0), m.bias.zero_(), m.running_mean.zero_()
+                m.running_var.fill_(1.0 - m.eps)
+
+
+def _learn_mapping(module, fn, tmpdir):
+    """initializer name -> (parameter name, transform name), from a probe export with random weights."""
+    gen = torch.Generator().manual_seed(0)
+    params = dict(module.named_parameters())
+    bn_params = {f"{n}.{p}" for n, m in module.named_modules() if isinstance(m, nn.BatchNorm2d)
+                 for p in ("weight", "bias")}
+    with torch.no_grad():
+        for name, p in params.items():
+            if name not in bn_params:
+                p.copy_(torch.randn(p.shape, generator=gen))
+    _neutral_batchnorms(module)
+    probe = _export_to(fn, module, os.path.join(tmpdir, "probe.onnx"))
+    values = {n: p.detach().numpy() for n, p in params.items() if n not in bn_params}
+    mapping = {}
+    for init_name, arr in probe.items():
+        if arr.dtype != np.float32 or arr.size < 2:
+            continue
+        found = [(pn, tn) for pn, pv in values.items() for tn, (fwd, _) in _TRANSFORMS.items()
+                 if pv.size == arr.size and (t := fwd(pv, arr.shape)) is not None and np.allclose(t, arr, rtol=1e-5, atol=1e-6)]
+        if len(found) > 1:
+            found = [f for f in found if f[1] == "same"] or found
+        if found:
+            mapping[init_name] = found[0]
+    missing = set(values) - {pn for pn, _ in mapping.values()}
+    if missing:
+        raise SystemExit(f"import: no initializer holds {sorted(missing)[:5]} ({len(missing)} parameters)")
+    return mapping
+
+
+def import_module(module, fn, shipped_path):
+    """Loads the weights of `shipped_path` into `module` (whose architecture exported them through `fn`)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        mapping = _learn_mapping(module, fn, tmp)
+        shipped = _initializers(shipped_path)
+        params = dict(module.named_parameters())
+        with torch.no_grad():
+            for init_name, (pn, tn) in mapping.items():
+                if init_name not in shipped:
+                    raise SystemExit(f"import: {shipped_path} has no initializer {init_name}; "
+                                     "was it exported from this architecture?")
+                p = params[pn]
+                p.copy_(torch.from_numpy(_TRANSFORMS[tn][1](shipped[init_name], tuple(p.shape)).copy()))
+        _neutral_batchnorms(module)
+        again = _export_to(fn, module, os.path.join(tmp, "again.onnx"))
+    worst = max(float(np.abs(again[n] - shipped[n]).max()) for n in shipped if n in again and again[n].dtype == np.float32)
+    if set(again) != set(shipped) or worst > 1e-5:
+        raise SystemExit(f"import: re-exporting {shipped_path} does not reproduce it (max diff {worst:.2e})")
+    common.log("import", f"{os.path.relpath(shipped_path, common.MODELS_DIR)}: {len(params)} tensors, "
+                         f"round trip max diff {worst:.1e}")
+    return module
+
+
+def _onnx_fn(args, inputs, outputs):
+    dynamic = {n: {0: "batch"} for n in inputs + outputs}
+
+    def fn(module, path):
+        torch.onnx.export(module, args, path, input_names=inputs, output_names=outputs, dynamic_axes=dynamic,
+                          opset_version=export.OPSET, do_constant_folding=True)
+    return fn
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        blob = f.read()
+    return {k: torch.from_numpy(np.frombuffer(blob[v["data_offsets"][0]:v["data_offsets"][1]], dtype=np.float32)
+                                .reshape(v["shape"]).copy()) for k, v in header.items() if k != "__metadata__"}
+
+
+def import_llm():
+    cfg = nets.CONFIG["llm"]
+    model = nets.Gpt(cfg)
+    names = {}
+    for k in model.state_dict():   # the inverse of export.export_llm's renaming
+        s = k.replace("wte.weight", "wte").replace("wpe.weight", "wpe")
+        for proj in ("q_proj", "k_proj", "v_proj", "o_proj"):
+            s = s.replace(f".{proj}.", f".attn.{proj}.")
+        for fc in ("fc_in", "fc_out"):
+            s = s.replace(f".{fc}.", f".mlp.{fc}.")
+        names[k] = s
+    tensors = read_safetensors(common.model_path("llm", "model.safetensors"))
+    model.load_state_dict({k: tensors[s] for k, s in names.items()})
+    common.log("import", f"llm/model.safetensors: {len(names)} tensors")
+    return {"model": model.state_dict(), "cfg": cfg, "step": train_all.STEPS["llm"], "imported": True}
+
+
+def run():
+    torch.set_num_threads(2)
+    tok = data.load_tokenizer()
+    d = nets.CONFIG["clip"]["d"]
+    clip = nets.Clip(dict(nets.CONFIG["clip"], vocab=tok.vocab_size))
+    import_module(export._TextExport(clip.text), _onnx_fn((torch.zeros(2, 77, dtype=torch.int32),), ["input_ids"],
+                                                          ["last_hidden_state", "pooler_output", "text_embeds"]),
+                  common.model_path("text_encoder", "model.onnx"))
+    import_module(export._Identity(clip.image), _onnx_fn((torch.zeros(2, 3, 64, 64),), ["pixel_values"],
+                                                         ["image_embeds"]),
+                  common.model_path("image_encoder", "model.onnx"))
+    ae = nets.AutoEncoder(nets.CONFIG["vae"])
+    import_module(export._Identity(ae.encoder), _onnx_fn((torch.zeros(2, 3, 64, 64),), ["sample"], ["latent_sample"]),
+                  common.model_path("vae_encoder", "model.onnx"))
+    import_module(export._Identity(ae.decoder), _onnx_fn((torch.zeros(2, 4, 16, 16),), ["latent_sample"], ["sample"]),
+                  common.model_path("vae_decoder", "model.onnx"))
+    unet_cfg = dict(nets.CONFIG["unet"], ctx_dim=d)
+    unet = nets.UNet(unet_cfg)
+    import_module(unet, _onnx_fn((torch.zeros(2, 4, 16, 16), torch.zeros(2), torch.zeros(2, 77, d)),
+                                 ["sample", "timestep", "encoder_hidden_states"], ["out_sample"]),
+                  common.model_path("unet", "model.onnx"))
+    seg = nets.JudgeSegmenter(len(W.COLOURS))
+    import_module(seg, _onnx_fn((torch.zeros(2, 3, 64, 64),), ["pixel_values"],
+                                ["segmentation", "centers", "sizes", "background"]),
+                  common.model_path("judge", "model.onnx"))
+    cls = nets.JudgeClassifier(len(W.CLASS_NAMES))
+    import_module(cls, _onnx_fn((torch.zeros(2, 3, judging.CROP, judging.CROP),), ["crops"], ["logits"]),
+                  common.model_path("judge", "classifier.onnx"))
+    with open(common.model_path("vae_decoder", "config.json")) as f:
+        scale = json.load(f)["scaling_factor"]
+
+    steps = train_all.STEPS
+    common.save_atomic({"model": clip.state_dict(), "cfg": dict(nets.CONFIG["clip"], vocab=tok.vocab_size), "step": steps["clip"], "imported": True},
+                       common.work_path("clip.pt"))
+    common.save_atomic({"model": ae.state_dict(), "cfg": nets.CONFIG["vae"], "step": steps["vae"], "imported": True},
+                       common.work_path("vae.pt"))
+    common.save_atomic({"decoder": ae.decoder.state_dict(), "step": steps["decoder"], "imported": True},
+                       common.work_path("decoder.pt"))
+    common.save_atomic({"model": unet.state_dict(), "ema": unet.state_dict(), "step": steps["unet"], "cfg": unet_cfg,
+                        "scaling_factor": scale, "imported": True}, common.work_path("unet.pt"))
+    common.save_atomic({"segmenter": seg.state_dict(), "classifier": cls.state_dict(), "step": steps["judge"],
+                        "imported": True}, common.work_path("judge.pt"))
+    common.save_atomic(import_llm(), common.work_path("llm.pt"))
+    for stage in ("tokenizer", "clip", "vae", "decoder", "unet", "llm", "judge"):
+        open(train_all.done_marker(stage), "w").close()
+    common.log("import", f"checkpoints rebuilt in {common.WORK_DIR}; stages marked done")
+
+
+if __name__ == "__main__":
+    run()
