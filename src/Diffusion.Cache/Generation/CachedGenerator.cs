@@ -73,7 +73,7 @@ public sealed class CachedGenerator : IAsyncDisposable
             StartLatent = lookup.IsHit ? lookup.StartLatent : null,
             CaptureSteps = Union(request.CaptureSteps, admission?.CaptureSteps),
         };
-        var result = await _runner.RunAsync(run, Combine(hooks, request.CaptureSteps, admission), cancellationToken).ConfigureAwait(false);
+        var result = await _runner.RunAsync(run, prompt, Combine(hooks, request.CaptureSteps, admission), cancellationToken).ConfigureAwait(false);
 
         if (admission is not null && _imageEmbeddings is not null)
         {

@@ -42,6 +42,18 @@ public sealed class EngineImageGenerator
         return await GenerateAsync(request, embeddings[0], embeddings[1], hooks, options, cancellationToken, started).ConfigureAwait(false);
     }
 
+    /// <summary>For callers that already encoded the prompt (the cache, for its lookup): encodes only the negative prompt.</summary>
+    public async Task<GenerationResult> GenerateAsync(GenerationRequest request, PromptEmbedding prompt, GenerationHooks? hooks = null,
+        RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(prompt);
+        Validate(request);
+        long started = _time.GetTimestamp();
+        PromptEmbedding negative = await Task.Run(() => _pipeline.EncodeNegativePrompt(request.NegativePrompt), cancellationToken).ConfigureAwait(false);
+        return await GenerateAsync(request, prompt, negative, hooks, options, cancellationToken, started).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// For callers that already encoded the prompts (the cache looks the embedding up first):
     /// <paramref name="prompt"/> and <paramref name="negativePrompt"/> must be the encodings of the request's texts.

@@ -17,6 +17,8 @@ public sealed class DiffusionPipeline
     private readonly DenoisingLoop _loop;
     private readonly TimeProvider _time;
 
+    private RememberedPrompt? _lastNegative;
+
     public DiffusionPipeline(DiffusionModels models, TimeProvider? time = null)
     {
         Models = models ?? throw new ArgumentNullException(nameof(models));
@@ -55,6 +57,22 @@ public sealed class DiffusionPipeline
 
     public PromptEmbedding EncodePrompt(string prompt) => EncodePrompts(prompt)[0];
 
+    /// <summary>
+    /// Encodes a negative prompt, remembering the last one: nearly every request sends the same (usually
+    /// empty) negative prompt, so a request whose prompt is already encoded costs no text-encoder call.
+    /// </summary>
+    public PromptEmbedding EncodeNegativePrompt(string negativePrompt)
+    {
+        ArgumentNullException.ThrowIfNull(negativePrompt);
+        if (Volatile.Read(ref _lastNegative) is { } last && last.Text == negativePrompt)
+        {
+            return last.Embedding;
+        }
+        var embedding = EncodePrompt(negativePrompt);
+        Volatile.Write(ref _lastNegative, new RememberedPrompt(negativePrompt, embedding));
+        return embedding;
+    }
+
     /// <summary>A fresh sampler run for one job on this model's noise schedule.</summary>
     public IDiffusionScheduler CreateScheduler(SchedulerKind kind, int steps) => Models.Schedulers.Create(kind, steps);
 
@@ -75,13 +93,23 @@ public sealed class DiffusionPipeline
         Models.ImageEncoder?.Encode(images, count, height, width).Embeddings;
 
     /// <summary>Runs a whole request on the calling thread.</summary>
-    public GenerationResult Generate(GenerationRequest request, GenerationHooks? hooks = null, CancellationToken cancellationToken = default)
+    public GenerationResult Generate(GenerationRequest request, GenerationHooks? hooks = null, CancellationToken cancellationToken = default) =>
+        Generate(request, null, hooks, cancellationToken);
+
+    /// <summary>
+    /// Runs a whole request on the calling thread; <paramref name="encodedPrompt"/>, when given, is the request's
+    /// prompt already encoded (the cache encodes it for its lookup), so only the negative prompt is encoded here.
+    /// </summary>
+    public GenerationResult Generate(GenerationRequest request, PromptEmbedding? encodedPrompt, GenerationHooks? hooks = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate(Models.ImageWidth, Models.ImageHeight, LatentLength);
         var started = _time.GetTimestamp();
 
-        var embeddings = EncodePrompts(request.Prompt, request.NegativePrompt);
+        var embeddings = encodedPrompt is null
+            ? EncodePrompts(request.Prompt, request.NegativePrompt)
+            : [encodedPrompt, EncodeNegativePrompt(request.NegativePrompt)];
         var encodeTime = _time.GetElapsedTime(started);
 
         var n = request.ImageCount;
@@ -150,3 +178,6 @@ public sealed record PipelineTimings(TimeSpan Encode, TimeSpan Denoise, TimeSpan
 /// <summary>The outcome of one request: PNG bytes per image, final latents (scheduler space), decoded pixels, prompts and costs.</summary>
 public sealed record GenerationResult(IReadOnlyList<byte[]> Png, float[] FinalLatents, DecodedImages Images,
     PromptEmbedding Prompt, PromptEmbedding NegativePrompt, DenoiseStats Denoise, PipelineTimings Timings);
+
+/// <summary>A prompt text with its encoding (the pipeline's one-entry memory of the negative prompt).</summary>
+internal sealed record RememberedPrompt(string Text, PromptEmbedding Embedding);

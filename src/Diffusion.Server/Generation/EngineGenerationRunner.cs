@@ -12,6 +12,6 @@ public sealed class EngineGenerationRunner(EngineImageGenerator images) : IGener
 {
     private readonly EngineImageGenerator _images = images ?? throw new ArgumentNullException(nameof(images));
 
-    public Task<GenerationResult> RunAsync(GenerationRequest request, GenerationHooks hooks, CancellationToken cancellationToken) =>
-        _images.GenerateAsync(request, hooks, cancellationToken: cancellationToken);
+    public Task<GenerationResult> RunAsync(GenerationRequest request, PromptEmbedding prompt, GenerationHooks hooks, CancellationToken cancellationToken) =>
+        _images.GenerateAsync(request, prompt, hooks, cancellationToken: cancellationToken);
 }

@@ -63,6 +63,24 @@ public sealed class CachedGeneratorTests(FixtureModel fixture) : IClassFixture<F
     }
 
     [Fact]
+    public async Task The_prompt_is_encoded_once_for_the_lookup_and_the_run()
+    {
+        var textEncoder = fixture.Pipeline.Models.TextEncoder.Session;
+        await _generator.GenerateAsync(Request("a green frog on a leaf", 3), TenantId.Default, CacheMode.Auto); // remembers the negative prompt
+        var before = textEncoder.RunCount;
+
+        var result = await _generator.GenerateAsync(Request("a yellow frog on a rock", 4), TenantId.Default, CacheMode.Auto);
+
+        Assert.Equal(1, textEncoder.RunCount - before);
+        var alone = fixture.Pipeline.Generate(Request("a yellow frog on a rock", 4) with
+        {
+            StartStep = result.Lookup.IsHit ? result.Lookup.K : 0,
+            StartLatent = result.Lookup.IsHit ? result.Lookup.StartLatent : null,
+        });
+        Assert.Equal(alone.FinalLatents, result.Generation.FinalLatents);   // the reused encodings give the same image
+    }
+
+    [Fact]
     public async Task A_repeated_prompt_is_a_hit_that_equals_the_pipeline_resumed_from_the_stored_latent()
     {
         await _generator.GenerateAsync(Request("a blue bird in the sky", 1), TenantId.Default, CacheMode.Auto);
