@@ -95,13 +95,13 @@ public sealed class GalleryTests(ServerAndBrowserFixture fixture) : IClassFixtur
         var page = await fixture.OpenAsync("/");
         await page.GetByLabel("Prompt", new() { Exact = true }).FillAsync("a very slow cathedral to cancel");
         await page.Locator("#options summary").ClickAsync();
-        await page.GetByLabel("Steps").FillAsync("1000");
+        await page.GetByLabel("Steps").FillAsync("999");
         // A full run: with the cache on, a similar earlier prompt would start it at step K and count N−K steps.
         await page.Locator("#cache").SelectOptionAsync("off");
         await page.GetByRole(AriaRole.Button, new() { Name = "Generate" }).ClickAsync();
 
         var job = page.Locator(".job").First;
-        await Expect(job.Locator(".job-status")).ToHaveTextAsync(new Regex(@"^Step \d+ of 1000"));
+        await Expect(job.Locator(".job-status")).ToHaveTextAsync(new Regex(@"^Step \d+ of 999"));
         await job.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
         await Expect(job.Locator(".job-status")).ToHaveTextAsync("Cancelled.");
         await Expect(job).ToHaveClassAsync(new Regex(@"\bfailed\b"));
@@ -274,7 +274,7 @@ public sealed class GalleryTests(ServerAndBrowserFixture fixture) : IClassFixtur
         await page.GetByRole(AriaRole.Button, new() { Name = "Generate" }).ClickAsync();
 
         // The server's 400 message, verbatim, beside the prompt; the steps box is marked and focused.
-        await Expect(error).ToHaveTextAsync("steps must be between 1 and 1000; it is 5000");
+        await Expect(error).ToHaveTextAsync("steps must be between 1 and 999; it is 5000");
         await Expect(error).ToHaveAttributeAsync("role", "alert");
         await Expect(page.GetByLabel("Steps")).ToHaveAttributeAsync("aria-invalid", "true");
         await Expect(page.GetByLabel("Steps")).ToBeFocusedAsync();

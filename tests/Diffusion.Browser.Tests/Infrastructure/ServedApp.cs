@@ -32,11 +32,11 @@ public sealed class ServedApp : IAsyncDisposable
 
     public static async Task<ServedApp> StartAsync(string dataDirectory)
     {
-        // MaxSteps at the pipeline's limit: the cancel test needs a run that outlasts a click on a busy machine.
+        // MaxSteps near the schedule's limit (999 of 1000 training steps): the cancel test needs a run that outlasts a click on a busy machine.
         var overrides = new Dictionary<string, string?>
         {
             ["Server:DataDirectory"] = dataDirectory,
-            ["Server:MaxSteps"] = "1000",
+            ["Server:MaxSteps"] = "999",
         };
         // One ONNX Runtime thread: the machine is shared, and a slower run makes progress easier to watch.
         var app = ServeCommand.Build("http://127.0.0.1:0", overrides,
