@@ -91,6 +91,22 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_models_step_limit_is_the_most_its_schedule_accepts()
+    {
+        using var models = Diffusion.Inference.Pipeline.DiffusionModels.Load(ConformanceFixture,
+            new Diffusion.Inference.Onnx.OnnxRuntimeOptions { IntraOpThreads = 1 });
+        var limit = Diffusion.Server.Generation.ServiceImageGenerator.DescribeModel(models, "conformance").MaxSteps;
+
+        // "leading" spacing with steps_offset 1: 1000 steps would ask for timestep 1000 of 0..999
+        Assert.Equal(999, limit);
+        foreach (var kind in Enum.GetValues<Diffusion.Inference.Scheduling.SchedulerKind>())
+        {
+            models.Schedulers.Create(kind, limit);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => models.Schedulers.Create(Diffusion.Inference.Scheduling.SchedulerKind.Ddim, limit + 1));
+    }
+
+    [Fact]
     public async Task Serve_with_a_missing_model_folder_exits_with_a_clear_message()
     {
         var error = new StringWriter();
