@@ -50,7 +50,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
                 off.AddLatent(request.Index, step, placeholder, placeholder.Length);
             }
         }
-        var grace = Grace(trace, cacheOptions.StoredPoints.StepsFor(options.Steps).Count, facts.LatentLength);
+        var grace = Grace(trace, StoredPointCount(cacheOptions), facts.LatentLength);
         var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "diffusion-bench-cache-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -84,7 +84,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
         var points = cacheOptions.Points.StepsFor(options.Steps);
         var latentLength = facts.LatentLength;
         // an entry holds the points the table can select; the off run keeps every point for the accounting replays
-        var storedPoints = cacheOptions.StoredPoints.StepsFor(options.Steps).Count;
+        var storedPoints = StoredPointCount(cacheOptions);
         var capacityEntries = CapacityEntries(storedPoints, latentLength);
         var grace = Grace(trace, storedPoints, latentLength);
         progress?.WriteLine($"bench cache: {trace.Count} requests ({measuredFrom} warm-up), budget {options.Budget} ≈ {capacityEntries:0} full entries, "
@@ -163,6 +163,9 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
             Guidance = guidance,
         };
     }
+
+    /// <summary>Latents one entry holds at this run's step count.</summary>
+    private int StoredPointCount(ApproximateCacheOptions cacheOptions) => cacheOptions.StoredPoints.StepsFor(options.Steps).Count;
 
     private double CapacityEntries(int cacheSteps, int latentLength) => CapacityEntries(options.Budget, cacheSteps, latentLength);
 

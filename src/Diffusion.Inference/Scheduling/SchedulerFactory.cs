@@ -10,6 +10,30 @@ public sealed class SchedulerFactory
 
     public NoiseSchedule Schedule { get; }
 
+    /// <summary>
+    /// The most steps every sampler accepts on this schedule, at most <paramref name="ceiling"/> (e.g. "leading"
+    /// spacing with steps_offset 1 allows 999 of 1000 training steps). Found by trying: the samplers own the rule.
+    /// </summary>
+    public int MaxSteps(int ceiling)
+    {
+        for (var steps = ceiling; steps > 1; steps--)
+        {
+            try
+            {
+                foreach (var kind in Enum.GetValues<SchedulerKind>())
+                {
+                    Create(kind, steps);
+                }
+                return steps;
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                // this count puts a timestep outside the schedule: try one fewer
+            }
+        }
+        return 1;
+    }
+
     /// <summary>A new run of <paramref name="kind"/> with its timesteps set for <paramref name="steps"/> steps.</summary>
     public IDiffusionScheduler Create(SchedulerKind kind, int steps)
     {

@@ -39,34 +39,10 @@ public sealed class ServiceImageGenerator : IImageGenerator
         new(modelId, "diffusion", File.GetLastWriteTimeUtc(Path.Combine(models.Folder.Root, "model_index.json")),
             [new ImageSize(models.ImageWidth, models.ImageHeight)],
             [SchedulerKind.Ddim.ToName(), SchedulerKind.Euler.ToName(), SchedulerKind.DpmSolverPlusPlus2M.ToName()],
-            MaxStepsOf(models))
+            models.Schedulers.MaxSteps(GenerationRequest.MaxSteps))
         {
             DefaultGuidanceScale = models.Folder.RecommendedGuidanceScale ?? 7.5,
         };
-
-    /// <summary>
-    /// The most steps every sampler accepts on this model's schedule, so a request beyond it is a 400 at
-    /// validation, not a failure mid-run (e.g. "leading" spacing with steps_offset 1 allows 999 of 1000).
-    /// </summary>
-    private static int MaxStepsOf(DiffusionModels models)
-    {
-        for (var steps = GenerationRequest.MaxSteps; steps > 1; steps--)
-        {
-            try
-            {
-                foreach (var kind in new[] { SchedulerKind.Ddim, SchedulerKind.Euler, SchedulerKind.DpmSolverPlusPlus2M })
-                {
-                    models.Schedulers.Create(kind, steps);
-                }
-                return steps;
-            }
-            catch (ArgumentOutOfRangeException)
-            {
-                // this count puts a timestep outside the schedule: try one fewer
-            }
-        }
-        return 1;
-    }
 
     public async Task<GeneratedImage> GenerateAsync(ImageGenerationSpec spec, IProgress<DenoiseProgress>? progress,
         CancellationToken cancellationToken)
