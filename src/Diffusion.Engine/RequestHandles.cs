@@ -14,15 +14,15 @@ internal interface IRequestHandle
     void Release(CancellationTokenRegistration registration);
 }
 
-/// <summary>A submitted LLM request: its final result and its token stream.</summary>
-public sealed class LlmCompletionHandle : IRequestHandle
+/// <summary>One submitted request: its final result and the events it streams until then, ended by the engine loop.</summary>
+public abstract class RequestHandle<TResult, TEvent> : IRequestHandle
 {
-    private readonly TaskCompletionSource<LlmCompletion> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Channel<TokenEvent> _tokens = Channel.CreateUnbounded<TokenEvent>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly TaskCompletionSource<TResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Channel<TEvent> _events = Channel.CreateUnbounded<TEvent>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly CancellationToken _cancellation;
     private CancellationTokenRegistration _registration;
 
-    internal LlmCompletionHandle(RequestId id, CancellationToken cancellation)
+    private protected RequestHandle(RequestId id, CancellationToken cancellation)
     {
         Id = id;
         _cancellation = cancellation;
@@ -30,65 +30,18 @@ public sealed class LlmCompletionHandle : IRequestHandle
 
     public RequestId Id { get; }
 
-    public Task<LlmCompletion> Completion => _completion.Task;
+    public Task<TResult> Completion => _completion.Task;
 
-    /// <summary>Tokens as they are produced (every sample's); ends when the request does, throwing if it failed.</summary>
-    public IAsyncEnumerable<TokenEvent> StreamTokensAsync(CancellationToken cancellationToken = default) =>
-        _tokens.Reader.ReadAllAsync(cancellationToken);
+    /// <summary>Events as they happen; ends when the request does, throwing if it failed or was cancelled.</summary>
+    private protected IAsyncEnumerable<TEvent> ReadEventsAsync(CancellationToken cancellationToken) =>
+        _events.Reader.ReadAllAsync(cancellationToken);
 
-    internal void OnToken(TokenEvent token) => _tokens.Writer.TryWrite(token);
+    private protected void Publish(TEvent item) => _events.Writer.TryWrite(item);
 
-    internal void OnFinished(LlmCompletion completion)
+    internal void OnFinished(TResult result)
     {
         _registration.Dispose();
-        _tokens.Writer.TryComplete();
-        _completion.TrySetResult(completion);
-    }
-
-    void IRequestHandle.Release(CancellationTokenRegistration registration) => _registration = registration;
-
-    void IRequestHandle.Fail(Exception error)
-    {
-        _registration.Dispose();
-        _tokens.Writer.TryComplete(error);
-        _completion.TrySetException(error);
-    }
-
-    void IRequestHandle.Cancel()
-    {
-        _registration.Dispose();
-        _tokens.Writer.TryComplete(new OperationCanceledException(_cancellation));
-        _completion.TrySetCanceled(_cancellation);
-    }
-}
-
-/// <summary>A submitted diffusion job: its final latent and its step progress.</summary>
-public sealed class DiffusionJobHandle : IRequestHandle
-{
-    private readonly TaskCompletionSource<DiffusionJobResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Channel<DiffusionStepEvent> _steps = Channel.CreateUnbounded<DiffusionStepEvent>(new UnboundedChannelOptions { SingleWriter = true });
-    private readonly CancellationToken _cancellation;
-    private CancellationTokenRegistration _registration;
-
-    internal DiffusionJobHandle(RequestId id, CancellationToken cancellation)
-    {
-        Id = id;
-        _cancellation = cancellation;
-    }
-
-    public RequestId Id { get; }
-
-    public Task<DiffusionJobResult> Completion => _completion.Task;
-
-    public IAsyncEnumerable<DiffusionStepEvent> StreamStepsAsync(CancellationToken cancellationToken = default) =>
-        _steps.Reader.ReadAllAsync(cancellationToken);
-
-    internal void OnStep(DiffusionStepEvent step) => _steps.Writer.TryWrite(step);
-
-    internal void OnFinished(DiffusionJobResult result)
-    {
-        _registration.Dispose();
-        _steps.Writer.TryComplete();
+        _events.Writer.TryComplete();
         _completion.TrySetResult(result);
     }
 
@@ -97,14 +50,43 @@ public sealed class DiffusionJobHandle : IRequestHandle
     void IRequestHandle.Fail(Exception error)
     {
         _registration.Dispose();
-        _steps.Writer.TryComplete(error);
+        _events.Writer.TryComplete(error);
         _completion.TrySetException(error);
     }
 
     void IRequestHandle.Cancel()
     {
         _registration.Dispose();
-        _steps.Writer.TryComplete(new OperationCanceledException(_cancellation));
+        _events.Writer.TryComplete(new OperationCanceledException(_cancellation));
         _completion.TrySetCanceled(_cancellation);
     }
+}
+
+/// <summary>A submitted LLM request: its final result and its token stream.</summary>
+public sealed class LlmCompletionHandle : RequestHandle<LlmCompletion, TokenEvent>
+{
+    internal LlmCompletionHandle(RequestId id, CancellationToken cancellation)
+        : base(id, cancellation)
+    {
+    }
+
+    /// <summary>Tokens as they are produced (every sample's); ends when the request does, throwing if it failed.</summary>
+    public IAsyncEnumerable<TokenEvent> StreamTokensAsync(CancellationToken cancellationToken = default) =>
+        ReadEventsAsync(cancellationToken);
+
+    internal void OnToken(TokenEvent token) => Publish(token);
+}
+
+/// <summary>A submitted diffusion job: its final latent and its step progress.</summary>
+public sealed class DiffusionJobHandle : RequestHandle<DiffusionJobResult, DiffusionStepEvent>
+{
+    internal DiffusionJobHandle(RequestId id, CancellationToken cancellation)
+        : base(id, cancellation)
+    {
+    }
+
+    public IAsyncEnumerable<DiffusionStepEvent> StreamStepsAsync(CancellationToken cancellationToken = default) =>
+        ReadEventsAsync(cancellationToken);
+
+    internal void OnStep(DiffusionStepEvent step) => Publish(step);
 }
