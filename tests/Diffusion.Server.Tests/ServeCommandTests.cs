@@ -3,6 +3,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Diffusion.Cli.Commands;
+using Diffusion.Inference.Onnx;
+using Diffusion.Inference.Pipeline;
+using Diffusion.Inference.Scheduling;
+using Diffusion.Server.Generation;
 using Diffusion.Server.Tests.Infrastructure;
 
 namespace Diffusion.Server.Tests;
@@ -93,17 +97,16 @@ public sealed class ServeCommandTests : IDisposable
     [Fact]
     public void The_models_step_limit_is_the_most_its_schedule_accepts()
     {
-        using var models = Diffusion.Inference.Pipeline.DiffusionModels.Load(ConformanceFixture,
-            new Diffusion.Inference.Onnx.OnnxRuntimeOptions { IntraOpThreads = 1 });
-        var limit = Diffusion.Server.Generation.ServiceImageGenerator.DescribeModel(models, "conformance").MaxSteps;
+        using var models = DiffusionModels.Load(ConformanceFixture, new OnnxRuntimeOptions { IntraOpThreads = 1 });
+        var limit = ServiceImageGenerator.DescribeModel(models, "conformance").MaxSteps;
 
         // "leading" spacing with steps_offset 1: 1000 steps would ask for timestep 1000 of 0..999
         Assert.Equal(999, limit);
-        foreach (var kind in Enum.GetValues<Diffusion.Inference.Scheduling.SchedulerKind>())
+        foreach (var kind in Enum.GetValues<SchedulerKind>())
         {
             models.Schedulers.Create(kind, limit);
         }
-        Assert.Throws<ArgumentOutOfRangeException>(() => models.Schedulers.Create(Diffusion.Inference.Scheduling.SchedulerKind.Ddim, limit + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => models.Schedulers.Create(SchedulerKind.Ddim, limit + 1));
     }
 
     [Fact]
