@@ -83,10 +83,15 @@ public sealed record CacheBenchReport
         new("lcbfu_beats_lru_fifo", LcbfuBeatsLruAndFifo ? 1 : 0, "LCBFU saves more steps than LRU and FIFO", LcbfuBeatsLruAndFifo),
     ];
 
-    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>The policy comparison alone, in the same form as the report's <c>policies</c>.</summary>
+    public static string PoliciesToJson(IReadOnlyList<PolicyFigures> policies) => JsonSerializer.Serialize(new { policies }, JsonOptions);
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    });
+    };
 }

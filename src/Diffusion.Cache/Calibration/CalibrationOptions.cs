@@ -6,7 +6,7 @@ namespace Diffusion.Cache.Calibration;
 public sealed record CalibrationOptions
 {
     /// <summary>Source/target pairs to measure.</summary>
-    public int Pairs { get; init; } = 96;
+    public int Pairs { get; init; } = 384;
 
     public int Steps { get; init; } = 50;
 
@@ -25,7 +25,7 @@ public sealed record CalibrationOptions
     public double Tolerance { get; init; } = 0.02;
 
     /// <summary>Pairs a threshold must rest on.</summary>
-    public int MinPairs { get; init; } = 6;
+    public int MinPairs { get; init; } = 24;
 
     /// <summary>Width of the similarity buckets in the report and plot.</summary>
     public double BucketWidth { get; init; } = 0.05;

@@ -33,11 +33,17 @@ public static class CacheBenchTable
         }
         output.WriteLine($"{"clip_score_drop",-22} {r.ClipScoreDrop,12:0.0000}  (off − on, reported)");
         output.WriteLine();
+        WritePolicies(r.Policies, output);
+        output.WriteLine($"elapsed {r.ElapsedMinutes:0.0} min");
+    }
+
+    /// <summary>The eviction policies side by side (also the whole output of <c>bench cache --policies-only</c>).</summary>
+    public static void WritePolicies(IEnumerable<PolicyFigures> policies, TextWriter output)
+    {
         output.WriteLine("policy   replay       steps saved  hit rate  evictions  max bytes");
-        foreach (var p in r.Policies)
+        foreach (var p in policies)
         {
             output.WriteLine($"{p.Policy,-8} {(p.Accounting ? "accounting" : "full UNet"),-12} {p.StepsSaved,11:0.0000} {p.HitRate,9:0.0000} {p.Evictions,10:N0} {p.MaxUsedBytes,10:N0}");
         }
-        output.WriteLine($"elapsed {r.ElapsedMinutes:0.0} min");
     }
 }

@@ -21,7 +21,7 @@ public static class BenchCacheCommand
     {
         var json = new Option<string>("--json") { Description = "Write the figures to this JSON file.", Required = true };
         var requests = new Option<int>("--requests") { Description = "Requests replayed (the acceptance run uses at least 2000).", DefaultValueFactory = _ => 2000 };
-        var budget = new Option<string>("--budget") { Description = "The cache's byte budget on disk (small enough that eviction runs).", DefaultValueFactory = _ => "2MB" };
+        var budget = new Option<string>("--budget") { Description = "The cache's byte budget on disk (small enough that eviction runs).", DefaultValueFactory = _ => "512KB" };
         var warmup = new Option<double>("--warmup") { Description = "Leading share of the trace that only warms the cache.", DefaultValueFactory = _ => 0.2 };
         var models = new Option<string>("--models") { Description = "Model folder (with image_encoder/, judge/, world.json).", DefaultValueFactory = _ => "./models" };
         var quick = new Option<bool>("--quick") { Description = "A short run: 200 requests, 25 steps, a 256KB budget." };
@@ -30,11 +30,16 @@ public static class BenchCacheCommand
         var seed = new Option<long>("--seed") { Description = "Seed of the standard trace.", DefaultValueFactory = _ => 1 };
         var perUser = new Option<bool>("--per-user") { Description = "One cache tenant per trace user instead of one shared cache." };
         var table = new Option<string?>("--table") { Description = "A k-table.json to use instead of the shipped one." };
+        var policiesOnly = new Option<bool>("--policies-only")
+        {
+            Description = "Only compare the eviction policies (LCBFU, LRU, FIFO) in accounting replays, without generating: "
+                + "seconds instead of half an hour, for choosing a budget or a policy. Prompt-to-prompt mode only.",
+        };
         var command = new Command("cache", "Benchmark the approximate cache: replay the standard trace cache off and on, side by side.")
         {
-            json, requests, budget, warmup, models, quick, concurrency, mode, seed, perUser, table,
+            json, requests, budget, warmup, models, quick, concurrency, mode, seed, perUser, table, policiesOnly,
         };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(json)!, parse.GetValue(models)!, parse.GetValue(table), new CacheBenchOptions
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(json)!, parse.GetValue(models)!, parse.GetValue(table), parse.GetValue(policiesOnly), new CacheBenchOptions
         {
             Requests = parse.GetValue(quick) && parse.GetResult(requests) is not { Implicit: false } ? 200 : parse.GetValue(requests),
             Budget = ByteSize.Parse(parse.GetValue(quick) && parse.GetResult(budget) is not { Implicit: false } ? "256KB" : parse.GetValue(budget)!),
@@ -48,7 +53,8 @@ public static class BenchCacheCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(string jsonPath, string modelsDir, string? tablePath, CacheBenchOptions options, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string jsonPath, string modelsDir, string? tablePath, bool policiesOnly, CacheBenchOptions options,
+        CancellationToken cancellationToken)
     {
         try
         {
@@ -58,11 +64,22 @@ public static class BenchCacheCommand
             using var models = DiffusionModels.Load(modelsDir, new OnnxRuntimeOptions());
             using var judge = SceneJudge.Load(modelsDir, worldPath);
             var bench = new CacheBench(new DiffusionPipeline(models), judge, EmojiWorld.Load(worldPath), tables, options, Console.Error);
-            var report = await bench.RunAsync(cancellationToken);
-            CacheBenchTable.Write(report, Console.Out);
+            string json;
+            if (policiesOnly)
+            {
+                var policies = await bench.ComparePoliciesAsync(cancellationToken);
+                CacheBenchTable.WritePolicies(policies, Console.Out);
+                json = CacheBenchReport.PoliciesToJson(policies);
+            }
+            else
+            {
+                var report = await bench.RunAsync(cancellationToken);
+                CacheBenchTable.Write(report, Console.Out);
+                json = report.ToJson();
+            }
             var full = Path.GetFullPath(jsonPath);
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            await File.WriteAllTextAsync(full, report.ToJson(), cancellationToken);
+            await File.WriteAllTextAsync(full, json, cancellationToken);
             Console.Error.WriteLine($"wrote {full}");
             return 0;
         }

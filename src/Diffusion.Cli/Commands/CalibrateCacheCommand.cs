@@ -20,12 +20,12 @@ public static class CalibrateCacheCommand
     {
         var models = new Option<string>("--models") { Description = "Model folder (with image_encoder/, judge/, eval/heldout.jsonl, world.json).", DefaultValueFactory = _ => "./models" };
         var json = new Option<string?>("--json") { Description = "Also write every measured pair and bucket to this JSON file." };
-        var pairs = new Option<int>("--pairs") { Description = "Source/target pairs to measure.", DefaultValueFactory = _ => 96 };
+        var pairs = new Option<int>("--pairs") { Description = "Source/target pairs to measure.", DefaultValueFactory = _ => 384 };
         var quick = new Option<bool>("--quick") { Description = "A short run (16 pairs, 20 steps) to check the plumbing; writes under data/calibration-quick/ unless --table/--doc are given." };
         var table = new Option<string>("--table") { Description = "Where to write the tables the service loads.", DefaultValueFactory = _ => "src/Diffusion.Cache/k-table.json" };
         var doc = new Option<string>("--doc") { Description = "Where to write the report (the plot goes beside it as .png).", DefaultValueFactory = _ => "docs/cache-calibration.md" };
         var tolerance = new Option<double>("--tolerance") { Description = "Judge accuracy a K may lose against the full run.", DefaultValueFactory = _ => 0.02 };
-        var minPairs = new Option<int>("--min-pairs") { Description = "Pairs every threshold must rest on.", DefaultValueFactory = _ => 6 };
+        var minPairs = new Option<int>("--min-pairs") { Description = "Pairs every threshold must rest on.", DefaultValueFactory = _ => 24 };
         var command = new Command("cache", "Calibrate the cache's similarity→K table for the shipped CLIP (both retrieval modes) and choose the default mode.")
         {
             models, json, pairs, quick, table, doc, tolerance, minPairs,

@@ -8,10 +8,11 @@ public sealed class EvictionComparisonTests(ITestOutputHelper output) : IDisposa
     private readonly TempDirectory _directory = new();
 
     /// <summary>
-    /// Kept short (a few seconds on an idle machine). The grace period matters: a fraction of the cache's
-    /// turnover time works (here 10 s = 10 requests ≈ 5 misses ≈ 25 new latents of the 75 that fit);
-    /// 0 lets new latents be evicted before their first hit, and one as long as the whole turnover makes
-    /// LCBFU behave almost like FIFO (seen while tuning: 60 s on a 150-latent budget was within 1% of FIFO).
+    /// Kept short (a few seconds on an idle machine). The grace period is a fraction of the cache's turnover
+    /// time (here 10 s = 10 requests ≈ 5 misses ≈ 25 new latents of the 75 that fit); it also sets LCBFU's
+    /// half-life. Without a grace period (and so without decay) LCBFU saves more on this workload: a latent not
+    /// hit yet is valued at the mean hits of its K, not at zero, so new latents no longer need the protection
+    /// the grace period gave them when hits alone counted. Both are reported; the configured one must win.
     /// </summary>
     [Fact]
     public async Task Lcbfu_saves_more_steps_than_lru_and_fifo_on_a_skewed_workload()
@@ -40,7 +41,6 @@ public sealed class EvictionComparisonTests(ITestOutputHelper output) : IDisposa
         long lcbfu = totals["lcbfu (grace 10 s)"];
         Assert.True(lcbfu > totals["lru"], $"LCBFU saved {lcbfu} steps, LRU {totals["lru"]}");
         Assert.True(lcbfu > totals["fifo"], $"LCBFU saved {lcbfu} steps, FIFO {totals["fifo"]}");
-        Assert.True(lcbfu > totals["lcbfu (no grace)"], $"LCBFU with grace saved {lcbfu} steps, without {totals["lcbfu (no grace)"]}");
     }
 
     public void Dispose() => _directory.Dispose();

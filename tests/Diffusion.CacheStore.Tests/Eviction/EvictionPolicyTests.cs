@@ -44,6 +44,36 @@ public sealed class EvictionPolicyTests
     }
 
     [Fact]
+    public void Lcbfu_values_a_latent_not_hit_yet_at_what_latents_at_its_k_earn()
+    {
+        var policy = new LcbfuEvictionPolicy(TimeSpan.Zero);
+        var candidates = new[]
+        {
+            Candidate(1, 5, hits: 6, Start),   // K 5 latents earn 3 hits on average: (6 + 3) × 5 = 45
+            Candidate(2, 5, hits: 0, Start),   // (0 + 3) × 5 = 15
+            Candidate(3, 25, hits: 0, Start),  // K 25 latents earn nothing here: 0
+            Candidate(4, 25, hits: 0, Start),
+        };
+        // with hits alone, both unhit K 5 and K 25 latents would score 0; the K 5 one is worth keeping
+        Assert.Equal([325, 425, 205, 105], Ids(policy.OrderVictims(candidates, Start.AddHours(1))));
+    }
+
+    [Fact]
+    public void Lcbfu_halves_a_latents_frequency_every_half_life_it_goes_unused()
+    {
+        var policy = new LcbfuEvictionPolicy(TimeSpan.FromMinutes(10));
+        Assert.Equal(TimeSpan.FromMinutes(10 * LcbfuEvictionPolicy.HalfLifeInGracePeriods), policy.HalfLife);
+        var now = Start.AddDays(2);
+        var stale = Candidate(1, 25, hits: 12, Start, Start.AddHours(1));   // popular once, unused for 47 h
+        var fresh = Candidate(2, 25, hits: 2, Start, now.AddMinutes(-5));  // fewer hits, used just now
+
+        var frequency = policy.Frequencies([stale, fresh], now);
+        Assert.Equal((12 + 7) * Math.Pow(2, -(now - stale.LastUsed) / policy.HalfLife), frequency[0], 9);
+        Assert.Equal((2 + 7) * Math.Pow(2, -TimeSpan.FromMinutes(5) / policy.HalfLife), frequency[1], 9);
+        Assert.Equal([125, 225], Ids(policy.OrderVictims([fresh, stale], now)));
+    }
+
+    [Fact]
     public void Lcbfu_protects_latents_younger_than_the_grace_period_unless_nothing_else_can_go()
     {
         var policy = new LcbfuEvictionPolicy(TimeSpan.FromMinutes(10));

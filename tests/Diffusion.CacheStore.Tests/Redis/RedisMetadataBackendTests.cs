@@ -28,6 +28,9 @@ public sealed class RedisMetadataBackendTests : IAsyncLifetime
             [new HitDelta(new LatentKey(descriptor.Key, 10), 3, hitAt), new HitDelta(new LatentKey(descriptor.Key, 25), 2, hitAt)], default));
         Assert.Equal(MetadataStatus.Ok, await backend.SetImageEmbeddingAsync(descriptor.Key, [0.5f, -0.25f], default));
 
+        // The raw field first, so a failure says whether the write or the decoding lost the embedding.
+        Assert.Equal(8, ((byte[])(await _redis.Database.HashGetAsync($"{_redis.Prefix}alice:entry:{descriptor.Key.Id}", "image_embedding"))!).Length);
+
         var loaded = await backend.LoadAllAsync(default);
         Assert.Equal(MetadataStatus.Ok, loaded.Status);
         var entry = Assert.Single(loaded.Entries);

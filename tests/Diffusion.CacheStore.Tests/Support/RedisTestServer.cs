@@ -40,7 +40,8 @@ internal sealed class RedisTestServer : IAsyncDisposable
         Configuration = Endpoint,
         KeyPrefix = Prefix,
         StreamPollInterval = TimeSpan.FromMilliseconds(50),
-        OperationTimeout = TimeSpan.FromSeconds(2),
+        // generous: the whole suite runs beside these tests, and a timed-out write reads as an outage
+        OperationTimeout = TimeSpan.FromSeconds(10),
     };
 
     /// <summary>A connection that must reach the server: the test fails with a clear message otherwise.</summary>
