@@ -8,8 +8,8 @@ public sealed record CacheBenchOptions : TraceReplayOptions
     public CacheBenchOptions()
     {
         Requests = 2000; // the acceptance run's size
-        // small enough that eviction decides what stays (about 1,800 evictions on the standard trace)
-        Budget = ByteSize.Parse("512KB");
+        // small enough that eviction decides what stays (about 2,200 evictions on the standard trace)
+        Budget = ByteSize.Parse("2MB");
     }
 
     /// <summary>Retrieval mode; null uses k-table.json's default.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Diffusion.Cache.Embeddings;
 using Diffusion.Cache.Traces;
 using Diffusion.Cache.Traces.World;
@@ -39,8 +40,32 @@ public sealed class CacheCalibration(DiffusionPipeline pipeline, SceneJudge judg
         var pairs = PairPlanner.Plan(parsed, embeddings, new SceneEditor(new SceneSampler(world)), new CanonicalPromptWriter(world), options.Pairs,
             new TraceRandom(options.Seed));
         var measured = new CalibrationRunner(pipeline, judge, options, progress).Measure(pairs, cancellationToken);
+        return Decide(ModelIdentity.Of(pipeline.Models.Folder), measured, options, watch.Elapsed);
+    }
+
+    /// <summary>Tables and the default mode from measured pairs (a fresh run's, or an earlier run's JSON re-analysed).</summary>
+    public static CalibrationResult Decide(string modelId, IReadOnlyList<CalibrationPair> measured, CalibrationOptions options, TimeSpan elapsed)
+    {
+        options.Validate();
         var modes = CalibrationAnalysis.Analyse(measured, options);
         var (mode, reason) = CalibrationAnalysis.Choose(modes, options.Tolerance);
-        return new CalibrationResult(ModelIdentity.Of(pipeline.Models.Folder), options, measured, modes, mode, reason, watch.Elapsed);
+        return new CalibrationResult(modelId, options, measured, modes, mode, reason, elapsed);
+    }
+
+    /// <summary>The model id, pairs and measuring time of an earlier run's <c>--json</c> file.</summary>
+    public static (string ModelId, IReadOnlyList<CalibrationPair> Pairs, TimeSpan Elapsed) LoadMeasured(string jsonPath)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(jsonPath));
+            var root = document.RootElement;
+            var pairs = root.GetProperty("pairs").Deserialize<CalibrationPair[]>()
+                ?? throw new InvalidDataException($"{jsonPath}: \"pairs\" is null.");
+            return (root.GetProperty("model").GetString()!, pairs, TimeSpan.FromSeconds(root.GetProperty("elapsed_seconds").GetDouble()));
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{jsonPath}: not the --json file of a calibration run ({e.Message}).", e);
+        }
     }
 }

@@ -20,7 +20,8 @@ public sealed record ModeAnalysis(RetrievalMode Mode, SimilarityKTable Table, do
 /// <summary>
 /// Turns measured pairs into similarity→K tables. For each K, the threshold is the lowest similarity t such that,
 /// for t and every higher t' (each resting on at least MinPairs pairs), the pairs above t' run from K keep their
-/// judge accuracy within Tolerance of the target's full runs. Larger K never gets a lower threshold. Two-fold
+/// judge accuracy within Tolerance of the target's full runs — all of them together, and the WindowPairs least
+/// similar of them on their own. Larger K never gets a lower threshold. Two-fold
 /// cross-validation then finds the smallest margin to add to every threshold so that tables derived on one half keep
 /// the other half within the tolerance; the mode saving more held-out steps at that equal quality is chosen.
 /// </summary>
@@ -133,9 +134,8 @@ public static class CalibrationAnalysis
             {
                 continue;
             }
-            var full = Ratio(above.Sum(p => (long)p.FullPassed), above.Sum(p => (long)p.FullChecks));
-            var atK = Ratio(above.Sum(p => (long)p.At(k).Passed), above.Sum(p => (long)p.At(k).Checks));
-            if (atK < full - options.Tolerance - 1e-12)
+            var window = options.WindowPairs == 0 ? [] : above.OrderBy(p => p.SimilarityFor(mode)).Take(options.WindowPairs).ToArray();
+            if (!KeepsAccuracy(above, k, options.Tolerance) || !KeepsAccuracy(window, k, options.Tolerance))
             {
                 break;
             }
@@ -146,6 +146,14 @@ public static class CalibrationAnalysis
             }
         }
         return accepted;
+    }
+
+    /// <summary>Whether the pairs run from K pass the judge within <paramref name="tolerance"/> of their full runs (true for none).</summary>
+    private static bool KeepsAccuracy(IReadOnlyList<CalibrationPair> pairs, int k, double tolerance)
+    {
+        var full = Ratio(pairs.Sum(p => (long)p.FullPassed), pairs.Sum(p => (long)p.FullChecks));
+        var atK = Ratio(pairs.Sum(p => (long)p.At(k).Passed), pairs.Sum(p => (long)p.At(k).Checks));
+        return atK >= full - tolerance - 1e-12;
     }
 
     private static IReadOnlyList<BucketRow> Buckets(IReadOnlyList<CalibrationPair> pairs, RetrievalMode mode, CalibrationOptions options)

@@ -27,6 +27,13 @@ public sealed record CalibrationOptions
     /// <summary>Pairs a threshold must rest on.</summary>
     public int MinPairs { get; init; } = 24;
 
+    /// <summary>
+    /// The pairs just above a threshold (the least similar it admits) that must keep the tolerance on their own,
+    /// so that a band of low similarity cannot hide behind the many close pairs above it: traffic may hold far
+    /// more of that band than the calibration pairs do. 0 turns the check off.
+    /// </summary>
+    public int WindowPairs { get; init; } = 48;
+
     /// <summary>Width of the similarity buckets in the report and plot.</summary>
     public double BucketWidth { get; init; } = 0.05;
 
@@ -55,6 +62,10 @@ public sealed record CalibrationOptions
         if (MinPairs < 1)
         {
             problems.Add($"min pairs is {MinPairs}; at least 1.");
+        }
+        if (WindowPairs < 0)
+        {
+            problems.Add($"window pairs is {WindowPairs}; 0 (off) or more.");
         }
         if (BucketWidth is <= 0 or > 1)
         {

@@ -21,7 +21,7 @@ public static class BenchCacheCommand
     {
         var json = new Option<string>("--json") { Description = "Write the figures to this JSON file.", Required = true };
         var requests = new Option<int>("--requests") { Description = "Requests replayed (the acceptance run uses at least 2000).", DefaultValueFactory = _ => 2000 };
-        var budget = new Option<string>("--budget") { Description = "The cache's byte budget on disk (small enough that eviction runs).", DefaultValueFactory = _ => "512KB" };
+        var budget = new Option<string>("--budget") { Description = "The cache's byte budget on disk (small enough that eviction runs).", DefaultValueFactory = _ => "2MB" };
         var warmup = new Option<double>("--warmup") { Description = "Leading share of the trace that only warms the cache.", DefaultValueFactory = _ => 0.2 };
         var models = new Option<string>("--models") { Description = "Model folder (with image_encoder/, judge/, world.json).", DefaultValueFactory = _ => "./models" };
         var quick = new Option<bool>("--quick") { Description = "A short run: 200 requests, 25 steps, a 256KB budget." };

@@ -26,9 +26,17 @@ public static class CalibrateCacheCommand
         var doc = new Option<string>("--doc") { Description = "Where to write the report (the plot goes beside it as .png).", DefaultValueFactory = _ => "docs/cache-calibration.md" };
         var tolerance = new Option<double>("--tolerance") { Description = "Judge accuracy a K may lose against the full run.", DefaultValueFactory = _ => 0.02 };
         var minPairs = new Option<int>("--min-pairs") { Description = "Pairs every threshold must rest on.", DefaultValueFactory = _ => 24 };
+        var windowPairs = new Option<int>("--window-pairs")
+        {
+            Description = "The least similar pairs above a threshold that must keep the tolerance on their own (0: off).", DefaultValueFactory = _ => 48,
+        };
+        var fromJson = new Option<string?>("--from-json")
+        {
+            Description = "Re-analyse the pairs an earlier run measured (its --json file) with this run's rule settings, without generating.",
+        };
         var command = new Command("cache", "Calibrate the cache's similarity→K table for the shipped CLIP (both retrieval modes) and choose the default mode.")
         {
-            models, json, pairs, quick, table, doc, tolerance, minPairs,
+            models, json, pairs, quick, table, doc, tolerance, minPairs, windowPairs, fromJson,
         };
         command.SetAction((parse, ct) =>
         {
@@ -38,13 +46,13 @@ public static class CalibrateCacheCommand
                 isQuick && parse.GetResult(option) is not { Implicit: false } ? quickDefault : parse.GetValue(option)!;
             return Task.FromResult(Run(parse.GetValue(models)!, parse.GetValue(json), parse.GetValue(pairs), isQuick,
                 Output(table, "data/calibration-quick/k-table.json"), Output(doc, "data/calibration-quick/cache-calibration.md"),
-                parse.GetValue(tolerance), parse.GetValue(minPairs), ct));
+                parse.GetValue(tolerance), parse.GetValue(minPairs), parse.GetValue(windowPairs), parse.GetValue(fromJson), ct));
         });
         return command;
     }
 
     private static int Run(string modelsDir, string? jsonPath, int pairs, bool quick, string tablePath, string docPath, double tolerance, int minPairs,
-        CancellationToken cancellationToken)
+        int windowPairs, string? fromJson, CancellationToken cancellationToken)
     {
         try
         {
@@ -54,13 +62,9 @@ public static class CalibrateCacheCommand
                 Steps = quick ? 20 : 50,
                 Tolerance = tolerance,
                 MinPairs = quick ? 2 : minPairs,
+                WindowPairs = quick ? 4 : windowPairs,
             }.Validate();
-            var worldPath = Path.Combine(modelsDir, "world.json");
-            var heldOut = HeldOutPrompt.Load(Path.Combine(modelsDir, "eval", "heldout.jsonl"));
-            using var models = DiffusionModels.Load(modelsDir, new OnnxRuntimeOptions());
-            using var judge = SceneJudge.Load(modelsDir, worldPath);
-            var calibration = new CacheCalibration(new DiffusionPipeline(models), judge, EmojiWorld.Load(worldPath), options, Console.Error);
-            var result = calibration.Run(heldOut, cancellationToken);
+            var result = fromJson is null ? Measure(modelsDir, options, cancellationToken) : Reanalyse(fromJson, options);
 
             var tables = result.ToTables();
             tables.Save(tablePath);
@@ -91,5 +95,21 @@ public static class CalibrateCacheCommand
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
+    }
+
+    private static CalibrationResult Measure(string modelsDir, CalibrationOptions options, CancellationToken cancellationToken)
+    {
+        var worldPath = Path.Combine(modelsDir, "world.json");
+        var heldOut = HeldOutPrompt.Load(Path.Combine(modelsDir, "eval", "heldout.jsonl"));
+        using var models = DiffusionModels.Load(modelsDir, new OnnxRuntimeOptions());
+        using var judge = SceneJudge.Load(modelsDir, worldPath);
+        return new CacheCalibration(new DiffusionPipeline(models), judge, EmojiWorld.Load(worldPath), options, Console.Error).Run(heldOut, cancellationToken);
+    }
+
+    private static CalibrationResult Reanalyse(string jsonPath, CalibrationOptions options)
+    {
+        var (model, pairs, elapsed) = CacheCalibration.LoadMeasured(jsonPath);
+        Console.Error.WriteLine($"calibrate: re-analysing {pairs.Count} pairs measured on {model} ({jsonPath})");
+        return CacheCalibration.Decide(model, pairs, options with { Pairs = pairs.Count }, elapsed);
     }
 }

@@ -15,18 +15,11 @@ namespace Diffusion.Inference.Sampling;
 /// </summary>
 public sealed class SeededNormalRng
 {
-    private ulong _s0, _s1, _s2, _s3;
+    private readonly Xoshiro256 _bits;
     private double _spare;
     private bool _hasSpare;
 
-    public SeededNormalRng(ulong seed)
-    {
-        var state = seed;
-        _s0 = SplitMix64(ref state);
-        _s1 = SplitMix64(ref state);
-        _s2 = SplitMix64(ref state);
-        _s3 = SplitMix64(ref state);
-    }
+    public SeededNormalRng(ulong seed) => _bits = new Xoshiro256(seed);
 
     public double NextNormal()
     {
@@ -51,29 +44,7 @@ public sealed class SeededNormalRng
         }
     }
 
-    public double NextUniform() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+    public double NextUniform() => _bits.NextUniform();
 
-    public ulong NextUInt64()
-    {
-        var result = RotateLeft(_s1 * 5, 7) * 9;
-        var t = _s1 << 17;
-        _s2 ^= _s0;
-        _s3 ^= _s1;
-        _s1 ^= _s2;
-        _s0 ^= _s3;
-        _s2 ^= t;
-        _s3 = RotateLeft(_s3, 45);
-        return result;
-    }
-
-    private static ulong SplitMix64(ref ulong state)
-    {
-        state += 0x9E3779B97F4A7C15UL;
-        var z = state;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
-    private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
+    public ulong NextUInt64() => _bits.NextUInt64();
 }

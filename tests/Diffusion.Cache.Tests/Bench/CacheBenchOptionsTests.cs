@@ -10,7 +10,7 @@ public sealed class CacheBenchOptionsTests
     {
         var defaults = new CacheBenchOptions();
         Assert.Equal(2000, defaults.Requests);
-        Assert.Equal(ByteSize.Parse("512KB"), defaults.Budget);
+        Assert.Equal(ByteSize.Parse("2MB"), defaults.Budget);
         Assert.Same(defaults, defaults.Validate());
     }
 

@@ -26,4 +26,12 @@ public sealed class BlockSizeChoiceTests
         Assert.Equal(8, BlockSizeChoice.Pick([new(8, 0.2, 1000, 1.5), new(16, 0.1, 500, 1.5)]).BlockSize);
         Assert.Throws<ArgumentException>(() => BlockSizeChoice.Pick([]));
     }
+
+    [Fact]
+    public void A_fast_size_over_the_overhead_limit_does_not_set_the_throughput_bar()
+    {
+        // 16 is fastest but its attention costs too much; 2 is the best of the rest, so it stays in
+        BlockSizeCandidate[] sweep = [new(2, 0.01, 850, 1.05), new(8, 0.05, 800, 1.02), new(16, 0.10, 1000, 1.30)];
+        Assert.Equal(2, BlockSizeChoice.Pick(sweep).BlockSize);
+    }
 }
