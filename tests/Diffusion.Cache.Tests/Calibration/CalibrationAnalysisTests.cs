@@ -44,6 +44,23 @@ public sealed class CalibrationAnalysisTests
     }
 
     [Fact]
+    public void A_low_similarity_band_cannot_hide_behind_many_close_pairs()
+    {
+        // 150 close pairs where K 15 is safe, and 4 distant ones (cosine 0.30–0.33) where it fails: together the
+        // drop is within the tolerance (12 of 616 checks), but those 4 are all the traffic a 0.3 threshold adds
+        var safe = new Dictionary<int, double> { [5] = 0.0, [10] = 0.0, [15] = 0.5, [20] = 2, [25] = 2 };
+        var pairs = Enumerable.Range(0, 150).Select(i => Pair(0.9 + 0.1 * i / 149.0, 0, safe))
+            .Concat(Enumerable.Range(0, 4).Select(i => Pair(0.30 + 0.01 * i, 0, safe))).ToArray();
+
+        var windowed = CalibrationAnalysis.DeriveTable(pairs, RetrievalMode.PromptToPrompt, Options with { WindowPairs = 48 });
+        Assert.True(windowed.KFor(0.305) < 15, windowed.ToString());
+        Assert.Equal(15, windowed.KFor(0.95));
+
+        var cumulativeOnly = CalibrationAnalysis.DeriveTable(pairs, RetrievalMode.PromptToPrompt, Options with { WindowPairs = 0 });
+        Assert.Equal(15, cumulativeOnly.KFor(0.305));
+    }
+
+    [Fact]
     public void A_larger_K_never_gets_a_lower_threshold()
     {
         // K 25 is safe everywhere, K 20 only above 0.9: K 25 must still wait for 0.9
