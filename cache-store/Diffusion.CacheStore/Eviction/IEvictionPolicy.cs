@@ -4,6 +4,9 @@ namespace Diffusion.CacheStore;
 public readonly record struct EvictionCandidate(LatentKey Key, long Bytes, long Hits, DateTimeOffset StoredAt, DateTimeOffset LastUsed)
 {
     public int K => Key.K;
+
+    /// <summary>When the latent was last used, or stored if it never was.</summary>
+    public DateTimeOffset LastTouched => LastUsed > StoredAt ? LastUsed : StoredAt;
 }
 
 /// <summary>

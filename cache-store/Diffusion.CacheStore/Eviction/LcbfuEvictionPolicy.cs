@@ -47,7 +47,7 @@ public sealed class LcbfuEvictionPolicy : IEvictionPolicy
             .OrderBy(x => now - x.Candidate.StoredAt < GracePeriod) // false (not protected) sorts first
             .ThenBy(x => x.Score)
             .ThenBy(x => x.Candidate.K) // with nothing learnt yet, a larger K is worth more per hit
-            .ThenBy(x => LastTouched(x.Candidate))
+            .ThenBy(x => x.Candidate.LastTouched)
             .Select(x => x.Candidate);
     }
 
@@ -55,11 +55,9 @@ public sealed class LcbfuEvictionPolicy : IEvictionPolicy
     public double[] Frequencies(IReadOnlyList<EvictionCandidate> candidates, DateTimeOffset now)
     {
         var meanHits = candidates.GroupBy(c => c.K).ToDictionary(g => g.Key, g => g.Average(c => (double)c.Hits));
-        return [.. candidates.Select(c => (c.Hits + meanHits[c.K]) * Decay(now - LastTouched(c)))];
+        return [.. candidates.Select(c => (c.Hits + meanHits[c.K]) * Decay(now - c.LastTouched))];
     }
 
     private double Decay(TimeSpan unused) =>
         HalfLife <= TimeSpan.Zero || unused <= TimeSpan.Zero ? 1 : Math.Pow(2, -(unused / HalfLife));
-
-    private static DateTimeOffset LastTouched(EvictionCandidate c) => c.LastUsed > c.StoredAt ? c.LastUsed : c.StoredAt;
 }

@@ -6,5 +6,5 @@ public sealed class LruEvictionPolicy : IEvictionPolicy
     public string Name => "lru";
 
     public IEnumerable<EvictionCandidate> OrderVictims(IReadOnlyList<EvictionCandidate> candidates, DateTimeOffset now) =>
-        candidates.OrderBy(c => c.LastUsed > c.StoredAt ? c.LastUsed : c.StoredAt).ThenBy(c => c.StoredAt);
+        candidates.OrderBy(c => c.LastTouched).ThenBy(c => c.StoredAt);
 }

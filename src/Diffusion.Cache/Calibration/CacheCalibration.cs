@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Diffusion.Cache.Embeddings;
 using Diffusion.Cache.Traces;
 using Diffusion.Cache.Traces.World;
@@ -50,22 +49,5 @@ public sealed class CacheCalibration(DiffusionPipeline pipeline, SceneJudge judg
         var modes = CalibrationAnalysis.Analyse(measured, options);
         var (mode, reason) = CalibrationAnalysis.Choose(modes, options.Tolerance);
         return new CalibrationResult(modelId, options, measured, modes, mode, reason, elapsed);
-    }
-
-    /// <summary>The model id, pairs and measuring time of an earlier run's <c>--json</c> file.</summary>
-    public static (string ModelId, IReadOnlyList<CalibrationPair> Pairs, TimeSpan Elapsed) LoadMeasured(string jsonPath)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(jsonPath));
-            var root = document.RootElement;
-            var pairs = root.GetProperty("pairs").Deserialize<CalibrationPair[]>()
-                ?? throw new InvalidDataException($"{jsonPath}: \"pairs\" is null.");
-            return (root.GetProperty("model").GetString()!, pairs, TimeSpan.FromSeconds(root.GetProperty("elapsed_seconds").GetDouble()));
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new InvalidDataException($"{jsonPath}: not the --json file of a calibration run ({e.Message}).", e);
-        }
     }
 }

@@ -48,6 +48,23 @@ public sealed record CalibrationResult(
         pairs = Pairs,
     }, new JsonSerializerOptions { WriteIndented = true });
 
+    /// <summary>The model id, pairs and measuring time of an earlier run's <c>--json</c> file (what <see cref="ToJson"/> wrote).</summary>
+    public static (string ModelId, IReadOnlyList<CalibrationPair> Pairs, TimeSpan Elapsed) ReadMeasured(string jsonPath)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(jsonPath));
+            var root = document.RootElement;
+            var pairs = root.GetProperty("pairs").Deserialize<CalibrationPair[]>()
+                ?? throw new InvalidDataException($"{jsonPath}: \"pairs\" is null.");
+            return (root.GetProperty("model").GetString()!, pairs, TimeSpan.FromSeconds(root.GetProperty("elapsed_seconds").GetDouble()));
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{jsonPath}: not the --json file of a calibration run ({e.Message}).", e);
+        }
+    }
+
     /// <summary>docs/cache-calibration.md: the method, the tables, the curves and the choice of mode.</summary>
     public string ToMarkdown(string plotFileName)
     {

@@ -108,7 +108,7 @@ public static class CalibrateCacheCommand
 
     private static CalibrationResult Reanalyse(string jsonPath, CalibrationOptions options)
     {
-        var (model, pairs, elapsed) = CacheCalibration.LoadMeasured(jsonPath);
+        var (model, pairs, elapsed) = CalibrationResult.ReadMeasured(jsonPath);
         Console.Error.WriteLine($"calibrate: re-analysing {pairs.Count} pairs measured on {model} ({jsonPath})");
         return CacheCalibration.Decide(model, pairs, options with { Pairs = pairs.Count }, elapsed);
     }

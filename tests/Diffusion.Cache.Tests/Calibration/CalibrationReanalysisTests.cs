@@ -23,7 +23,7 @@ public sealed class CalibrationReanalysisTests : IDisposable
         var path = Path.Combine(_directory, "calibration.json");
         File.WriteAllText(path, first.ToJson());
 
-        var (model, pairs, elapsed) = CacheCalibration.LoadMeasured(path);
+        var (model, pairs, elapsed) = CalibrationResult.ReadMeasured(path);
         Assert.Equal("model@1234", model);
         Assert.Equal(TimeSpan.FromMinutes(3), elapsed);
         Assert.Equal(measured, pairs, (a, b) => a.Source == b.Source && a.Relation == b.Relation && a.PromptSimilarity == b.PromptSimilarity
@@ -38,7 +38,7 @@ public sealed class CalibrationReanalysisTests : IDisposable
     {
         var path = Path.Combine(_directory, "other.json");
         File.WriteAllText(path, """{"steps_saved": 0.2}""");
-        var error = Assert.Throws<InvalidDataException>(() => CacheCalibration.LoadMeasured(path));
+        var error = Assert.Throws<InvalidDataException>(() => CalibrationResult.ReadMeasured(path));
         Assert.Contains("other.json", error.Message);
         Assert.Contains("--json", error.Message);
     }
