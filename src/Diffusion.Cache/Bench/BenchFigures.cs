@@ -15,6 +15,14 @@ public static class BenchFigures
         return total == 0 ? 0 : (double)saved / total;
     }
 
+    /// <summary>Median UNet iterations (steps − K) over median requested steps; NaN when empty.</summary>
+    public static double IterationsP50Ratio(IReadOnlyCollection<ReplayRecord> records) =>
+        Quantile(records.Select(r => (double)(r.Steps - r.StartStep)), 0.5) / Quantile(records.Select(r => (double)r.Steps), 0.5);
+
+    /// <summary>Hits by the K they started at, in K order.</summary>
+    public static IReadOnlyDictionary<int, int> HitsByK(IEnumerable<ReplayRecord> records) =>
+        records.Where(r => r.Hit).GroupBy(r => r.StartStep).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
+
     /// <summary>The q-quantile (0..1) by linear interpolation between order statistics; NaN when empty.</summary>
     public static double Quantile(IEnumerable<double> values, double q)
     {

@@ -187,7 +187,8 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
     {
         var measured = result.Records.Where(r => r.Measured).ToArray();
         return new PolicyFigures(policy, accounting, Math.Round(BenchFigures.StepsSaved(measured), 4),
-            Math.Round(measured.Count(r => r.Hit) / (double)Math.Max(1, measured.Length), 4), result.Evictions, result.MaxUsedBytes);
+            Math.Round(measured.Count(r => r.Hit) / (double)Math.Max(1, measured.Length), 4), result.Evictions, result.MaxUsedBytes,
+            BenchFigures.HitsByK(measured), Math.Round(BenchFigures.IterationsP50Ratio(measured), 4));
     }
 
     private CacheBenchReport Report(ReplayResult offResult, ReplayResult onResult, IReadOnlyList<PolicyFigures> policies,
@@ -213,12 +214,13 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
             PerUserTenants = options.PerUserTenants,
             StepsSaved = Math.Round(BenchFigures.StepsSaved(on), 4),
             HitRate = Math.Round(on.Count(r => r.Hit) / (double)Math.Max(1, on.Length), 4),
-            HitsByK = on.Where(r => r.Hit).GroupBy(r => r.StartStep).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count()),
+            HitsByK = BenchFigures.HitsByK(on),
             HitRateByKind = on.GroupBy(r => r.Kind).OrderBy(g => g.Key).ToDictionary(g => g.Key.ToString(), g => Math.Round(g.Count(r => r.Hit) / (double)g.Count(), 4)),
             LatencyP50OffMs = Ms(off, 0.5),
             LatencyP50OnMs = Ms(on, 0.5),
             LatencyP95OffMs = Ms(off, 0.95),
             LatencyP95OnMs = Ms(on, 0.95),
+            IterationsP50Ratio = Math.Round(BenchFigures.IterationsP50Ratio(on), 4),
             AccuracyOff = Math.Round(BenchFigures.Accuracy(off), 4),
             AccuracyOn = Math.Round(BenchFigures.Accuracy(on), 4),
             MetricsOff = BenchFigures.MetricAccuracy(off),

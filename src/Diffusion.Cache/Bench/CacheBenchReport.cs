@@ -5,7 +5,10 @@ namespace Diffusion.Cache.Bench;
 
 /// <summary>One eviction policy's cache-on replay at the shared budget.</summary>
 /// <param name="Accounting">True for a replay without the UNet (same decisions, the cache-off run's latents).</param>
-public sealed record PolicyFigures(string Policy, bool Accounting, double StepsSaved, double HitRate, long Evictions, long MaxUsedBytes);
+/// <param name="IterationsP50Ratio">Median UNet iterations per request over the median requested steps: the latency ratio the
+/// cache would reach if every iteration cost the same and nothing else took time (the floor under latency_p50_ratio).</param>
+public sealed record PolicyFigures(string Policy, bool Accounting, double StepsSaved, double HitRate, long Evictions, long MaxUsedBytes,
+    IReadOnlyDictionary<int, int> HitsByK, double IterationsP50Ratio);
 
 /// <summary>A figure, its bar, and whether it passes.</summary>
 public sealed record BenchCheck(string Figure, double Value, string Bar, bool Passed);
@@ -37,6 +40,9 @@ public sealed record CacheBenchReport
     public required double LatencyP95OffMs { get; init; }
     public required double LatencyP95OnMs { get; init; }
     public double LatencyP50Ratio => LatencyP50OnMs / LatencyP50OffMs;
+
+    /// <summary>The cache-on median's UNet iterations over the full run's: what the latency ratio would be if nothing but iterations took time.</summary>
+    public required double IterationsP50Ratio { get; init; }
 
     public required double AccuracyOff { get; init; }
     public required double AccuracyOn { get; init; }

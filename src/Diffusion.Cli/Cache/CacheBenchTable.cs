@@ -14,6 +14,7 @@ public static class CacheBenchTable
         output.WriteLine("                         cache off     cache on");
         output.WriteLine($"latency p50 (ms)      {r.LatencyP50OffMs,12:0.0} {r.LatencyP50OnMs,12:0.0}");
         output.WriteLine($"latency p95 (ms)      {r.LatencyP95OffMs,12:0.0} {r.LatencyP95OnMs,12:0.0}");
+        output.WriteLine($"UNet iterations p50   {1,12:0.00} {r.IterationsP50Ratio,12:0.00}  (the latency ratio if only iterations took time)");
         output.WriteLine($"judge accuracy        {r.AccuracyOff,12:0.0000} {r.AccuracyOn,12:0.0000}");
         foreach (var metric in r.MetricsOff.Keys.Union(r.MetricsOn.Keys).Order(StringComparer.Ordinal))
         {
@@ -40,10 +41,11 @@ public static class CacheBenchTable
     /// <summary>The eviction policies side by side (also the whole output of <c>bench cache --policies-only</c>).</summary>
     public static void WritePolicies(IEnumerable<PolicyFigures> policies, TextWriter output)
     {
-        output.WriteLine("policy   replay       steps saved  hit rate  evictions  max bytes");
+        output.WriteLine("policy   replay       steps saved  hit rate  iterations p50  evictions  max bytes  hits by K");
         foreach (var p in policies)
         {
-            output.WriteLine($"{p.Policy,-8} {(p.Accounting ? "accounting" : "full UNet"),-12} {p.StepsSaved,11:0.0000} {p.HitRate,9:0.0000} {p.Evictions,10:N0} {p.MaxUsedBytes,10:N0}");
+            output.WriteLine($"{p.Policy,-8} {(p.Accounting ? "accounting" : "full UNet"),-12} {p.StepsSaved,11:0.0000} {p.HitRate,9:0.0000} {p.IterationsP50Ratio,15:0.00} {p.Evictions,10:N0} {p.MaxUsedBytes,10:N0}  "
+                + string.Join(" ", p.HitsByK.Select(kv => $"{kv.Key}:{kv.Value}")));
         }
     }
 }

@@ -17,6 +17,16 @@ public sealed class BenchFiguresTests
         Assert.Equal(0, BenchFigures.StepsSaved([]));
     }
 
+    [Fact]
+    public void The_iterations_ratio_is_the_median_run_over_the_median_request_and_hits_count_by_k()
+    {
+        // runs of 50, 40, 40, 25, 25 iterations: the median request runs 40 of 50
+        ReplayRecord[] records = [Record(0, 0, 1), Record(1, 10, 1), Record(2, 10, 1), Record(3, 25, 1), Record(4, 25, 1)];
+        Assert.Equal(0.8, BenchFigures.IterationsP50Ratio(records), 9);
+        Assert.Equal(new Dictionary<int, int> { [10] = 2, [25] = 2 }, BenchFigures.HitsByK(records));
+        Assert.Equal([10, 25], BenchFigures.HitsByK(records).Keys);
+    }
+
     [Theory]
     [InlineData(0.5, 2.5)]
     [InlineData(0.0, 1.0)]
@@ -65,14 +75,15 @@ public sealed class BenchFiguresTests
             ModelId = "m", Mode = "prompt-to-prompt", KTable = "", Requests = 1, Measured = 1, Warmup = 0, TraceSeed = 1, BudgetBytes = 1, Concurrency = 1,
             Steps = 50, Guidance = 4, GraceSeconds = 0, PerUserTenants = false, StepsSaved = 0, HitRate = 0, HitsByK = new Dictionary<int, int>(),
             HitRateByKind = new Dictionary<string, double>(), LatencyP50OffMs = 1, LatencyP50OnMs = 1, LatencyP95OffMs = 1, LatencyP95OnMs = 1,
-            AccuracyOff = 0, AccuracyOn = 0, MetricsOff = new Dictionary<string, double>(), MetricsOn = new Dictionary<string, double>(),
+            IterationsP50Ratio = 1, AccuracyOff = 0, AccuracyOn = 0, MetricsOff = new Dictionary<string, double>(), MetricsOn = new Dictionary<string, double>(),
             ClipScoreOff = 0, ClipScoreOn = 0, LookupOverheadP99 = 0, LookupP99Ms = 0, MaxDiskBytes = 0, Evictions = 0, ElapsedMinutes = 0,
             Policies =
             [
-                new("lcbfu", false, 0.9, 0, 0, 0), // the full replay does not count in the comparison
-                new("lcbfu", true, lcbfu, 0, 0, 0), new("lru", true, lru, 0, 0, 0), new("fifo", true, fifo, 0, 0, 0),
+                Policy("lcbfu", false, 0.9), // the full replay does not count in the comparison
+                Policy("lcbfu", true, lcbfu), Policy("lru", true, lru), Policy("fifo", true, fifo),
             ],
         };
+        static PolicyFigures Policy(string name, bool accounting, double saved) => new(name, accounting, saved, 0, 0, 0, new Dictionary<int, int>(), 1);
         Assert.True(Report(0.30, 0.25, 0.20).LcbfuBeatsLruAndFifo);
         Assert.False(Report(0.30, 0.30, 0.20).LcbfuBeatsLruAndFifo);
         Assert.False(Report(0.20, 0.25, 0.10).LcbfuBeatsLruAndFifo);
