@@ -1,3 +1,5 @@
+using Diffusion.Evaluation.World;
+
 namespace Diffusion.Evaluation;
 
 /// <summary>Checks that the LLM's expansions of the loose prompts name the same objects (and counts) in
@@ -10,12 +12,12 @@ public sealed class LlmExpansionCheck(Func<string, CancellationToken, Task<strin
         foreach (var p in prompts)
         {
             var output = await expand(p.Loose, cancellationToken).ConfigureAwait(false);
-            valid += IsValid(p, parser.Parse(output)) ? 1 : 0;
+            valid += IsValid(p, parser.ParseLenient(output)) ? 1 : 0;
         }
         return Math.Round((double)valid / prompts.Count, 4);
     }
 
-    public static bool IsValid(HeldOutPrompt prompt, CanonicalPrompt? parsed)
+    public static bool IsValid(HeldOutPrompt prompt, EmojiScene? parsed)
     {
         if (parsed is null)
         {
@@ -24,7 +26,9 @@ public sealed class LlmExpansionCheck(Func<string, CancellationToken, Task<strin
         var want = prompt.Kind == "count"
             ? [(prompt.Objects[0], prompt.Count)]
             : prompt.Objects.Select(o => (o, 1)).ToList();
-        return want.OrderBy(x => x.Item1, StringComparer.Ordinal).SequenceEqual(
-            parsed.Objects.OrderBy(x => x.Concept, StringComparer.Ordinal).Select(x => (x.Concept, x.Count)));
+        var got = parsed.Kind == SceneKind.Count
+            ? [(parsed.Items[0].Concept, parsed.Count)]
+            : parsed.Items.Select(i => (i.Concept, 1)).ToList();
+        return want.OrderBy(x => x.Item1, StringComparer.Ordinal).SequenceEqual(got.OrderBy(x => x.Item1, StringComparer.Ordinal));
     }
 }

@@ -1,7 +1,7 @@
 using Diffusion.Cache.Policy;
 using Diffusion.Cache.Scoring;
 using Diffusion.Cache.Traces;
-using Diffusion.Cache.Traces.World;
+using Diffusion.Evaluation.World;
 using Diffusion.CacheStore;
 using Diffusion.Inference.Pipeline;
 

@@ -3,7 +3,7 @@ using Diffusion.Cache.Denoising;
 using Diffusion.Cache.Embeddings;
 using Diffusion.Cache.Scoring;
 using Diffusion.Cache.Traces;
-using Diffusion.Cache.Traces.World;
+using Diffusion.Evaluation.World;
 using Diffusion.Inference.Pipeline;
 using Diffusion.Inference.Scheduling;
 

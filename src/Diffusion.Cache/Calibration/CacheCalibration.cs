@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Diffusion.Cache.Embeddings;
 using Diffusion.Cache.Traces;
 using Diffusion.Cache.Traces.World;
+using Diffusion.Evaluation.World;
 using Diffusion.Cache.Scoring;
 using Diffusion.Evaluation;
 using Diffusion.Inference.Pipeline;
@@ -17,7 +18,7 @@ public sealed class CacheCalibration(DiffusionPipeline pipeline, SceneJudge judg
     {
         options.Validate();
         var watch = Stopwatch.StartNew();
-        var parser = new Traces.World.CanonicalPromptParser(world);
+        var parser = new CanonicalPromptParser(world);
         var parsed = new List<(EmojiScene Scene, string Prompt, int Index)>();
         foreach (var h in heldOut)
         {

@@ -1,6 +1,7 @@
 using Diffusion.Cache.Embeddings;
 using Diffusion.Cache.Traces;
 using Diffusion.Cache.Traces.World;
+using Diffusion.Evaluation.World;
 
 namespace Diffusion.Cache.Calibration;
 

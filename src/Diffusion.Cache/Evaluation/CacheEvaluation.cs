@@ -4,7 +4,7 @@ using Diffusion.Cache.Embeddings;
 using Diffusion.Cache.Policy;
 using Diffusion.Cache.Scoring;
 using Diffusion.Cache.Traces;
-using Diffusion.Cache.Traces.World;
+using Diffusion.Evaluation.World;
 using Diffusion.CacheStore;
 using Diffusion.Inference.Pipeline;
 

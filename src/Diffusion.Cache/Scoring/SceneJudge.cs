@@ -1,4 +1,4 @@
-using Diffusion.Cache.Traces.World;
+using Diffusion.Evaluation.World;
 using Diffusion.Evaluation;
 
 namespace Diffusion.Cache.Scoring;

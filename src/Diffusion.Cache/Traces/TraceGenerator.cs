@@ -1,4 +1,5 @@
 using Diffusion.Cache.Traces.World;
+using Diffusion.Evaluation.World;
 
 namespace Diffusion.Cache.Traces;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Diffusion.Cache.Bench;
 using Diffusion.Cache.Policy;
 using Diffusion.Cache.Scoring;
-using Diffusion.Cache.Traces.World;
+using Diffusion.Evaluation.World;
 using Diffusion.CacheStore;
 using Diffusion.Cli.Cache;
 using Diffusion.Inference.Onnx;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Diffusion.Cache;
 using Diffusion.Cache.Calibration;
-using Diffusion.Cache.Traces.World;
+using Diffusion.Evaluation.World;
 using Diffusion.Cache.Scoring;
 using Diffusion.Evaluation;
 using Diffusion.Inference.Onnx;

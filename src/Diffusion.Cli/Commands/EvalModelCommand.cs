@@ -3,6 +3,7 @@ using System.Text.Json;
 using Diffusion.Engine;
 using Diffusion.Engine.Scheduling;
 using Diffusion.Evaluation;
+using Diffusion.Evaluation.World;
 using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Pipeline;
 
@@ -62,7 +63,7 @@ public static class EvalModelCommand
                 ? EngineHost.Start(new EngineOptions(), Path.Combine(modelsDir, "llm"), Path.Combine(modelsDir, "tokenizer"), null)
                 : null;
             var llm = engine is null ? null : new LlmExpansionCheck(
-                (loose, ct) => ExpandAsync(engine, loose, ct), CanonicalPromptParser.Load(Path.Combine(modelsDir, "world.json")));
+                (loose, ct) => ExpandAsync(engine, loose, ct), new CanonicalPromptParser(EmojiWorld.Load(Path.Combine(modelsDir, "world.json"))));
             var progress = new Progress<(int Done, int Total)>(p => Console.Error.Write($"\rgenerated {p.Done}/{p.Total}"));
             var latentsPath = Path.Combine(modelsDir, "eval", "initial_latents.bin");
             var initialLatents = File.Exists(latentsPath) ? ReadFloats(latentsPath) : null;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Diffusion.Cache.Traces;
-using Diffusion.Cache.Traces.World;
+using Diffusion.Evaluation.World;
 
 namespace Diffusion.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using Diffusion.Cache.Bench;
 using Diffusion.Cache.Policy;
 using Diffusion.Cache.Scoring;
-using Diffusion.Cache.Traces.World;
+using Diffusion.Evaluation.World;
 using Diffusion.CacheStore;
 
 namespace Diffusion.Cache.Tests.Bench;

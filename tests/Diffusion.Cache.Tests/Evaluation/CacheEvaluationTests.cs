@@ -2,7 +2,7 @@ using System.Text.Json;
 using Diffusion.Cache.Evaluation;
 using Diffusion.Cache.Policy;
 using Diffusion.Cache.Scoring;
-using Diffusion.Cache.Traces.World;
+using Diffusion.Evaluation.World;
 using Diffusion.CacheStore;
 
 namespace Diffusion.Cache.Tests.Evaluation;

@@ -1,5 +1,6 @@
 using Diffusion.Cache.Traces;
 using Diffusion.Cache.Traces.World;
+using Diffusion.Evaluation.World;
 
 namespace Diffusion.Cache.Tests.Traces;
 

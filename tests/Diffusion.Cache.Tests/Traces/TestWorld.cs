@@ -1,4 +1,4 @@
-using Diffusion.Cache.Traces.World;
+using Diffusion.Evaluation.World;
 
 namespace Diffusion.Cache.Tests.Traces;
 

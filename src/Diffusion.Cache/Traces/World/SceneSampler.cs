@@ -1,3 +1,4 @@
+using Diffusion.Evaluation.World;
 namespace Diffusion.Cache.Traces.World;
 
 /// <summary>

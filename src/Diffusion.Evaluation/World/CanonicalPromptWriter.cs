@@ -1,4 +1,4 @@
-namespace Diffusion.Cache.Traces.World;
+namespace Diffusion.Evaluation.World;
 
 /// <summary>
 /// Writes the canonical prompt of a scene, the one phrasing the shipped model knows best. Mirrors

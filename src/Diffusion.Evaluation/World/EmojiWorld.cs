@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Diffusion.Cache.Traces.World;
+namespace Diffusion.Evaluation.World;
 
 /// <summary>One object kind of the emoji world: its canonical singular and plural.</summary>
 public sealed record WorldConcept(string Name, string Plural);

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace Diffusion.Cache.Traces.World;
+namespace Diffusion.Evaluation.World;
 
 /// <summary>
 /// Reads a canonical prompt back into its scene; anything that is not exactly a canonical prompt of
@@ -23,6 +23,13 @@ public sealed class CanonicalPromptParser(EmojiWorld world)
 
         return scene is not null;
     }
+
+    /// <summary>
+    /// The scene a prompt in the canonical grammar states, even when it is not spelt exactly as the writer would
+    /// ("a apple", "one cat"); null for anything outside the grammar. For judging what a prompt asks for (the LLM's
+    /// expansions), not for keys that must round-trip.
+    /// </summary>
+    public EmojiScene? ParseLenient(string prompt) => ParseLoose(prompt.Trim());
 
     /// <summary>The scene of a canonical prompt, or an exception saying why the text is not one.</summary>
     public EmojiScene Parse(string prompt) =>

@@ -1,4 +1,4 @@
-namespace Diffusion.Cache.Traces.World;
+namespace Diffusion.Evaluation.World;
 
 /// <summary>The five shapes of canonical prompt (models/training/scene.py).</summary>
 public enum SceneKind
