@@ -1,4 +1,5 @@
 using Diffusion.Replay.Plots;
+using Diffusion.Cache.Plots;
 using Diffusion.Replay.Records;
 using Diffusion.Replay.Tests.Infrastructure;
 using SkiaSharp;
@@ -43,9 +44,9 @@ public sealed class PlotTests
     {
         var points = ReplayPlots.CdfPoints([0.3, 0.1, 0.2, 0.4]);
         Assert.Equal(8, points.Count);
-        Assert.Equal(new ChartPoint(0.1, 0), points[0]);
-        Assert.Equal(new ChartPoint(0.1, 0.25), points[1]);
-        Assert.Equal(new ChartPoint(0.4, 1), points[^1]);
+        Assert.Equal((0.1, 0), points[0]);
+        Assert.Equal((0.1, 0.25), points[1]);
+        Assert.Equal((0.4, 1), points[^1]);
         Assert.All(points.Zip(points.Skip(1)), p => Assert.True(p.Second.X >= p.First.X && p.Second.Y >= p.First.Y));
     }
 

@@ -1,4 +1,4 @@
-using Diffusion.Cache.Calibration;
+using Diffusion.Cache.Plots;
 using SkiaSharp;
 
 namespace Diffusion.Cache.Evaluation;
@@ -41,8 +41,8 @@ public static class EvaluationPlots
         // up to the largest saving and a margin: the systems crowd near the origin on a full 0..1 axis
         var xMax = Math.Min(1, Math.Max(0.2, Math.Ceiling(systems.Values.Select(f => f.StepsSaved).Where(double.IsFinite).DefaultIfEmpty(0).Max() * 12) / 10));
         IReadOnlyList<ChartSeries> Points(Func<SystemFigures, double> y) =>
-            systems.Select(kv => new ChartSeries(kv.Key, Colours.GetValueOrDefault(kv.Key, SKColors.Gray), [(kv.Value.StepsSaved, y(kv.Value))])).ToArray();
-        return Render(
+            systems.Select(kv => new ChartSeries(kv.Key, Colours.GetValueOrDefault(kv.Key, SKColors.Gray), [(kv.Value.StepsSaved, y(kv.Value))], Markers: true)).ToArray();
+        return ChartSheet.Render(2, 560, 360,
             new LineChart
             {
                 Title = "judge accuracy against steps saved", XLabel = "steps saved (fraction)", YLabel = "judge accuracy",
@@ -68,25 +68,10 @@ public static class EvaluationPlots
             var points = sorted.Select((latency, i) => (latency, (i + 1) / (double)sorted.Count)).Prepend((0.0, 0.0)).ToArray();
             return new ChartSeries(kv.Key, Colours.GetValueOrDefault(kv.Key, SKColors.Gray), points);
         }).ToArray();
-        return Render(new LineChart
+        return ChartSheet.Render(1, 560, 360, new LineChart
         {
             Title = "latency CDF (measured requests)", XLabel = "latency (s)", YLabel = "share of requests",
-            XRange = (0, max * 1.05), YRange = (0, 1), Series = series,
+            XRange = (0, max * 1.05), YRange = (0, 1), Legend = LegendPlacement.BottomRight, Series = series,
         });
-    }
-
-    private static byte[] Render(params LineChart[] charts)
-    {
-        const int panelWidth = 560, panelHeight = 360;
-        var info = new SKImageInfo(charts.Length * panelWidth, panelHeight, SKColorType.Rgba8888, SKAlphaType.Premul);
-        using var surface = SKSurface.Create(info);
-        surface.Canvas.Clear(SKColors.White);
-        for (var i = 0; i < charts.Length; i++)
-        {
-            charts[i].Draw(surface.Canvas, new SKRect(i * panelWidth, 0, (i + 1) * panelWidth, panelHeight));
-        }
-        using var image = surface.Snapshot();
-        using var data = image.Encode(SKEncodedImageFormat.Png, 100) ?? throw new InvalidOperationException("SkiaSharp could not encode the plot.");
-        return data.ToArray();
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Diffusion.Cache.Plots;
 using Diffusion.Replay.Records;
 using SkiaSharp;
 
@@ -23,8 +24,8 @@ public static class ReplayPlots
     {
         var answered = Succeeded(records).OrderBy(r => r.FinishedS).ToList();
         var window = WindowFor(answered.Count);
-        var rolling = new List<ChartPoint>(answered.Count);
-        var cumulative = new List<ChartPoint>(answered.Count);
+        var rolling = new List<(double X, double Y)>(answered.Count);
+        var cumulative = new List<(double X, double Y)>(answered.Count);
         var inWindow = 0;
         var total = 0;
         for (var i = 0; i < answered.Count; i++)
@@ -33,8 +34,8 @@ public static class ReplayPlots
             inWindow += hit;
             total += hit;
             if (i >= window && answered[i - window].Cache?.Hit == true) inWindow--;
-            rolling.Add(new ChartPoint(answered[i].FinishedS, (double)inWindow / Math.Min(i + 1, window)));
-            cumulative.Add(new ChartPoint(answered[i].FinishedS, (double)total / (i + 1)));
+            rolling.Add((answered[i].FinishedS, (double)inWindow / Math.Min(i + 1, window)));
+            cumulative.Add((answered[i].FinishedS, (double)total / (i + 1)));
         }
         return new LineChart
         {
@@ -74,21 +75,21 @@ public static class ReplayPlots
             XLabel = "latency (s)",
             YLabel = "fraction of requests",
             YRange = (0, 1),
-            LegendAtBottom = true,
+            Legend = LegendPlacement.BottomRight,
             YFormat = Percent,
             Series = series,
         };
     }
 
     /// <summary>An empirical CDF as a step line: at each latency the fraction rises by 1/n.</summary>
-    public static IReadOnlyList<ChartPoint> CdfPoints(IEnumerable<double> values)
+    public static IReadOnlyList<(double X, double Y)> CdfPoints(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
-        var points = new List<ChartPoint>(sorted.Length * 2);
+        var points = new List<(double X, double Y)>(sorted.Length * 2);
         for (var i = 0; i < sorted.Length; i++)
         {
-            points.Add(new ChartPoint(sorted[i], (double)i / sorted.Length));
-            points.Add(new ChartPoint(sorted[i], (double)(i + 1) / sorted.Length));
+            points.Add((sorted[i], (double)i / sorted.Length));
+            points.Add((sorted[i], (double)(i + 1) / sorted.Length));
         }
         return points;
     }

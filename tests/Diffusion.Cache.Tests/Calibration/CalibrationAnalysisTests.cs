@@ -147,7 +147,7 @@ public sealed class CalibrationAnalysisTests
         var png = CalibrationPlot.Render(CalibrationAnalysis.Analyse(Pairs(), Options));
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
         var (_, width, height) = Inference.Imaging.PngImageCodec.DecodeToPlanar(png);
-        Assert.Equal(3 * 520, width);
-        Assert.Equal(2 * 340, height);
+        Assert.Equal(3 * CalibrationPlot.PanelWidth, width);
+        Assert.Equal(2 * CalibrationPlot.PanelHeight, height);
     }
 }

@@ -1,4 +1,4 @@
-namespace Diffusion.Replay.Plots;
+namespace Diffusion.Cache.Plots;
 
 /// <summary>Round tick values (1, 2 or 5 times a power of ten) covering a range.</summary>
 public static class AxisTicks

@@ -1,6 +1,6 @@
 using SkiaSharp;
 
-namespace Diffusion.Replay.Plots;
+namespace Diffusion.Cache.Plots;
 
 /// <summary>
 /// A typeface for chart text. SkiaSharp's no-dependency native build has no font lookup, so a
