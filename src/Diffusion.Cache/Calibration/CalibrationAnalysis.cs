@@ -20,8 +20,8 @@ public sealed record ModeAnalysis(RetrievalMode Mode, SimilarityKTable Table, do
 /// <summary>
 /// Turns measured pairs into similarity→K tables. For each K, the threshold is the lowest similarity t such that,
 /// for t and every higher t' (each resting on at least MinPairs pairs), the pairs above t' run from K keep their
-/// judge accuracy within Tolerance of the target's full runs — all of them together, and the WindowPairs least
-/// similar of them on their own. Larger K never gets a lower threshold. Two-fold
+/// judge accuracy within Tolerance of the target's full runs — all of them together, and the least similar of them
+/// (a window of WindowPairs, or WindowShare of the pairs) on their own. Larger K never gets a lower threshold. Two-fold
 /// cross-validation then finds the smallest margin to add to every threshold so that tables derived on one half keep
 /// the other half within the tolerance; the mode saving more held-out steps at that equal quality is chosen.
 /// </summary>
@@ -127,6 +127,7 @@ public static class CalibrationAnalysis
     private static double? Threshold(IReadOnlyList<CalibrationPair> pairs, RetrievalMode mode, int k, CalibrationOptions options)
     {
         double? accepted = null;
+        var windowSize = options.WindowFor(pairs.Count);
         for (var t = 1.0 - GridStep; t >= -1.0; t -= GridStep)
         {
             var above = pairs.Where(p => p.SimilarityFor(mode) > t).ToArray();
@@ -134,7 +135,7 @@ public static class CalibrationAnalysis
             {
                 continue;
             }
-            var window = options.WindowPairs == 0 ? [] : above.OrderBy(p => p.SimilarityFor(mode)).Take(options.WindowPairs).ToArray();
+            var window = windowSize == 0 ? [] : above.OrderBy(p => p.SimilarityFor(mode)).Take(windowSize).ToArray();
             if (!KeepsAccuracy(above, k, options.Tolerance) || !KeepsAccuracy(window, k, options.Tolerance))
             {
                 break;

@@ -24,7 +24,7 @@ public sealed record CalibrationResult(
         CalibratedFor = ModelId,
         Note = $"./run.sh calibrate cache: {Pairs.Count} pairs, {Options.Steps} steps, guidance {Options.GuidanceScale.ToString(CultureInfo.InvariantCulture)}, "
             + $"tolerance {Options.Tolerance.ToString(CultureInfo.InvariantCulture)}, min {Options.MinPairs} pairs per threshold, "
-            + $"the {Options.WindowPairs} least similar above it within the tolerance too.",
+            + $"{Options.WindowDescription}.",
     };
 
     public string ToJson() => JsonSerializer.Serialize(new
@@ -34,7 +34,7 @@ public sealed record CalibrationResult(
         elapsed_seconds = Math.Round(Elapsed.TotalSeconds, 1),
         default_mode = DefaultMode.ToName(),
         reason = Reason,
-        options = new { Options.Pairs, Options.Steps, Options.GuidanceScale, scheduler = Options.Scheduler.ToString(), Options.Tolerance, Options.MinPairs, Options.WindowPairs, Options.Seed },
+        options = new { Options.Pairs, Options.Steps, Options.GuidanceScale, scheduler = Options.Scheduler.ToString(), Options.Tolerance, Options.MinPairs, Options.WindowPairs, Options.WindowShare, Options.Seed },
         modes = Modes.Select(m => new
         {
             mode = m.Mode.ToName(),
@@ -79,7 +79,7 @@ public sealed record CalibrationResult(
         md.AppendLine(c, $"- model: `{ModelId}`");
         md.AppendLine(c, $"- pairs: {Pairs.Count} ({string.Join(", ", Pairs.GroupBy(p => p.Relation).Select(g => $"{g.Count()} {Describe(g.Key)}"))})");
         md.AppendLine(c, $"- runs: {Options.Steps} DDIM steps, guidance {Options.GuidanceScale}, seed = the source's held-out index; K ∈ {{{string.Join(", ", Options.CachePoints)}}} of 50");
-        md.AppendLine(c, $"- rule: tolerance {Options.Tolerance} of judge accuracy, at least {Options.MinPairs} pairs above every threshold, and the {Options.WindowPairs} least similar of them within the tolerance on their own; measured in {Elapsed.TotalMinutes:0.0} min");
+        md.AppendLine(c, $"- rule: tolerance {Options.Tolerance} of judge accuracy, at least {Options.MinPairs} pairs above every threshold, {Options.WindowDescription}; measured in {Elapsed.TotalMinutes:0.0} min");
         md.AppendLine();
         md.AppendLine("## Method");
         md.AppendLine();

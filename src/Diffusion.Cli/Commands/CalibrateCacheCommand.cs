@@ -20,23 +20,25 @@ public static class CalibrateCacheCommand
     {
         var models = new Option<string>("--models") { Description = "Model folder (with image_encoder/, judge/, eval/heldout.jsonl, world.json).", DefaultValueFactory = _ => "./models" };
         var json = new Option<string?>("--json") { Description = "Also write every measured pair and bucket to this JSON file." };
-        var pairs = new Option<int>("--pairs") { Description = "Source/target pairs to measure.", DefaultValueFactory = _ => 384 };
+        var pairs = new Option<int>("--pairs") { Description = "Source/target pairs to measure.", DefaultValueFactory = _ => 768 };
         var quick = new Option<bool>("--quick") { Description = "A short run (16 pairs, 20 steps) to check the plumbing; writes under data/calibration-quick/ unless --table/--doc are given." };
         var table = new Option<string>("--table") { Description = "Where to write the tables the service loads.", DefaultValueFactory = _ => "src/Diffusion.Cache/k-table.json" };
         var doc = new Option<string>("--doc") { Description = "Where to write the report (the plot goes beside it as .png).", DefaultValueFactory = _ => "docs/cache-calibration.md" };
-        var tolerance = new Option<double>("--tolerance") { Description = "Judge accuracy a K may lose against the full run.", DefaultValueFactory = _ => 0.02 };
+        var tolerance = new Option<double>("--tolerance") { Description = "Judge accuracy a K may lose against the full run.", DefaultValueFactory = _ => 0.016 };
         var minPairs = new Option<int>("--min-pairs") { Description = "Pairs every threshold must rest on.", DefaultValueFactory = _ => 24 };
-        var windowPairs = new Option<int>("--window-pairs")
+        var windowShare = new Option<double>("--window-share")
         {
-            Description = "The least similar pairs above a threshold that must keep the tolerance on their own (0: off).", DefaultValueFactory = _ => 48,
+            Description = "The least similar pairs above a threshold that must keep the tolerance on their own, as a share of the pairs.",
+            DefaultValueFactory = _ => 0.25,
         };
+        var windowPairs = new Option<int?>("--window-pairs") { Description = "The same window as a number of pairs (0: off); overrides --window-share." };
         var fromJson = new Option<string?>("--from-json")
         {
             Description = "Re-analyse the pairs an earlier run measured (its --json file) with this run's rule settings, without generating.",
         };
         var command = new Command("cache", "Calibrate the cache's similarity→K table for the shipped CLIP (both retrieval modes) and choose the default mode.")
         {
-            models, json, pairs, quick, table, doc, tolerance, minPairs, windowPairs, fromJson,
+            models, json, pairs, quick, table, doc, tolerance, minPairs, windowShare, windowPairs, fromJson,
         };
         command.SetAction((parse, ct) =>
         {
@@ -46,13 +48,13 @@ public static class CalibrateCacheCommand
                 isQuick && parse.GetResult(option) is not { Implicit: false } ? quickDefault : parse.GetValue(option)!;
             return Task.FromResult(Run(parse.GetValue(models)!, parse.GetValue(json), parse.GetValue(pairs), isQuick,
                 Output(table, "data/calibration-quick/k-table.json"), Output(doc, "data/calibration-quick/cache-calibration.md"),
-                parse.GetValue(tolerance), parse.GetValue(minPairs), parse.GetValue(windowPairs), parse.GetValue(fromJson), ct));
+                parse.GetValue(tolerance), parse.GetValue(minPairs), parse.GetValue(windowShare), parse.GetValue(windowPairs), parse.GetValue(fromJson), ct));
         });
         return command;
     }
 
     private static int Run(string modelsDir, string? jsonPath, int pairs, bool quick, string tablePath, string docPath, double tolerance, int minPairs,
-        int windowPairs, string? fromJson, CancellationToken cancellationToken)
+        double windowShare, int? windowPairs, string? fromJson, CancellationToken cancellationToken)
     {
         try
         {
@@ -62,6 +64,7 @@ public static class CalibrateCacheCommand
                 Steps = quick ? 20 : 50,
                 Tolerance = tolerance,
                 MinPairs = quick ? 2 : minPairs,
+                WindowShare = windowShare,
                 WindowPairs = quick ? 4 : windowPairs,
             }.Validate();
             var result = fromJson is null ? Measure(modelsDir, options, cancellationToken) : Reanalyse(fromJson, options);

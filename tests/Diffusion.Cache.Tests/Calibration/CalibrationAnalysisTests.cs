@@ -60,6 +60,14 @@ public sealed class CalibrationAnalysisTests
         Assert.Equal(15, cumulativeOnly.KFor(0.305));
     }
 
+    [Theory]
+    [InlineData(null, 0.25, 768, 192)]
+    [InlineData(null, 0.25, 40, 24)] // never fewer than a threshold rests on
+    [InlineData(48, 0.25, 768, 48)]  // a count overrides the share
+    [InlineData(0, 0.25, 768, 0)]    // off
+    public void The_window_is_a_share_of_the_pairs_unless_a_count_is_given(int? windowPairs, double share, int pairs, int expected) =>
+        Assert.Equal(expected, new CalibrationOptions { WindowPairs = windowPairs, WindowShare = share, MinPairs = 24 }.WindowFor(pairs));
+
     [Fact]
     public void A_larger_K_never_gets_a_lower_threshold()
     {
