@@ -24,17 +24,18 @@ public sealed class DiffusionPreemptionTests
             new() { Prompt = "a lamp on a desk", Seed = 1, Steps = 200, GuidanceScale = 4f },
             new() { Prompt = "a ship at sea", Seed = 2, Steps = 200, GuidanceScale = 6f },
         ];
-        // Encoded beforehand, so the jobs join right behind the LLM: encoding them after it started let the LLM
-        // finish first on a busy machine. They outlast its growth past the four blocks the jobs leave it.
+        // The jobs start first (encoded beforehand) and the LLM right behind them: it passes the four blocks they leave
+        // it after ~64 tokens, while they still have ~135 of their 200 steps to run. Started the other way round, the
+        // jobs had to join within the LLM's first 64 tokens, which a busy machine could miss.
         IReadOnlyList<PromptEmbedding>[] encoded = requests.Select(r => pipeline.EncodePrompts(r.Prompt, r.NegativePrompt)).ToArray();
 
-        int[] prompt = host.Codec!.EncodePrompt("a red fox in snow");
-        LlmCompletionHandle llm = host.Loop.SubmitCompletion(prompt, new SamplingParams { MaxTokens = 90 - prompt.Length, IgnoreEos = true });
         // Lower priority: the jobs are the victims when the LLM needs their blocks.
         Task<GenerationResult>[] jobs = requests
             .Select((r, i) => images.GenerateAsync(r, encoded[i][0], encoded[i][1], options: new RequestOptions { Priority = -1 }))
             .ToArray();
 
+        int[] prompt = host.Codec!.EncodePrompt("a red fox in snow");
+        LlmCompletionHandle llm = host.Loop.SubmitCompletion(prompt, new SamplingParams { MaxTokens = 90 - prompt.Length, IgnoreEos = true });
         await llm.Completion.WaitAsync(TimeSpan.FromSeconds(60));
         GenerationResult[] results = await Task.WhenAll(jobs).WaitAsync(TimeSpan.FromSeconds(120));
         EngineStats stats = host.Loop.GetStats();
