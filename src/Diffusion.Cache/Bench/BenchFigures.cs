@@ -19,6 +19,9 @@ public static class BenchFigures
     public static double IterationsP50Ratio(IReadOnlyCollection<ReplayRecord> records) =>
         Quantile(records.Select(r => (double)(r.Steps - r.StartStep)), 0.5) / Quantile(records.Select(r => (double)r.Steps), 0.5);
 
+    /// <summary>The share of requests that started from a cached latent; 0 when empty.</summary>
+    public static double HitRate(IReadOnlyCollection<ReplayRecord> records) => records.Count(r => r.Hit) / (double)Math.Max(1, records.Count);
+
     /// <summary>Hits by the K they started at, in K order.</summary>
     public static IReadOnlyDictionary<int, int> HitsByK(IEnumerable<ReplayRecord> records) =>
         records.Where(r => r.Hit).GroupBy(r => r.StartStep).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());

@@ -187,7 +187,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
     {
         var measured = result.Records.Where(r => r.Measured).ToArray();
         return new PolicyFigures(policy, accounting, Math.Round(BenchFigures.StepsSaved(measured), 4),
-            Math.Round(measured.Count(r => r.Hit) / (double)Math.Max(1, measured.Length), 4), result.Evictions, result.MaxUsedBytes,
+            Math.Round(BenchFigures.HitRate(measured), 4), result.Evictions, result.MaxUsedBytes,
             BenchFigures.HitsByK(measured), Math.Round(BenchFigures.IterationsP50Ratio(measured), 4));
     }
 
@@ -213,7 +213,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
             GraceSeconds = Math.Round(grace.TotalSeconds),
             PerUserTenants = options.PerUserTenants,
             StepsSaved = Math.Round(BenchFigures.StepsSaved(on), 4),
-            HitRate = Math.Round(on.Count(r => r.Hit) / (double)Math.Max(1, on.Length), 4),
+            HitRate = Math.Round(BenchFigures.HitRate(on), 4),
             HitsByK = BenchFigures.HitsByK(on),
             HitRateByKind = on.GroupBy(r => r.Kind).OrderBy(g => g.Key).ToDictionary(g => g.Key.ToString(), g => Math.Round(g.Count(r => r.Hit) / (double)g.Count(), 4)),
             LatencyP50OffMs = Ms(off, 0.5),

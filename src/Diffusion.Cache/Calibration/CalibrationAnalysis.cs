@@ -128,20 +128,27 @@ public static class CalibrationAnalysis
     {
         double? accepted = null;
         var windowSize = options.WindowFor(pairs.Count);
+        // sorted once: the pairs above any t are a suffix, and its first windowSize pairs are the window
+        var ascending = pairs.OrderBy(p => p.SimilarityFor(mode)).ToArray();
+        var first = ascending.Length;
         for (var t = 1.0 - GridStep; t >= -1.0; t -= GridStep)
         {
-            var above = pairs.Where(p => p.SimilarityFor(mode) > t).ToArray();
-            if (above.Length < options.MinPairs)
+            while (first > 0 && ascending[first - 1].SimilarityFor(mode) > t)
+            {
+                first--;
+            }
+            var above = new ArraySegment<CalibrationPair>(ascending, first, ascending.Length - first);
+            if (above.Count < options.MinPairs)
             {
                 continue;
             }
-            var window = windowSize == 0 ? [] : above.OrderBy(p => p.SimilarityFor(mode)).Take(windowSize).ToArray();
+            var window = above[..Math.Min(windowSize, above.Count)];
             if (!KeepsAccuracy(above, k, options.Tolerance) || !KeepsAccuracy(window, k, options.Tolerance))
             {
                 break;
             }
             accepted = t;
-            if (above.Length == pairs.Count)
+            if (above.Count == pairs.Count)
             {
                 break; // lower thresholds add no pairs
             }
