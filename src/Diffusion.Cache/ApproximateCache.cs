@@ -185,6 +185,7 @@ public sealed class ApproximateCache : IAsyncDisposable
             SchedulerFamily = facts.SchedulerFamily,
             Steps = facts.Steps,
             Guidance = facts.Guidance,
+            Lineage = start > 0 ? lookup!.SourceLineage : [],
         };
         return new CacheAdmission(Store, Metrics, _near, entry, steps, facts.LatentShape);
     }
@@ -268,6 +269,7 @@ public sealed class ApproximateCache : IAsyncDisposable
                 break; // candidates come best first: the rest are no more similar
             }
             if (Store.Find(candidate.Key) is not { } entry || !facts.IsCompatibleWith(entry.Entry)
+                || (_options.CheckLineage && !LineageAllows(entry.Entry, query, facts.Steps))
                 || !Store.TryGetBestK(candidate.Key, allowed, out var k))
             {
                 continue;
@@ -306,7 +308,10 @@ public sealed class ApproximateCache : IAsyncDisposable
                 ? EmbeddingVectors.Cosine(query, entry.Entry.TextEmbedding)
                 : (double?)null;
             return new CacheLookup(CacheLookupStatus.Hit, retrieval, k, candidate.Similarity, promptSimilarity, candidate.Key, values,
-                searchTime, loadTime, $"start at step {k} of {facts.Steps}");
+                searchTime, loadTime, $"start at step {k} of {facts.Steps}")
+            {
+                SourceLineage = [new LatentAncestor(entry.Entry.TextEmbedding, k), .. entry.Entry.Lineage],
+            };
         }
         return Miss(best, started, searchTime, usable.Count == 0
             ? candidates.Count == 0 ? "no entries" : "nothing similar and compatible enough"
@@ -314,6 +319,24 @@ public sealed class ApproximateCache : IAsyncDisposable
 
         CacheLookup Miss(double? similarity, long startedAt, TimeSpan search, string detail) =>
             new(CacheLookupStatus.Miss, retrieval, 0, similarity, null, null, null, search, _time.GetElapsedTime(startedAt) - search, detail);
+    }
+
+    /// <summary>
+    /// Whether the request may start from latents an ancestor's run denoised up to its step: the prompt→prompt table
+    /// must allow that step at the request's text similarity to the ancestor, as if the ancestor's own run were the source.
+    /// </summary>
+    private bool LineageAllows(CacheEntryDescriptor entry, float[] query, int steps)
+    {
+        var table = _options.KTables.For(RetrievalMode.PromptToPrompt);
+        foreach (var ancestor in entry.Lineage)
+        {
+            if (ancestor.TextEmbedding.Length != query.Length
+                || _points.Scale(table.KFor(EmbeddingVectors.Cosine(query, ancestor.TextEmbedding)), steps) < ancestor.UntilStep)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private IEnumerable<TenantId> Tenants(TenantId tenant) =>

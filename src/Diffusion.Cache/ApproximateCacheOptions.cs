@@ -47,6 +47,15 @@ public sealed record ApproximateCacheOptions
     public bool AdmitHitRuns { get; init; } = true;
 
     /// <summary>
+    /// Whether a stored hit run's latents may serve a request only if the request is also similar enough to every
+    /// ancestor for the steps that ancestor denoised (the prompt→prompt table applied to each). Without it, a chain
+    /// of hits passes a first prompt's early latent on to prompts ever further from it: on the standard trace three
+    /// in four hits came from a source that was itself a hit, and they lost more judge accuracy than the calibration's
+    /// pairs (whose sources are runs from noise) at the same similarity.
+    /// </summary>
+    public bool CheckLineage { get; init; } = true;
+
+    /// <summary>
     /// Store only the cache points the table in effect can select. A calibrated table that trusts K 25 exactly
     /// where it trusts 20, 15 and 10 never reads those three; storing them would take budget from other prompts.
     /// False stores every cache point (e.g. to recalibrate from a warm store).

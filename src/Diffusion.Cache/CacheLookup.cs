@@ -37,6 +37,9 @@ public sealed record CacheLookup(
 {
     public bool IsHit => Status == CacheLookupStatus.Hit;
 
+    /// <summary>On a hit: the prompts whose runs shaped the start latent, the source itself (up to K) first.</summary>
+    public IReadOnlyList<LatentAncestor> SourceLineage { get; init; } = [];
+
     public static CacheLookup Skipped(RetrievalMode mode, string detail) =>
         new(CacheLookupStatus.Skipped, mode, 0, null, null, null, null, TimeSpan.Zero, TimeSpan.Zero, detail);
 

@@ -16,7 +16,7 @@ namespace Diffusion.CacheStore;
 public sealed class SqliteMetadataBackend : ICacheMetadataBackend
 {
     public const string DefaultFileName = "cache-metadata.db";
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -58,15 +58,20 @@ public sealed class SqliteMetadataBackend : ICacheMetadataBackend
                   prompt TEXT NOT NULL, text_embedding BLOB NOT NULL, image_embedding BLOB,
                   seed INTEGER NOT NULL, model_id TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,
                   scheduler TEXT NOT NULL, steps INTEGER NOT NULL, guidance REAL NOT NULL,
-                  created_ms INTEGER NOT NULL, last_used_ms INTEGER NOT NULL,
+                  created_ms INTEGER NOT NULL, last_used_ms INTEGER NOT NULL, lineage BLOB,
                   PRIMARY KEY (tenant, id));
                 CREATE TABLE IF NOT EXISTS latents (
                   tenant TEXT NOT NULL, id INTEGER NOT NULL, k INTEGER NOT NULL,
                   bytes INTEGER NOT NULL, hits INTEGER NOT NULL, stored_ms INTEGER NOT NULL, last_used_ms INTEGER NOT NULL,
                   PRIMARY KEY (tenant, id, k),
                   FOREIGN KEY (tenant, id) REFERENCES entries (tenant, id) ON DELETE CASCADE);
-                PRAGMA user_version = 1;
                 """);
+            if (version == 1)
+            {
+                // version 1 had no lineage: its entries were all stored as runs from noise or treated as such
+                Execute(connection, "ALTER TABLE entries ADD COLUMN lineage BLOB;");
+            }
+            Execute(connection, $"PRAGMA user_version = {SchemaVersion};");
         }
         catch (SqliteException ex)
         {
@@ -100,7 +105,7 @@ public sealed class SqliteMetadataBackend : ICacheMetadataBackend
             var entries = new List<CacheEntryMetadata>();
             using (var command = new SqliteCommand("""
                 SELECT tenant, id, prompt, text_embedding, image_embedding, seed, model_id, width, height,
-                       scheduler, steps, guidance, created_ms, last_used_ms FROM entries;
+                       scheduler, steps, guidance, created_ms, last_used_ms, lineage FROM entries;
                 """, _connection))
             using (var reader = command.ExecuteReader())
             {
@@ -120,6 +125,16 @@ public sealed class SqliteMetadataBackend : ICacheMetadataBackend
                         _logger.LogWarning("Skipping cache metadata row {Tenant}/{Id}: an embedding is not whole float32 values", tenantText, id);
                         continue;
                     }
+                    IReadOnlyList<LatentAncestor> lineage;
+                    try
+                    {
+                        lineage = reader.IsDBNull(14) ? [] : LineageCodec.Decode((byte[])reader.GetValue(14));
+                    }
+                    catch (InvalidDataException ex)
+                    {
+                        _logger.LogWarning("Skipping cache metadata row {Tenant}/{Id}: {Message}", tenantText, id, ex.Message);
+                        continue;
+                    }
                     var descriptor = new CacheEntryDescriptor
                     {
                         Key = new CacheEntryKey(tenant, new CacheEntryId(id)),
@@ -131,6 +146,7 @@ public sealed class SqliteMetadataBackend : ICacheMetadataBackend
                         SchedulerFamily = reader.GetString(9),
                         Steps = reader.GetInt32(10),
                         Guidance = reader.GetFloat(11),
+                        Lineage = lineage,
                     };
                     float[]? image = imageBlob is null ? null : EmbeddingCodec.Decode(imageBlob);
                     entries.Add(new CacheEntryMetadata(descriptor, image, FromMs(reader.GetInt64(12)), FromMs(reader.GetInt64(13)),
@@ -157,8 +173,8 @@ public sealed class SqliteMetadataBackend : ICacheMetadataBackend
             using var transaction = connection.BeginTransaction();
             Execute(connection, transaction, """
                 INSERT INTO entries (tenant, id, prompt, text_embedding, image_embedding, seed, model_id, width, height,
-                                     scheduler, steps, guidance, created_ms, last_used_ms)
-                VALUES ($tenant, $id, $prompt, $text, $image, $seed, $model, $width, $height, $scheduler, $steps, $guidance, $created, $used)
+                                     scheduler, steps, guidance, created_ms, last_used_ms, lineage)
+                VALUES ($tenant, $id, $prompt, $text, $image, $seed, $model, $width, $height, $scheduler, $steps, $guidance, $created, $used, $lineage)
                 ON CONFLICT (tenant, id) DO NOTHING;
                 """,
                 ("$tenant", e.Key.Tenant.Value), ("$id", e.Key.Id.Value), ("$prompt", e.Prompt),
@@ -166,7 +182,8 @@ public sealed class SqliteMetadataBackend : ICacheMetadataBackend
                 ("$image", entry.ImageEmbedding is null ? DBNull.Value : EmbeddingCodec.Encode(entry.ImageEmbedding)),
                 ("$seed", e.Seed), ("$model", e.ModelId), ("$width", e.Size.Width), ("$height", e.Size.Height),
                 ("$scheduler", e.SchedulerFamily), ("$steps", e.Steps), ("$guidance", (double)e.Guidance),
-                ("$created", ToMs(entry.Created)), ("$used", ToMs(entry.LastUsed)));
+                ("$created", ToMs(entry.Created)), ("$used", ToMs(entry.LastUsed)),
+                ("$lineage", e.Lineage.Count == 0 ? DBNull.Value : LineageCodec.Encode(e.Lineage)));
             Execute(connection, transaction, """
                 INSERT INTO latents (tenant, id, k, bytes, hits, stored_ms, last_used_ms)
                 VALUES ($tenant, $id, $k, $bytes, $hits, $stored, $used)

@@ -19,6 +19,12 @@ public sealed record CacheEntryDescriptor
     public required int Steps { get; init; }
     public required float Guidance { get; init; }
 
+    /// <summary>The prompts whose runs shaped this entry's latents before its own (empty for a run from noise); nearest first.</summary>
+    public IReadOnlyList<LatentAncestor> Lineage { get; init; } = [];
+
+    /// <summary>More ancestors than any chain of cache points can make: the K of each hop is above the last.</summary>
+    public const int MaxLineage = 64;
+
     /// <summary>Throws a clear <see cref="ArgumentException"/> for a descriptor the store cannot keep.</summary>
     public void Validate()
     {
@@ -53,6 +59,17 @@ public sealed record CacheEntryDescriptor
         if (!float.IsFinite(Guidance))
         {
             throw new ArgumentException($"Cache entry {Key} has a guidance scale that is not a finite number.", nameof(Guidance));
+        }
+        if (Lineage is null || Lineage.Count > MaxLineage)
+        {
+            throw new ArgumentException($"Cache entry {Key} needs a lineage of at most {MaxLineage} ancestors.", nameof(Lineage));
+        }
+        foreach (var ancestor in Lineage)
+        {
+            if (ancestor.TextEmbedding is not { Length: > 0 } embedding || !embedding.All(float.IsFinite) || ancestor.UntilStep < 1 || ancestor.UntilStep >= Steps)
+            {
+                throw new ArgumentException($"Cache entry {Key} has an ancestor without a finite embedding or with a step outside 1..{Steps - 1}.", nameof(Lineage));
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ internal static class RedisEntryCodec
     public const string ImageEmbeddingField = "image_embedding";
     public const string LastUsedField = "last_used_ms";
     public const string CreatedField = "created_ms";
+    public const string LineageField = "lineage";
 
     public static string BytesField(int k) => $"k{k.ToString(CultureInfo.InvariantCulture)}:bytes";
 
@@ -43,6 +44,10 @@ internal static class RedisEntryCodec
         if (entry.ImageEmbedding is not null)
         {
             fields.Add(new(ImageEmbeddingField, EmbeddingCodec.Encode(entry.ImageEmbedding)));
+        }
+        if (e.Lineage.Count > 0)
+        {
+            fields.Add(new(LineageField, LineageCodec.Encode(e.Lineage)));
         }
         return [.. fields];
     }
@@ -101,6 +106,7 @@ internal static class RedisEntryCodec
             SchedulerFamily = scheduler.ToString(),
             Steps = (int)steps,
             Guidance = guidance,
+            Lineage = fields.TryGetValue(LineageField, out var lineage) ? LineageCodec.Decode((byte[])lineage!) : [],
         };
         float[]? image = fields.TryGetValue(ImageEmbeddingField, out var imageBytes) ? EmbeddingCodec.Decode((byte[])imageBytes!) : null;
         long lastUsed = TryLong(fields, LastUsedField, out long l) ? l : created;

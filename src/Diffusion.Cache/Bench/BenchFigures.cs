@@ -40,6 +40,26 @@ public static class BenchFigures
         return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
     }
 
+    /// <summary>
+    /// Standard error of the quality drop (accuracy off − on) over requests: the drop is a sum of per-request differences
+    /// in checks passed (each request scored in both runs), so its error is √n times their standard deviation over all
+    /// checks. 0 when fewer than two requests pair up.
+    /// </summary>
+    public static double QualityDropStandardError(IReadOnlyList<ReplayRecord> on, IReadOnlyList<ReplayRecord> off)
+    {
+        var offByIndex = off.ToDictionary(r => r.Index);
+        var differences = on.Where(r => offByIndex.ContainsKey(r.Index))
+            .Select(r => (double)(offByIndex[r.Index].Checks.Count(c => c.Value) - r.Checks.Count(c => c.Value))).ToArray();
+        var checks = on.Where(r => offByIndex.ContainsKey(r.Index)).Sum(r => offByIndex[r.Index].Checks.Count);
+        if (differences.Length < 2 || checks == 0)
+        {
+            return 0;
+        }
+        var mean = differences.Average();
+        var variance = differences.Sum(d => (d - mean) * (d - mean)) / (differences.Length - 1);
+        return Math.Sqrt(differences.Length * variance) / checks;
+    }
+
     /// <summary>The share of all judge checks passed.</summary>
     public static double Accuracy(IEnumerable<ReplayRecord> records) => Scoring.SceneJudge.Accuracy(records.Select(r => r.Checks));
 

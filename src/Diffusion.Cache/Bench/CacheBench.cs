@@ -1,3 +1,4 @@
+using Diffusion.Cache.Calibration;
 using Diffusion.Cache.Policy;
 using Diffusion.Cache.Scoring;
 using Diffusion.Cache.Traces;
@@ -24,12 +25,12 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
     /// prompt→prompt decisions, with placeholder latents (their values never affect the store's decisions).
     /// Seconds instead of hours; for choosing a budget or grace period.
     /// </summary>
-    public async Task<IReadOnlyList<PolicyFigures>> ComparePoliciesAsync(CancellationToken cancellationToken)
+    public async Task<PolicyComparison> ComparePoliciesAsync(CancellationToken cancellationToken)
     {
         options.Validate();
         var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed, Users = options.Users }).Generate();
         var measuredFrom = (int)Math.Round(options.Requests * options.Warmup);
-        var cacheOptions = new ApproximateCacheOptions { KTables = tables, Mode = options.Mode, IndexDirectory = null }.Validate();
+        var cacheOptions = new ApproximateCacheOptions { KTables = tables, Mode = options.Mode, IndexDirectory = null, CheckLineage = options.CheckLineage }.Validate();
         if (cacheOptions.EffectiveMode != RetrievalMode.PromptToPrompt)
         {
             throw new InvalidOperationException("the policy comparison without generation needs prompt-to-prompt retrieval (prompt-to-image needs the images).");
@@ -55,13 +56,17 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
         try
         {
             var figures = new List<PolicyFigures>();
+            TrafficSimilarities? lookups = null;
+            IReadOnlyList<RequestRow>? rows = null;
             foreach (var policy in EvictionPolicies.Names)
             {
                 var result = await AccountingReplayAsync(trace, measuredFrom, facts, cacheOptions, policy, grace,
                     new AccountingReplayExecutor(embeddings, off), Path.Combine(work, policy), $"accounting ({policy})", cancellationToken).ConfigureAwait(false);
                 figures.Add(Figures(policy, accounting: true, result));
+                lookups ??= Lookups(result, cacheOptions, $"accounting replay ({policy})");
+                rows ??= RequestRow.Of(result.Records, null);
             }
-            return figures;
+            return new PolicyComparison(figures, lookups!, rows!);
         }
         finally
         {
@@ -80,7 +85,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
         var measuredFrom = (int)Math.Round(options.Requests * options.Warmup);
         var parser = new CanonicalPromptParser(world);
         var facts = Facts();
-        var cacheOptions = new ApproximateCacheOptions { KTables = tables, Mode = options.Mode, IndexDirectory = null }.Validate();
+        var cacheOptions = new ApproximateCacheOptions { KTables = tables, Mode = options.Mode, IndexDirectory = null, CheckLineage = options.CheckLineage }.Validate();
         var points = cacheOptions.Points.StepsFor(options.Steps);
         var latentLength = facts.LatentLength;
         // an entry holds the points the table can select; the off run keeps every point for the accounting replays
@@ -183,6 +188,13 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
         return meanGap * (graceRequests ?? capacityEntries / 8);
     }
 
+    /// <summary>The measured requests' best lookup similarities (hits and misses that met a candidate).</summary>
+    private TrafficSimilarities Lookups(ReplayResult result, ApproximateCacheOptions cacheOptions, string run) => new(
+        $"bench cache {run}: trace seed {options.TraceSeed}, {options.Requests} requests (warm-up {options.Warmup}), budget {options.Budget}, "
+            + $"table {cacheOptions.KTables.For(cacheOptions.EffectiveMode)}",
+        cacheOptions.EffectiveMode.ToName(),
+        result.Records.Where(r => r.Measured && r.Similarity is not null).Select(r => r.Similarity!.Value).ToArray());
+
     private static PolicyFigures Figures(string policy, bool accounting, ReplayResult result)
     {
         var measured = result.Records.Where(r => r.Measured).ToArray();
@@ -223,6 +235,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
             IterationsP50Ratio = Math.Round(BenchFigures.IterationsP50Ratio(on), 4),
             AccuracyOff = Math.Round(BenchFigures.Accuracy(off), 4),
             AccuracyOn = Math.Round(BenchFigures.Accuracy(on), 4),
+            QualityDropStandardError = Math.Round(BenchFigures.QualityDropStandardError(on, off), 4),
             MetricsOff = BenchFigures.MetricAccuracy(off),
             MetricsOn = BenchFigures.MetricAccuracy(on),
             ClipScoreOff = Math.Round(BenchFigures.MeanClipScore(off), 4),
@@ -232,6 +245,8 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
             MaxDiskBytes = onResult.MaxUsedBytes,
             Evictions = onResult.Evictions,
             Policies = policies,
+            RequestRows = RequestRow.Of(onResult.Records, offResult.Records),
+            Lookups = Lookups(onResult, cacheOptions, "cache-on run (lcbfu)"),
             ElapsedMinutes = Math.Round(elapsed.TotalMinutes, 1),
         };
     }

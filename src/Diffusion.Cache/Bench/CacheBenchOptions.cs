@@ -18,6 +18,9 @@ public sealed record CacheBenchOptions : TraceReplayOptions
     /// <summary>Partition the cache by trace user (each user a tenant) instead of one shared cache.</summary>
     public bool PerUserTenants { get; init; }
 
+    /// <summary>Check every hit's lineage (<see cref="ApproximateCacheOptions.CheckLineage"/>); false to measure without it.</summary>
+    public bool CheckLineage { get; init; } = true;
+
     protected override int MinimumRequests => 10;
 
     protected override string Subject => "cache bench";

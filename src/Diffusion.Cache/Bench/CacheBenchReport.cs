@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Diffusion.Cache.Calibration;
 
 namespace Diffusion.Cache.Bench;
 
@@ -9,6 +10,30 @@ namespace Diffusion.Cache.Bench;
 /// cache would reach if every iteration cost the same and nothing else took time (the floor under latency_p50_ratio).</param>
 public sealed record PolicyFigures(string Policy, bool Accounting, double StepsSaved, double HitRate, long Evictions, long MaxUsedBytes,
     IReadOnlyDictionary<int, int> HitsByK, double IterationsP50Ratio);
+
+/// <summary>
+/// One measured request of the cache-on run beside its cache-off twin, so a drop can be traced to similarities, K and
+/// chains (a source that was itself a hit).
+/// </summary>
+/// <param name="SourceStart">The step the source request started at in the same run (K of its own hit, 0 for a full run).</param>
+/// <param name="FailedOff">The judge checks the cache-off image failed (metric names); null in accounting replays.</param>
+public sealed record RequestRow(int Index, string Kind, int K, double? Similarity, int? Source, int? SourceStart,
+    IReadOnlyList<string>? FailedOff, IReadOnlyList<string>? FailedOn)
+{
+    public static IReadOnlyList<RequestRow> Of(IReadOnlyList<ReplayRecord> on, IReadOnlyList<ReplayRecord>? off)
+    {
+        var byIndex = on.ToDictionary(r => r.Index);
+        var offByIndex = off?.ToDictionary(r => r.Index);
+        static string[] Failed(ReplayRecord r) => r.Checks.Where(c => !c.Value).Select(c => c.Key).Order(StringComparer.Ordinal).ToArray();
+        return on.Where(r => r.Measured).Select(r => new RequestRow(r.Index, r.Kind.ToString(), r.StartStep,
+            r.Similarity is { } s ? Math.Round(s, 4) : null, r.SourceIndex,
+            r.SourceIndex is { } i && byIndex.TryGetValue(i, out var source) ? source.StartStep : null,
+            offByIndex is null ? null : Failed(offByIndex[r.Index]), offByIndex is null ? null : Failed(r))).ToArray();
+    }
+}
+
+/// <summary>The policy comparison without generation, and the lookup similarities LCBFU's replay met.</summary>
+public sealed record PolicyComparison(IReadOnlyList<PolicyFigures> Policies, TrafficSimilarities Lookups, IReadOnlyList<RequestRow> Requests);
 
 /// <summary>A figure, its bar, and whether it passes.</summary>
 public sealed record BenchCheck(string Figure, double Value, string Bar, bool Passed);
@@ -47,6 +72,9 @@ public sealed record CacheBenchReport
     public required double AccuracyOff { get; init; }
     public required double AccuracyOn { get; init; }
     public double QualityDrop => AccuracyOff - AccuracyOn;
+
+    /// <summary>Standard error of <see cref="QualityDrop"/> over the measured requests (<see cref="BenchFigures.QualityDropStandardError"/>).</summary>
+    public double QualityDropStandardError { get; init; }
     public required IReadOnlyDictionary<string, double> MetricsOff { get; init; }
     public required IReadOnlyDictionary<string, double> MetricsOn { get; init; }
     public required double ClipScoreOff { get; init; }
@@ -60,6 +88,13 @@ public sealed record CacheBenchReport
     public required long Evictions { get; init; }
 
     public required IReadOnlyList<PolicyFigures> Policies { get; init; }
+
+    /// <summary>Every measured request, cache on beside cache off.</summary>
+    public IReadOnlyList<RequestRow> RequestRows { get; init; } = [];
+
+    /// <summary>The cache-on run's lookup similarities (measured requests), for <c>--similarities</c>.</summary>
+    [JsonIgnore]
+    public TrafficSimilarities? Lookups { get; init; }
 
     public required double ElapsedMinutes { get; init; }
 
@@ -92,7 +127,8 @@ public sealed record CacheBenchReport
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
     /// <summary>The policy comparison alone, in the same form as the report's <c>policies</c>.</summary>
-    public static string PoliciesToJson(IReadOnlyList<PolicyFigures> policies) => JsonSerializer.Serialize(new { policies }, JsonOptions);
+    public static string PoliciesToJson(PolicyComparison comparison) =>
+        JsonSerializer.Serialize(new { comparison.Policies, RequestRows = comparison.Requests }, JsonOptions);
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {

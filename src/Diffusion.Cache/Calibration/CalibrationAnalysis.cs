@@ -23,7 +23,9 @@ public sealed record ModeAnalysis(RetrievalMode Mode, SimilarityKTable Table, do
 /// judge accuracy within Tolerance of the target's full runs — all of them together, and the least similar of them
 /// (a window of WindowPairs, or WindowShare of the pairs) on their own. Larger K never gets a lower threshold. Two-fold
 /// cross-validation then finds the smallest margin to add to every threshold so that tables derived on one half keep
-/// the other half within the tolerance; the mode saving more held-out steps at that equal quality is chosen.
+/// the other half within the tolerance; the mode saving more held-out steps at that equal quality is chosen. Given the
+/// similarities of traffic (<see cref="CalibrationOptions.Traffic"/>), every sum over pairs is weighted to them, so the
+/// checks and the held-out drop speak for that traffic.
 /// </summary>
 public static class CalibrationAnalysis
 {
@@ -49,6 +51,10 @@ public static class CalibrationAnalysis
 
     public static ModeAnalysis AnalyseMode(IReadOnlyList<CalibrationPair> pairs, RetrievalMode mode, CalibrationOptions options)
     {
+        if (options.Traffic is { } traffic && traffic.RetrievalMode == mode)
+        {
+            pairs = traffic.Weigh(pairs, options.BucketWidth);
+        }
         var usable = pairs.Where(p => double.IsFinite(p.SimilarityFor(mode))).ToArray();
         var even = usable.Where((_, i) => i % 2 == 0).ToArray();
         var odd = usable.Where((_, i) => i % 2 == 1).ToArray();
@@ -102,26 +108,20 @@ public static class CalibrationAnalysis
         {
             return (0, 0);
         }
-        long saved = 0, passed = 0, checks = 0, fullPassed = 0, fullChecks = 0;
+        double saved = 0, weights = 0, passed = 0, checks = 0, fullPassed = 0, fullChecks = 0;
         foreach (var pair in pairs)
         {
+            var w = pair.Weight;
             var k = table.KFor(pair.SimilarityFor(mode));
-            saved += k;
-            fullPassed += pair.FullPassed;
-            fullChecks += pair.FullChecks;
-            if (k > 0)
-            {
-                var outcome = pair.At(k);
-                passed += outcome.Passed;
-                checks += outcome.Checks;
-            }
-            else
-            {
-                passed += pair.FullPassed;
-                checks += pair.FullChecks;
-            }
+            saved += w * k;
+            weights += w;
+            fullPassed += w * pair.FullPassed;
+            fullChecks += w * pair.FullChecks;
+            var (p, c) = k > 0 ? (pair.At(k).Passed, pair.At(k).Checks) : (pair.FullPassed, pair.FullChecks);
+            passed += w * p;
+            checks += w * c;
         }
-        return (saved / (50.0 * pairs.Count), Ratio(fullPassed, fullChecks) - Ratio(passed, checks));
+        return (weights == 0 ? 0 : saved / (50.0 * weights), Ratio(fullPassed, fullChecks) - Ratio(passed, checks));
     }
 
     private static double? Threshold(IReadOnlyList<CalibrationPair> pairs, RetrievalMode mode, int k, CalibrationOptions options)
@@ -159,8 +159,8 @@ public static class CalibrationAnalysis
     /// <summary>Whether the pairs run from K pass the judge within <paramref name="tolerance"/> of their full runs (true for none).</summary>
     private static bool KeepsAccuracy(IReadOnlyList<CalibrationPair> pairs, int k, double tolerance)
     {
-        var full = Ratio(pairs.Sum(p => (long)p.FullPassed), pairs.Sum(p => (long)p.FullChecks));
-        var atK = Ratio(pairs.Sum(p => (long)p.At(k).Passed), pairs.Sum(p => (long)p.At(k).Checks));
+        var full = Ratio(pairs.Sum(p => p.Weight * p.FullPassed), pairs.Sum(p => p.Weight * p.FullChecks));
+        var atK = Ratio(pairs.Sum(p => p.Weight * p.At(k).Passed), pairs.Sum(p => p.Weight * p.At(k).Checks));
         return atK >= full - tolerance - 1e-12;
     }
 
@@ -198,7 +198,7 @@ public static class CalibrationAnalysis
         return rows;
     }
 
-    private static double Ratio(long a, long b) => b == 0 ? 0 : (double)a / b;
+    private static double Ratio(double a, double b) => b == 0 ? 0 : a / b;
 
     /// <summary>Spearman's rank correlation (average ranks for ties); 0 when undefined.</summary>
     public static double Spearman(IReadOnlyList<double> x, IReadOnlyList<double> y)

@@ -58,7 +58,13 @@ public sealed record CalibrationOptions
         null => $"the least similar {WindowShare.ToString("0.##", CultureInfo.InvariantCulture)} of the pairs above it within the tolerance too",
     };
 
-    /// <summary>Width of the similarity buckets in the report and plot.</summary>
+    /// <summary>
+    /// The similarities traffic's lookups meet (e.g. from <c>bench cache --similarities</c>); when given, the pairs of its
+    /// retrieval mode are weighted to it, so a band traffic visits often counts as often as traffic visits it.
+    /// </summary>
+    public TrafficSimilarities? Traffic { get; init; }
+
+    /// <summary>Width of the similarity buckets in the report and plot (and of the traffic weighting).</summary>
     public double BucketWidth { get; init; } = 0.05;
 
     /// <summary>Cache points (of the reference 50-step run) to measure.</summary>

@@ -42,6 +42,10 @@ public sealed record CalibrationPair(
     [property: JsonPropertyName("full_checks")] int FullChecks,
     [property: JsonPropertyName("by_k")] IReadOnlyList<KOutcome> ByK)
 {
+    /// <summary>How much the pair counts in the analysis: 1, or its share of traffic over its share of the pairs (<see cref="TrafficSimilarities.Weigh"/>).</summary>
+    [JsonIgnore]
+    public double Weight { get; init; } = 1;
+
     public double SimilarityFor(RetrievalMode mode) => mode == RetrievalMode.PromptToPrompt ? PromptSimilarity : ImageSimilarity;
 
     public KOutcome At(int k) => ByK.First(o => o.K == k);

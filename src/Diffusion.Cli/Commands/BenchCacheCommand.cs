@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Diffusion.Cache.Bench;
+using Diffusion.Cache.Calibration;
 using Diffusion.Cache.Policy;
 using Diffusion.Cache.Scoring;
 using Diffusion.Evaluation.World;
@@ -35,11 +36,21 @@ public static class BenchCacheCommand
             Description = "Only compare the eviction policies (LCBFU, LRU, FIFO) in accounting replays, without generating: "
                 + "seconds instead of half an hour, for choosing a budget or a policy. Prompt-to-prompt mode only.",
         };
+        var similarities = new Option<string?>("--similarities")
+        {
+            Description = "Also write the similarities the cache-on run's lookups met (LCBFU; measured requests) to this JSON file, "
+                + "for `calibrate cache --traffic FILE`.",
+        };
+        var noLineage = new Option<bool>("--no-lineage-check")
+        {
+            Description = "Let a stored hit run serve requests by its own prompt alone, without checking the prompts its start latent came from.",
+        };
         var command = new Command("cache", "Benchmark the approximate cache: replay the standard trace cache off and on, side by side.")
         {
-            json, requests, budget, warmup, models, quick, concurrency, mode, seed, perUser, table, policiesOnly,
+            json, requests, budget, warmup, models, quick, concurrency, mode, seed, perUser, table, policiesOnly, similarities, noLineage,
         };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(json)!, parse.GetValue(models)!, parse.GetValue(table), parse.GetValue(policiesOnly), new CacheBenchOptions
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(json)!, parse.GetValue(models)!, parse.GetValue(table), parse.GetValue(policiesOnly),
+            parse.GetValue(similarities), new CacheBenchOptions
         {
             Requests = parse.GetValue(quick) && parse.GetResult(requests) is not { Implicit: false } ? 200 : parse.GetValue(requests),
             Budget = ByteSize.Parse(parse.GetValue(quick) && parse.GetResult(budget) is not { Implicit: false } ? "256KB" : parse.GetValue(budget)!),
@@ -49,12 +60,13 @@ public static class BenchCacheCommand
             Mode = parse.GetValue(mode) is { } name ? Diffusion.Cache.RetrievalModes.Parse(name) : null,
             TraceSeed = parse.GetValue(seed),
             PerUserTenants = parse.GetValue(perUser),
+            CheckLineage = !parse.GetValue(noLineage),
         }, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string jsonPath, string modelsDir, string? tablePath, bool policiesOnly, CacheBenchOptions options,
-        CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string jsonPath, string modelsDir, string? tablePath, bool policiesOnly, string? similaritiesPath,
+        CacheBenchOptions options, CancellationToken cancellationToken)
     {
         try
         {
@@ -65,22 +77,26 @@ public static class BenchCacheCommand
             using var judge = SceneJudge.Load(modelsDir, worldPath);
             var bench = new CacheBench(new DiffusionPipeline(models), judge, EmojiWorld.Load(worldPath), tables, options, Console.Error);
             string json;
+            TrafficSimilarities? lookups;
             if (policiesOnly)
             {
-                var policies = await bench.ComparePoliciesAsync(cancellationToken);
-                CacheBenchTable.WritePolicies(policies, Console.Out);
-                json = CacheBenchReport.PoliciesToJson(policies);
+                var comparison = await bench.ComparePoliciesAsync(cancellationToken);
+                CacheBenchTable.WritePolicies(comparison.Policies, Console.Out);
+                json = CacheBenchReport.PoliciesToJson(comparison);
+                lookups = comparison.Lookups;
             }
             else
             {
                 var report = await bench.RunAsync(cancellationToken);
                 CacheBenchTable.Write(report, Console.Out);
                 json = report.ToJson();
+                lookups = report.Lookups;
             }
-            var full = Path.GetFullPath(jsonPath);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            await File.WriteAllTextAsync(full, json, cancellationToken);
-            Console.Error.WriteLine($"wrote {full}");
+            await WriteAsync(jsonPath, json, cancellationToken);
+            if (similaritiesPath is not null && lookups is not null)
+            {
+                await WriteAsync(similaritiesPath, lookups.ToJson(), cancellationToken);
+            }
             return 0;
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or InvalidOperationException or FormatException)
@@ -88,5 +104,13 @@ public static class BenchCacheCommand
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
+    }
+
+    private static async Task WriteAsync(string path, string contents, CancellationToken cancellationToken)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        await File.WriteAllTextAsync(full, contents, cancellationToken);
+        Console.Error.WriteLine($"wrote {full}");
     }
 }

@@ -36,9 +36,14 @@ public static class CalibrateCacheCommand
         {
             Description = "Re-analyse the pairs an earlier run measured (its --json file) with this run's rule settings, without generating.",
         };
+        var traffic = new Option<string?>("--traffic")
+        {
+            Description = "Weight the pairs to the similarities traffic's lookups meet (a file from `bench cache --similarities FILE`), "
+                + "so the checks average over traffic's similarities instead of the pairs'.",
+        };
         var command = new Command("cache", "Calibrate the cache's similarity→K table for the shipped CLIP (both retrieval modes) and choose the default mode.")
         {
-            models, json, pairs, quick, table, doc, tolerance, minPairs, windowShare, windowPairs, fromJson,
+            models, json, pairs, quick, table, doc, tolerance, minPairs, windowShare, windowPairs, fromJson, traffic,
         };
         command.SetAction((parse, ct) =>
         {
@@ -48,13 +53,14 @@ public static class CalibrateCacheCommand
                 isQuick && parse.GetResult(option) is not { Implicit: false } ? quickDefault : parse.GetValue(option)!;
             return Task.FromResult(Run(parse.GetValue(models)!, parse.GetValue(json), parse.GetValue(pairs), isQuick,
                 Output(table, "data/calibration-quick/k-table.json"), Output(doc, "data/calibration-quick/cache-calibration.md"),
-                parse.GetValue(tolerance), parse.GetValue(minPairs), parse.GetValue(windowShare), parse.GetValue(windowPairs), parse.GetValue(fromJson), ct));
+                parse.GetValue(tolerance), parse.GetValue(minPairs), parse.GetValue(windowShare), parse.GetValue(windowPairs), parse.GetValue(fromJson),
+                parse.GetValue(traffic), ct));
         });
         return command;
     }
 
     private static int Run(string modelsDir, string? jsonPath, int pairs, bool quick, string tablePath, string docPath, double tolerance, int minPairs,
-        double windowShare, int? windowPairs, string? fromJson, CancellationToken cancellationToken)
+        double windowShare, int? windowPairs, string? fromJson, string? trafficPath, CancellationToken cancellationToken)
     {
         try
         {
@@ -66,6 +72,7 @@ public static class CalibrateCacheCommand
                 MinPairs = quick ? 2 : minPairs,
                 WindowShare = windowShare,
                 WindowPairs = quick ? 4 : windowPairs,
+                Traffic = trafficPath is null ? null : TrafficSimilarities.Load(trafficPath),
             }.Validate();
             var result = fromJson is null ? Measure(modelsDir, options, cancellationToken) : Reanalyse(fromJson, options);
 

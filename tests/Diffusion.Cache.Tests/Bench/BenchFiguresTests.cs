@@ -55,6 +55,34 @@ public sealed class BenchFiguresTests
     }
 
     [Fact]
+    public void The_quality_drops_error_is_root_n_times_the_spread_of_per_request_differences_over_all_checks()
+    {
+        // four requests of 4 checks: off passes 3 each; on passes 3, 1, 3, 3 → differences 0, 2, 0, 0
+        var off = Enumerable.Range(0, 4).Select(i => Record(i, 0, 1, passed: 3, checks: 4)).ToArray();
+        var on = new[] { 3, 1, 3, 3 }.Select((p, i) => Record(i, 25, 1, passed: p, checks: 4)).ToArray();
+        var sd = Math.Sqrt((3 * 0.5 * 0.5 + 1.5 * 1.5) / 3); // mean 0.5
+        Assert.Equal(Math.Sqrt(4) * sd / 16, BenchFigures.QualityDropStandardError(on, off), 9);
+        Assert.Equal(0, BenchFigures.QualityDropStandardError(on, on), 9);
+        Assert.Equal(0, BenchFigures.QualityDropStandardError(on[..1], off));
+    }
+
+    [Fact]
+    public void Request_rows_pair_each_measured_request_with_its_twin_and_its_sources_start()
+    {
+        ReplayRecord Hit(int index, int start, int? source, int passed) =>
+            Record(index, start, 1, passed: passed, checks: 2) with { SourceIndex = source, Similarity = 0.8 };
+        var on = new[] { Hit(0, 0, null, 2) with { Measured = false }, Hit(1, 10, 0, 1), Hit(2, 25, 1, 2) };
+        var off = new[] { Hit(0, 0, null, 2), Hit(1, 0, null, 2), Hit(2, 0, null, 1) };
+        var rows = RequestRow.Of(on, off);
+        Assert.Equal([1, 2], rows.Select(r => r.Index));
+        Assert.Equal([0, 10], rows.Select(r => r.SourceStart));
+        Assert.Equal(["m1"], rows[0].FailedOn!);
+        Assert.Empty(rows[0].FailedOff!);
+        Assert.Equal(["m1"], rows[1].FailedOff!);
+        Assert.Null(RequestRow.Of(on, null)[0].FailedOff);
+    }
+
+    [Fact]
     public void The_replay_clock_follows_the_trace_and_never_goes_back()
     {
         var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);

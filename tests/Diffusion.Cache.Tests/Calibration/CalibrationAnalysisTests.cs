@@ -69,6 +69,63 @@ public sealed class CalibrationAnalysisTests
         Assert.Equal(expected, new CalibrationOptions { WindowPairs = windowPairs, WindowShare = share, MinPairs = 24 }.WindowFor(pairs));
 
     [Fact]
+    public void Traffic_that_lives_in_a_band_the_pairs_barely_cover_weighs_that_band_up()
+    {
+        // the construction above, and traffic that meets the distant band (0.32) as often as the close one
+        var safe = new Dictionary<int, double> { [5] = 0.0, [10] = 0.0, [15] = 0.5, [20] = 2, [25] = 2 };
+        var pairs = Enumerable.Range(0, 150).Select(i => Pair(0.9 + 0.1 * i / 149.0, 0, safe))
+            .Concat(Enumerable.Range(0, 4).Select(i => Pair(0.305 + 0.01 * i, 0, safe))).ToArray();
+        var traffic = new TrafficSimilarities("test", "prompt-to-prompt", [.. Enumerable.Repeat(0.32, 50), .. Enumerable.Repeat(0.95, 50)]);
+        var noWindow = Options with { WindowPairs = 0 };
+
+        Assert.Equal(15, CalibrationAnalysis.DeriveTable(pairs, RetrievalMode.PromptToPrompt, noWindow).KFor(0.31));
+        var weighted = traffic.Weigh(pairs, noWindow.BucketWidth);
+        Assert.Equal(pairs.Length, weighted.Sum(p => p.Weight), 6);
+        Assert.Equal(0.5 * pairs.Length / 4, weighted[^1].Weight, 6); // half the traffic on 4 of 154 pairs
+        Assert.True(CalibrationAnalysis.DeriveTable(weighted, RetrievalMode.PromptToPrompt, noWindow).KFor(0.31) < 15);
+
+        // the whole analysis weighs the mode the traffic was measured in, and predicts its drop
+        var analysed = CalibrationAnalysis.AnalyseMode(pairs, RetrievalMode.PromptToPrompt, noWindow with { Traffic = traffic });
+        Assert.True(analysed.Table.KFor(0.31) < 15, analysed.Table.ToString());
+        var (_, dropOnTraffic) = CalibrationAnalysis.Evaluate(CalibrationAnalysis.DeriveTable(pairs, RetrievalMode.PromptToPrompt, noWindow), weighted,
+            RetrievalMode.PromptToPrompt);
+        var (_, dropOnPairs) = CalibrationAnalysis.Evaluate(CalibrationAnalysis.DeriveTable(pairs, RetrievalMode.PromptToPrompt, noWindow), pairs,
+            RetrievalMode.PromptToPrompt);
+        Assert.True(dropOnTraffic > 0.25 && dropOnPairs < 0.02, $"{dropOnTraffic} vs {dropOnPairs}");
+    }
+
+    [Fact]
+    public void Traffic_in_a_band_without_pairs_counts_towards_the_nearest_band_that_has_some()
+    {
+        var safe = new Dictionary<int, double> { [5] = 0.0, [10] = 0.0, [15] = 0.0, [20] = 0.0, [25] = 0.0 };
+        var pairs = new[] { Pair(0.52, 0, safe), Pair(0.53, 0, safe), Pair(0.91, 0, safe) };
+        var weighted = new TrafficSimilarities("test", "p2p", [0.45, 0.99, 0.99, 0.99]).Weigh(pairs, 0.05);
+        Assert.Equal([0.25 * 3 / 2, 0.25 * 3 / 2, 0.75 * 3], weighted.Select(p => Math.Round(p.Weight, 6)));
+    }
+
+    [Fact]
+    public void A_traffic_file_that_is_not_one_is_refused_clearly()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"traffic-{Guid.NewGuid():N}.json");
+        try
+        {
+            File.WriteAllText(path, "{\"source\": \"x\", \"mode\": \"p2p\", \"similarities\": [0.5, 3.0]}");
+            Assert.Contains("[-1, 1]", Assert.Throws<InvalidDataException>(() => TrafficSimilarities.Load(path)).Message);
+            File.WriteAllText(path, "{\"source\": \"x\", \"mode\": \"sideways\", \"similarities\": [0.5]}");
+            Assert.Contains("retrieval mode", Assert.Throws<InvalidDataException>(() => TrafficSimilarities.Load(path)).Message);
+            File.WriteAllText(path, "not json");
+            Assert.Contains("not a traffic similarity file", Assert.Throws<InvalidDataException>(() => TrafficSimilarities.Load(path)).Message);
+            var written = new TrafficSimilarities("bench", "prompt-to-prompt", [0.123456, 1.0]);
+            File.WriteAllText(path, written.ToJson());
+            Assert.Equal([0.1235, 1.0], TrafficSimilarities.Load(path).Values);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void A_larger_K_never_gets_a_lower_threshold()
     {
         // K 25 is safe everywhere, K 20 only above 0.9: K 25 must still wait for 0.9

@@ -137,6 +137,49 @@ public sealed class LookupTests : IAsyncLifetime
         Assert.Equal(1, _cache.MetricsSnapshot().AdmissionsSkippedAsDuplicate);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_hit_runs_latents_serve_only_requests_that_are_also_close_to_its_source(bool checkLineage)
+    {
+        await using var cache = await ApproximateCache.OpenLocalAsync(
+            Synthetic.CacheOptions(_directory.Combine("lineage")) with { CheckLineage = checkLineage }, Synthetic.StoreOptions(_directory.Combine("lineage")));
+        var facts = Synthetic.Facts();
+        var a = Synthetic.Base;
+        await Synthetic.AdmitAsync(cache, a, facts, TenantId.Default, entry: 1);
+        // B is 0.87 from A: a K 15 hit, whose run stores its latents at 20 and 25
+        var b = Synthetic.AtSimilarity(0.87);
+        var fromA = await cache.LookupAsync(b, facts, TenantId.Default, CacheMode.Auto, default);
+        Assert.Equal(15, fromA.K);
+        var admission = cache.BeginAdmission(b, facts, TenantId.Default, CacheMode.Auto, fromA)!;
+        Assert.Equal([20, 25], admission.CaptureSteps.Order());
+        foreach (var step in admission.CaptureSteps)
+        {
+            admission.OnLatentCaptured(new Inference.Pipeline.LatentCapture(step, 50, 0, Synthetic.Latent(2, step)));
+        }
+        await cache.FlushAsync();
+        var stored = cache.Store.Find(admission.Key)!.Entry.Lineage;
+        Assert.Equal(15, Assert.Single(stored).UntilStep);
+        Assert.Equal(a, stored[0].TextEmbedding);
+
+        // C on B's far side: 0.93 from B (K 20 by B alone) but 0.63 from A, whose run made B's first 15 steps
+        var c = Synthetic.AtSimilarity(Math.Cos(Math.Acos(0.87) + Math.Acos(0.93)));
+        var far = await cache.LookupAsync(c, facts, TenantId.Default, CacheMode.Auto, default);
+        if (checkLineage)
+        {
+            Assert.False(far.IsHit, "B's latents are A's up to step 15, and C is too far from A for that");
+        }
+        else
+        {
+            Assert.Equal((2, 20), Synthetic.Decode(far.StartLatent!));
+        }
+
+        // B's own prompt again: 0.87 from A allows A's 15 steps, so B's K 25 serves, and passes both ancestors on
+        var again = await cache.LookupAsync(b, facts, TenantId.Default, CacheMode.Auto, default);
+        Assert.Equal((2, 25), Synthetic.Decode(again.StartLatent!));
+        Assert.Equal([25, 15], again.SourceLineage.Select(x => x.UntilStep));
+    }
+
     [Fact]
     public async Task Several_images_per_request_skip_the_lookup()
     {
