@@ -24,7 +24,7 @@ public sealed record CalibrationResult(
         CalibratedFor = ModelId,
         Note = $"./run.sh calibrate cache: {Pairs.Count} pairs, {Options.Steps} steps, guidance {Options.GuidanceScale.ToString(CultureInfo.InvariantCulture)}, "
             + $"tolerance {Options.Tolerance.ToString(CultureInfo.InvariantCulture)}, min {Options.MinPairs} pairs per threshold, "
-            + $"{Options.WindowDescription}.",
+            + $"{Options.WindowDescription}{(Options.Traffic is null ? "" : $", weighted to {Options.Traffic.Values.Count} traffic lookups")}.",
     };
 
     public string ToJson() => JsonSerializer.Serialize(new
@@ -80,6 +80,10 @@ public sealed record CalibrationResult(
         md.AppendLine(c, $"- pairs: {Pairs.Count} ({string.Join(", ", Pairs.GroupBy(p => p.Relation).Select(g => $"{g.Count()} {Describe(g.Key)}"))})");
         md.AppendLine(c, $"- runs: {Options.Steps} DDIM steps, guidance {Options.GuidanceScale}, seed = the source's held-out index; K ∈ {{{string.Join(", ", Options.CachePoints)}}} of 50");
         md.AppendLine(c, $"- rule: tolerance {Options.Tolerance} of judge accuracy, at least {Options.MinPairs} pairs above every threshold, {Options.WindowDescription}; measured in {Elapsed.TotalMinutes:0.0} min");
+        if (Options.Traffic is { } traffic)
+        {
+            md.AppendLine(c, $"- weighted to traffic: the {traffic.Mode} pairs count by their similarity bucket's share of {traffic.Values.Count} lookups ({traffic.Source}) over its share of the pairs");
+        }
         md.AppendLine();
         md.AppendLine("## Method");
         md.AppendLine();
