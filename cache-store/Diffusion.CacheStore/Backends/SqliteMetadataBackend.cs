@@ -66,12 +66,11 @@ public sealed class SqliteMetadataBackend : ICacheMetadataBackend
                   PRIMARY KEY (tenant, id, k),
                   FOREIGN KEY (tenant, id) REFERENCES entries (tenant, id) ON DELETE CASCADE);
                 """);
-            if (version == 1)
-            {
-                // version 1 had no lineage: its entries were all stored as runs from noise or treated as such
-                Execute(connection, "ALTER TABLE entries ADD COLUMN lineage BLOB;");
-            }
-            Execute(connection, $"PRAGMA user_version = {SchemaVersion};");
+            // version 1 had no lineage (its entries count as runs from noise); the column and the version change in one
+            // transaction, so a crash between them cannot leave a column the next open would try to add again
+            Execute(connection, version == 1
+                ? $"BEGIN; ALTER TABLE entries ADD COLUMN lineage BLOB; PRAGMA user_version = {SchemaVersion}; COMMIT;"
+                : $"PRAGMA user_version = {SchemaVersion};");
         }
         catch (SqliteException ex)
         {

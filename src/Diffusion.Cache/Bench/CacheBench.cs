@@ -30,7 +30,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
         options.Validate();
         var trace = new TraceGenerator(world, TraceParameters.Default, new TraceOptions { Count = options.Requests, Seed = options.TraceSeed, Users = options.Users }).Generate();
         var measuredFrom = (int)Math.Round(options.Requests * options.Warmup);
-        var cacheOptions = new ApproximateCacheOptions { KTables = tables, Mode = options.Mode, IndexDirectory = null, CheckLineage = options.CheckLineage }.Validate();
+        var cacheOptions = CacheOptions();
         if (cacheOptions.EffectiveMode != RetrievalMode.PromptToPrompt)
         {
             throw new InvalidOperationException("the policy comparison without generation needs prompt-to-prompt retrieval (prompt-to-image needs the images).");
@@ -55,18 +55,16 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
         var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "diffusion-bench-cache-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var figures = new List<PolicyFigures>();
-            TrafficSimilarities? lookups = null;
-            IReadOnlyList<RequestRow>? rows = null;
+            var results = new List<(string Policy, ReplayResult Result)>();
             foreach (var policy in EvictionPolicies.Names)
             {
-                var result = await AccountingReplayAsync(trace, measuredFrom, facts, cacheOptions, policy, grace,
-                    new AccountingReplayExecutor(embeddings, off), Path.Combine(work, policy), $"accounting ({policy})", cancellationToken).ConfigureAwait(false);
-                figures.Add(Figures(policy, accounting: true, result));
-                lookups ??= Lookups(result, cacheOptions, $"accounting replay ({policy})");
-                rows ??= RequestRow.Of(result.Records, null);
+                results.Add((policy, await AccountingReplayAsync(trace, measuredFrom, facts, cacheOptions, policy, grace,
+                    new AccountingReplayExecutor(embeddings, off), Path.Combine(work, policy), $"accounting ({policy})", cancellationToken).ConfigureAwait(false)));
             }
-            return new PolicyComparison(figures, lookups!, rows!);
+            // the similarities and rows of the first policy: LCBFU, the shipped one
+            var (first, firstResult) = results[0];
+            return new PolicyComparison(results.Select(r => Figures(r.Policy, accounting: true, r.Result)).ToArray(),
+                LookupSimilarities(firstResult, cacheOptions, $"accounting replay ({first})"), RequestRow.Of(firstResult.Records, null));
         }
         finally
         {
@@ -85,7 +83,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
         var measuredFrom = (int)Math.Round(options.Requests * options.Warmup);
         var parser = new CanonicalPromptParser(world);
         var facts = Facts();
-        var cacheOptions = new ApproximateCacheOptions { KTables = tables, Mode = options.Mode, IndexDirectory = null, CheckLineage = options.CheckLineage }.Validate();
+        var cacheOptions = CacheOptions();
         var points = cacheOptions.Points.StepsFor(options.Steps);
         var latentLength = facts.LatentLength;
         // an entry holds the points the table can select; the off run keeps every point for the accounting replays
@@ -151,6 +149,10 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
             .RunAsync(trace, measuredFrom, label, progress, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The cache as every replay of this bench configures it (in memory indexes, the bench's table, mode and lineage rule).</summary>
+    private ApproximateCacheOptions CacheOptions() =>
+        new ApproximateCacheOptions { KTables = tables, Mode = options.Mode, IndexDirectory = null, CheckLineage = options.CheckLineage }.Validate();
+
     private CacheRequestFacts Facts() => FactsFor(pipeline, options.Scheduler, options.Steps, options.GuidanceScale);
 
     /// <summary>The facts every replayed request shares (prompt and seed come from each request).</summary>
@@ -189,7 +191,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
     }
 
     /// <summary>The measured requests' best lookup similarities (hits and misses that met a candidate).</summary>
-    private TrafficSimilarities Lookups(ReplayResult result, ApproximateCacheOptions cacheOptions, string run) => new(
+    private TrafficSimilarities LookupSimilarities(ReplayResult result, ApproximateCacheOptions cacheOptions, string run) => new(
         $"bench cache {run}: trace seed {options.TraceSeed}, {options.Requests} requests (warm-up {options.Warmup}), budget {options.Budget}, "
             + $"table {cacheOptions.KTables.For(cacheOptions.EffectiveMode)}",
         cacheOptions.EffectiveMode.ToName(),
@@ -246,7 +248,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
             Evictions = onResult.Evictions,
             Policies = policies,
             RequestRows = RequestRow.Of(onResult.Records, offResult.Records),
-            Lookups = Lookups(onResult, cacheOptions, "cache-on run (lcbfu)"),
+            Lookups = LookupSimilarities(onResult, cacheOptions, "cache-on run (lcbfu)"),
             ElapsedMinutes = Math.Round(elapsed.TotalMinutes, 1),
         };
     }

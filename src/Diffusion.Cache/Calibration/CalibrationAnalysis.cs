@@ -117,7 +117,7 @@ public static class CalibrationAnalysis
             weights += w;
             fullPassed += w * pair.FullPassed;
             fullChecks += w * pair.FullChecks;
-            var (p, c) = k > 0 ? (pair.At(k).Passed, pair.At(k).Checks) : (pair.FullPassed, pair.FullChecks);
+            var (p, c) = k > 0 && pair.At(k) is var outcome ? (outcome.Passed, outcome.Checks) : (pair.FullPassed, pair.FullChecks);
             passed += w * p;
             checks += w * c;
         }

@@ -92,10 +92,10 @@ public static class BenchCacheCommand
                 json = report.ToJson();
                 lookups = report.Lookups;
             }
-            await WriteAsync(jsonPath, json, cancellationToken);
+            Console.Error.WriteLine($"wrote {await OutputFile.WriteTextAsync(jsonPath, json, cancellationToken)}");
             if (similaritiesPath is not null && lookups is not null)
             {
-                await WriteAsync(similaritiesPath, lookups.ToJson(), cancellationToken);
+                Console.Error.WriteLine($"wrote {await OutputFile.WriteTextAsync(similaritiesPath, lookups.ToJson(), cancellationToken)}");
             }
             return 0;
         }
@@ -104,13 +104,5 @@ public static class BenchCacheCommand
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
-    }
-
-    private static async Task WriteAsync(string path, string contents, CancellationToken cancellationToken)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        await File.WriteAllTextAsync(full, contents, cancellationToken);
-        Console.Error.WriteLine($"wrote {full}");
     }
 }

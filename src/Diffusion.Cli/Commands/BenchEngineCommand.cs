@@ -33,9 +33,7 @@ public static class BenchEngineCommand
         {
             EngineBenchReport report = await new EngineBenchmark(modelsPath, quick, threads, Console.Error).RunAsync(cancellationToken);
             EngineBenchTable.Write(report, Console.Out);
-            string full = Path.GetFullPath(jsonPath);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            await File.WriteAllTextAsync(full, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+            var full = await OutputFile.WriteTextAsync(jsonPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
             Console.Error.WriteLine($"wrote {full}");
             return 0;
         }

@@ -87,11 +87,11 @@ public static class EvalCacheCommand
             var report = await evaluation.RunAsync(cancellationToken) with { CommandLine = commandLine };
 
             CacheEvaluationTable.Write(report, Console.Out);
-            await WriteAsync(jsonPath, report.ToJson(), cancellationToken);
+            await OutputFile.WriteTextAsync(jsonPath, report.ToJson(), cancellationToken);
             var plots = EvaluationPlots.WriteAll(report, Path.GetFullPath(reportDir));
             var resultsFull = Path.GetFullPath(resultsPath);
             var links = plots.Select(p => Path.GetRelativePath(Path.GetDirectoryName(resultsFull)!, p)).ToArray();
-            await WriteAsync(resultsFull, ResultsMarkdown.Write(report, links), cancellationToken);
+            await OutputFile.WriteTextAsync(resultsFull, ResultsMarkdown.Write(report, links), cancellationToken);
             Console.Error.WriteLine($"wrote {Path.GetFullPath(jsonPath)}, {string.Join(", ", plots)} and {resultsFull}");
             return 0;
         }
@@ -100,15 +100,5 @@ public static class EvalCacheCommand
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
-    }
-
-    /// <summary>Writes beside the target and renames, so an interrupted run never leaves half a file.</summary>
-    private static async Task WriteAsync(string path, string text, CancellationToken cancellationToken)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp";
-        await File.WriteAllTextAsync(temp, text, cancellationToken);
-        File.Move(temp, full, overwrite: true);
     }
 }
