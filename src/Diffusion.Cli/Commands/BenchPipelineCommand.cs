@@ -32,9 +32,7 @@ public static class BenchPipelineCommand
             using var models = DiffusionModels.Load(modelsPath, new OnnxRuntimeOptions { IntraOpThreads = threads });
             var report = new PipelineBenchmark(new DiffusionPipeline(models), threads, quick, Console.Error).Run(modelsPath, cancellationToken);
             PipelineBenchTable.Write(report, Console.Out);
-            var full = Path.GetFullPath(jsonPath);
-            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            File.WriteAllText(full, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+            var full = OutputFile.WriteText(jsonPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
             Console.Error.WriteLine($"wrote {full}");
             return 0;
         }

@@ -79,13 +79,11 @@ public static class CalibrateCacheCommand
             var tables = result.ToTables();
             tables.Save(tablePath);
             var plotPath = Path.ChangeExtension(docPath, ".png");
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(docPath))!);
-            File.WriteAllBytes(plotPath, CalibrationPlot.Render(result.Modes));
-            File.WriteAllText(docPath, result.ToMarkdown(Path.GetFileName(plotPath)));
+            OutputFile.WriteBytes(plotPath, CalibrationPlot.Render(result.Modes));
+            OutputFile.WriteText(docPath, result.ToMarkdown(Path.GetFileName(plotPath)));
             if (jsonPath is not null)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(jsonPath))!);
-                File.WriteAllText(jsonPath, result.ToJson());
+                OutputFile.WriteText(jsonPath, result.ToJson());
             }
 
             foreach (var mode in result.Modes)

@@ -139,10 +139,6 @@ public static class EvalModelCommand
         doc["published"] = published;
         doc["prompts"] = report.Prompts;
         doc["seconds"] = Math.Round(report.Elapsed.TotalSeconds, 1);
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(tmp, path, overwrite: true);
+        OutputFile.WriteText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
     }
 }

@@ -63,7 +63,7 @@ public static class GenerateCommand
             {
                 Console.Error.WriteLine($"note: the prompt needs {result.Prompt.Tokens.TokenCount} tokens; it was cut to 77.");
             }
-            WriteAtomically(args.Output, result.Png[0]);
+            OutputFile.WriteBytes(args.Output, result.Png[0]);
             Console.Error.WriteLine(
                 $"wrote {args.Output} ({models.ImageWidth}x{models.ImageHeight}, seed {args.Seed}, {args.Scheduler.ToName()}, " +
                 $"{result.Timings.Total.TotalSeconds:F2} s, denoise {result.Timings.Denoise.TotalSeconds:F2} s)");
@@ -75,15 +75,5 @@ public static class GenerateCommand
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
-    }
-
-    /// <summary>Writes next to the target and renames, so a crash never leaves half a PNG.</summary>
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp";
-        File.WriteAllBytes(temp, bytes);
-        File.Move(temp, full, overwrite: true);
     }
 }
