@@ -15,4 +15,4 @@ root.Add(new Command("eval", "Quality measurements with the judge.") { EvalModel
 root.Add(TraceCommand.Create());
 root.Add(ReplayCommand.Create());
 root.Add(new Command("calibrate", "Calibrations.") { CalibrateCacheCommand.Create() });
-return await root.Parse(args).InvokeAsync();
+return await CommandErrors.InvokeAsync(root.Parse(args));

@@ -80,19 +80,7 @@ public sealed class ServeCommandTests : IDisposable
         Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}\n{await output}\n{await errors}");
     }
 
-    private static string ConformanceFixture => Path.Combine(RepoRoot(), "tests", "fixtures", "sd15-conformance", "model");
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Diffusion.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
-    }
+    private static string ConformanceFixture => Fixtures.ConformanceModel;
 
     [Fact]
     public void The_models_step_limit_is_the_most_its_schedule_accepts()
