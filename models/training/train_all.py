@@ -16,7 +16,7 @@ import common
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-STEPS = {"clip": 1500, "vae": 1600, "decoder": 2500, "unet": 5000, "llm": 800, "judge": 800}
+STEPS = {"clip": 1500, "vae": 1600, "decoder": 2500, "unet": 5000, "llm": 2400, "judge": 800}
 QUICK = {"clip": 20, "vae": 20, "decoder": 10, "unet": 20, "llm": 10, "judge": 10}
 
 
