@@ -82,7 +82,9 @@ public sealed class ReplayRunnerTests : IDisposable
             new LiveStats("test", 3, TimeProvider.System), CancellationToken.None);
 
         Assert.Equal([0, 0.3, 0.6], result.Records.Select(r => r.ScheduledS));
-        Assert.All(result.Records, r => Assert.InRange(r.SentS - r.ScheduledS, -0.001, 0.25));
+        // never early; late only by timer slack — up to a few hundred ms while other test assemblies load both cores,
+        // far below the 10x error of a unit slip (0.3 s read as 3 s)
+        Assert.All(result.Records, r => Assert.InRange(r.SentS - r.ScheduledS, -0.001, 1.0));
     }
 
     [Fact]
