@@ -107,7 +107,7 @@ def generate(model, tok, loose_text, max_new=40):
 
 if __name__ == "__main__":
     import sys
-    m = train(int(sys.argv[1]) if len(sys.argv) > 1 else 5, int(sys.argv[2]) if len(sys.argv) > 2 else 800)
+    m = train(int(sys.argv[1]) if len(sys.argv) > 1 else 5, int(sys.argv[2]) if len(sys.argv) > 2 else 2400)
     tok = data.load_tokenizer()
     for t in ["kitty in the corner", "2 pizzas pls", "a crimson automobile", "dog left of a bike on blue"]:
         print(t, "->", generate(m, tok, t))
