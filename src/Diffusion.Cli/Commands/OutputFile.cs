@@ -1,42 +1,30 @@
+using System.Text;
+using Diffusion.Server.Images;
+
 namespace Diffusion.Cli.Commands;
 
-/// <summary>How commands write their outputs: beside the target, then renamed, so an interrupted run never leaves half a file.</summary>
+/// <summary>
+/// How commands write their outputs: through <see cref="AtomicFile"/> (temporary file, flushed, renamed, removed on
+/// failure), after creating the folder, so an interrupted run never leaves half a file.
+/// </summary>
 internal static class OutputFile
 {
-    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> (creating its folder) and returns the full path.</summary>
-    public static async Task<string> WriteTextAsync(string path, string text, CancellationToken cancellationToken)
-    {
-        var (full, temp) = Prepare(path);
-        await File.WriteAllTextAsync(temp, text, cancellationToken);
-        return Replace(temp, full);
-    }
+    /// <summary>Writes <paramref name="text"/> (UTF-8) to <paramref name="path"/> and returns the full path.</summary>
+    public static Task<string> WriteTextAsync(string path, string text, CancellationToken cancellationToken) =>
+        WriteBytesAsync(path, Encoding.UTF8.GetBytes(text), cancellationToken);
 
     /// <summary>The synchronous <see cref="WriteTextAsync"/>, for commands that run synchronously.</summary>
-    public static string WriteText(string path, string text)
-    {
-        var (full, temp) = Prepare(path);
-        File.WriteAllText(temp, text);
-        return Replace(temp, full);
-    }
+    public static string WriteText(string path, string text) => WriteBytes(path, Encoding.UTF8.GetBytes(text));
 
     /// <summary>Writes <paramref name="bytes"/> (a PNG, say) the same way and returns the full path.</summary>
-    public static string WriteBytes(string path, byte[] bytes)
-    {
-        var (full, temp) = Prepare(path);
-        File.WriteAllBytes(temp, bytes);
-        return Replace(temp, full);
-    }
+    // the CLI has no synchronization context, so waiting here cannot deadlock
+    public static string WriteBytes(string path, byte[] bytes) => WriteBytesAsync(path, bytes, CancellationToken.None).GetAwaiter().GetResult();
 
-    private static (string Full, string Temp) Prepare(string path)
+    private static async Task<string> WriteBytesAsync(string path, byte[] bytes, CancellationToken cancellationToken)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        return (full, full + ".tmp");
-    }
-
-    private static string Replace(string temp, string full)
-    {
-        File.Move(temp, full, overwrite: true);
+        await AtomicFile.WriteAllBytesAsync(full, bytes, cancellationToken);
         return full;
     }
 }
