@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Diffusion.CacheStore;
 
 namespace Diffusion.Cache.Index;
 
@@ -48,12 +49,6 @@ internal sealed record IndexManifest(
 
     public void Write(string path)
     {
-        var temp = path + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(file, this);
-            file.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
+        AtomicFile.Write(path, file => JsonSerializer.Serialize(file, this));
     }
 }

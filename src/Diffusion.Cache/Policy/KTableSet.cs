@@ -1,5 +1,7 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Diffusion.CacheStore;
 
 namespace Diffusion.Cache.Policy;
 
@@ -97,9 +99,8 @@ public sealed record KTableSet
         };
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(model, new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        File.Move(temp, full, overwrite: true);
+        var text = JsonSerializer.Serialize(model, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        AtomicFile.Write(full, stream => stream.Write(Encoding.UTF8.GetBytes(text)));
     }
 
     private sealed class KTableFileModel

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Diffusion.CacheStore;
 
 namespace Diffusion.Cache.Traces;
 
@@ -20,37 +21,23 @@ public static class TraceFileWriter
             Directory.CreateDirectory(directory);
         }
 
-        var temporary = full + ".tmp";
-        try
+        await AtomicFile.WriteAsync(full, async (stream, ct) =>
         {
-            await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-            await using (var writer = new StreamWriter(stream, new UTF8Encoding(false)) { NewLine = "\n" })
+            await using var writer = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 1 << 16, leaveOpen: true) { NewLine = "\n" };
+            if (format == TraceFileFormat.Tsv)
             {
-                if (format == TraceFileFormat.Tsv)
-                {
-                    await writer.WriteLineAsync("prompt\ttimestamp\tuser\tseed".AsMemory(), cancellationToken);
-                }
-
-                foreach (var request in requests)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var line = format == TraceFileFormat.Tsv ? TsvLine(request) : JsonLine(request);
-                    await writer.WriteLineAsync(line.AsMemory(), cancellationToken);
-                }
-
-                await writer.FlushAsync(cancellationToken);
-                stream.Flush(flushToDisk: true);
+                await writer.WriteLineAsync("prompt\ttimestamp\tuser\tseed".AsMemory(), ct);
             }
 
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary))
+            foreach (var request in requests)
             {
-                File.Delete(temporary);
+                ct.ThrowIfCancellationRequested();
+                var line = format == TraceFileFormat.Tsv ? TsvLine(request) : JsonLine(request);
+                await writer.WriteLineAsync(line.AsMemory(), ct);
             }
-        }
+
+            await writer.FlushAsync(ct);
+        }, cancellationToken);
     }
 
     public static string TsvLine(TraceRequest request)

@@ -1,5 +1,5 @@
 using System.Text;
-using Diffusion.Server.Images;
+using Diffusion.CacheStore;
 
 namespace Diffusion.Cli.Commands;
 

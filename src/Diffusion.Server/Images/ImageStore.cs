@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Diffusion.CacheStore;
 using Diffusion.Server.Options;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
