@@ -20,19 +20,19 @@ public static class BenchPipelineCommand
         {
             json, models, quick, threads,
         };
-        command.SetAction((parse, cancellationToken) => Task.FromResult(Run(parse.GetValue(json)!, parse.GetValue(models)!,
-            parse.GetValue(quick), parse.GetValue(threads), cancellationToken)));
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(json)!, parse.GetValue(models)!,
+            parse.GetValue(quick), parse.GetValue(threads), cancellationToken));
         return command;
     }
 
-    private static int Run(string jsonPath, string modelsPath, bool quick, int threads, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string jsonPath, string modelsPath, bool quick, int threads, CancellationToken cancellationToken)
     {
         try
         {
             using var models = DiffusionModels.Load(modelsPath, new OnnxRuntimeOptions { IntraOpThreads = threads });
             var report = new PipelineBenchmark(new DiffusionPipeline(models), threads, quick, Console.Error).Run(modelsPath, cancellationToken);
             PipelineBenchTable.Write(report, Console.Out);
-            var full = OutputFile.WriteText(jsonPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+            var full = await OutputFile.WriteTextAsync(jsonPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
             Console.Error.WriteLine($"wrote {full}");
             return 0;
         }

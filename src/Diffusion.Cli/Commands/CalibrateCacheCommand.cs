@@ -51,15 +51,15 @@ public static class CalibrateCacheCommand
             // a quick run never overwrites the committed table and report unless told to
             string Output(Option<string> option, string quickDefault) =>
                 isQuick && parse.GetResult(option) is not { Implicit: false } ? quickDefault : parse.GetValue(option)!;
-            return Task.FromResult(Run(parse.GetValue(models)!, parse.GetValue(json), parse.GetValue(pairs), isQuick,
+            return RunAsync(parse.GetValue(models)!, parse.GetValue(json), parse.GetValue(pairs), isQuick,
                 Output(table, "data/calibration-quick/k-table.json"), Output(doc, "data/calibration-quick/cache-calibration.md"),
                 parse.GetValue(tolerance), parse.GetValue(minPairs), parse.GetValue(windowShare), parse.GetValue(windowPairs), parse.GetValue(fromJson),
-                parse.GetValue(traffic), ct));
+                parse.GetValue(traffic), ct);
         });
         return command;
     }
 
-    private static int Run(string modelsDir, string? jsonPath, int pairs, bool quick, string tablePath, string docPath, double tolerance, int minPairs,
+    private static async Task<int> RunAsync(string modelsDir, string? jsonPath, int pairs, bool quick, string tablePath, string docPath, double tolerance, int minPairs,
         double windowShare, int? windowPairs, string? fromJson, string? trafficPath, CancellationToken cancellationToken)
     {
         try
@@ -79,11 +79,11 @@ public static class CalibrateCacheCommand
             var tables = result.ToTables();
             tables.Save(tablePath);
             var plotPath = Path.ChangeExtension(docPath, ".png");
-            OutputFile.WriteBytes(plotPath, CalibrationPlot.Render(result.Modes));
-            OutputFile.WriteText(docPath, result.ToMarkdown(Path.GetFileName(plotPath)));
+            await OutputFile.WriteBytesAsync(plotPath, CalibrationPlot.Render(result.Modes), cancellationToken);
+            await OutputFile.WriteTextAsync(docPath, result.ToMarkdown(Path.GetFileName(plotPath)), cancellationToken);
             if (jsonPath is not null)
             {
-                OutputFile.WriteText(jsonPath, result.ToJson());
+                await OutputFile.WriteTextAsync(jsonPath, result.ToJson(), cancellationToken);
             }
 
             foreach (var mode in result.Modes)

@@ -73,7 +73,7 @@ public static class EvalModelCommand
             Console.Error.WriteLine();
             var published = ReadPublished(Path.Combine(modelsDir, "EVAL.json"));
             var worst = PrintTable(report, published);
-            WriteJson(jsonPath, report, published);
+            await WriteJsonAsync(jsonPath, report, published, cancellationToken);
             Console.WriteLine($"{report.Prompts} prompts in {report.Elapsed.TotalMinutes:F1} min; wrote {jsonPath}");
             return worst <= Tolerance || published.Count == 0 ? 0 : 2;
         }
@@ -128,7 +128,8 @@ public static class EvalModelCommand
         return worst;
     }
 
-    private static void WriteJson(string path, ModelEvaluationReport report, IReadOnlyDictionary<string, double> published)
+    private static async Task WriteJsonAsync(string path, ModelEvaluationReport report, IReadOnlyDictionary<string, double> published,
+        CancellationToken cancellationToken)
     {
         var doc = new Dictionary<string, object>();
         foreach (var (k, v) in report.Metrics)
@@ -139,6 +140,6 @@ public static class EvalModelCommand
         doc["published"] = published;
         doc["prompts"] = report.Prompts;
         doc["seconds"] = Math.Round(report.Elapsed.TotalSeconds, 1);
-        OutputFile.WriteText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+        await OutputFile.WriteTextAsync(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
     }
 }

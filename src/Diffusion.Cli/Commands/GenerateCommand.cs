@@ -63,7 +63,7 @@ public static class GenerateCommand
             {
                 Console.Error.WriteLine($"note: the prompt needs {result.Prompt.Tokens.TokenCount} tokens; it was cut to 77.");
             }
-            OutputFile.WriteBytes(args.Output, result.Png[0]);
+            await OutputFile.WriteBytesAsync(args.Output, result.Png[0], cancellationToken);
             Console.Error.WriteLine(
                 $"wrote {args.Output} ({models.ImageWidth}x{models.ImageHeight}, seed {args.Seed}, {args.Scheduler.ToName()}, " +
                 $"{result.Timings.Total.TotalSeconds:F2} s, denoise {result.Timings.Denoise.TotalSeconds:F2} s)");

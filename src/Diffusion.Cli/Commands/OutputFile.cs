@@ -13,14 +13,8 @@ internal static class OutputFile
     public static Task<string> WriteTextAsync(string path, string text, CancellationToken cancellationToken) =>
         WriteBytesAsync(path, Encoding.UTF8.GetBytes(text), cancellationToken);
 
-    /// <summary>The synchronous <see cref="WriteTextAsync"/>, for commands that run synchronously.</summary>
-    public static string WriteText(string path, string text) => WriteBytes(path, Encoding.UTF8.GetBytes(text));
-
     /// <summary>Writes <paramref name="bytes"/> (a PNG, say) the same way and returns the full path.</summary>
-    // the CLI has no synchronization context, so waiting here cannot deadlock
-    public static string WriteBytes(string path, byte[] bytes) => WriteBytesAsync(path, bytes, CancellationToken.None).GetAwaiter().GetResult();
-
-    private static async Task<string> WriteBytesAsync(string path, byte[] bytes, CancellationToken cancellationToken)
+    public static async Task<string> WriteBytesAsync(string path, byte[] bytes, CancellationToken cancellationToken)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
