@@ -76,9 +76,10 @@ def run(n, timesteps=(200, 400)):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--prompts", type=int, default=128, help="single-object held-out prompts to use (default 128)")
+    ap.add_argument("--timesteps", default="200,400", help="noise levels of the one-shot estimates (default 200,400)")
     ap.add_argument("--json", help="also write the figures to this file")
     a = ap.parse_args()
-    report = run(a.prompts)
+    report = run(a.prompts, tuple(int(t) for t in a.timesteps.split(",")))
     print(json.dumps(report, indent=1))
     if a.json:
         with open(a.json, "w") as f:

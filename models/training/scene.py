@@ -3,6 +3,7 @@
 A scene is a plain description (objects, sizes, places, background); prompts are written from it
 (prompts.py) and pixels rendered from it here, so that a prompt and its image always agree."""
 
+import os
 import random
 from dataclasses import dataclass, field
 
@@ -13,6 +14,10 @@ import world as W
 
 FONT_PATH = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"
 GRID = (11, 32, 53)  # cell centres of the 3x3 layout grid used for multi-object scenes
+# Sprites' top-left corners snap to this many pixels; the family trains unsnapped (1). With the
+# autoencoder's 4x pixel unshuffle an object moved by one pixel has another latent pattern, and snapping to
+# 4 leaves one pattern per object and size; SCENE_SNAP=4 tries that (MODEL_CARD.md has what it measured).
+SNAP_PIXELS = int(os.environ.get("SCENE_SNAP", "1"))
 
 
 @dataclass
@@ -106,6 +111,18 @@ def sample_scene(rng: random.Random, kind: str = None) -> Scene:
     return Scene(kind, items, colour, texture)
 
 
+def _top_left(item, sprite):
+    x0 = int(round(item.cx - sprite.size[0] / 2))
+    y0 = int(round(item.cy - sprite.size[1] / 2))
+    if SNAP_PIXELS == 1:
+        return x0, y0
+
+    def snap(v, extent):
+        highest = (W.IMAGE_SIZE - extent) // SNAP_PIXELS * SNAP_PIXELS
+        return min(max(0, int(round(v / SNAP_PIXELS)) * SNAP_PIXELS), max(0, highest))
+    return snap(x0, sprite.size[0]), snap(y0, sprite.size[1])
+
+
 class Renderer:
     """Renders scenes to 64x64 RGB arrays (and per-pixel class labels for the judge)."""
 
@@ -164,8 +181,7 @@ class Renderer:
         out = []
         for it in scene.items:
             s = self.sprite(it.concept, W.SIZE_PIXELS[it.size])
-            x0 = int(round(it.cx - s.size[0] / 2))
-            y0 = int(round(it.cy - s.size[1] / 2))
+            x0, y0 = _top_left(it, s)
             key = (it.concept, W.SIZE_PIXELS[it.size])
             if key not in self._opaque:
                 ys, xs = np.nonzero(np.asarray(s)[..., 3] > 110)
@@ -184,8 +200,7 @@ class Renderer:
         labels = np.zeros((W.IMAGE_SIZE, W.IMAGE_SIZE), dtype=np.int16) if with_labels else None
         for it in scene.items:
             s = self.sprite(it.concept, W.SIZE_PIXELS[it.size])
-            x0 = int(round(it.cx - s.size[0] / 2))
-            y0 = int(round(it.cy - s.size[1] / 2))
+            x0, y0 = _top_left(it, s)
             canvas.alpha_composite(s, (max(0, x0), max(0, y0)),
                                    (max(0, -x0), max(0, -y0)))
             if with_labels:

@@ -34,6 +34,19 @@ def scaling_factor(ae, batches, n=8):
     return float(1.0 / z.std())
 
 
+def v_prediction_loss(model, z, ctx, t, noise, ac, x0_weight, pixel_weight=1.0):
+    """The v-prediction loss of clean latents `z` noised to timesteps `t`, weighted per sample by
+    `x0_weight(snr)` on the clean-latent error (min-SNR: snr.clamp(max=gamma)). The v error is the
+    clean-latent error over sigma, so that weight divided by SNR + 1 weights the v error."""
+    a = ac[t][:, None, None, None]
+    noisy = a.sqrt() * z + (1 - a).sqrt() * noise
+    v_target = a.sqrt() * noise - (1 - a).sqrt() * z
+    pred = model(noisy, t.float(), ctx)
+    snr = ac[t] / (1 - ac[t])
+    weight = x0_weight(snr) / (snr + 1)
+    return (weight * (pixel_weight * (pred - v_target).pow(2)).mean((1, 2, 3))).mean()
+
+
 def train(seed, steps, batch=32, lr=3e-4, snr_gamma=5.0, ema_decay=0.999):
     common.set_threads()
     common.seed_everything(seed)
@@ -69,13 +82,7 @@ def train(seed, steps, batch=32, lr=3e-4, snr_gamma=5.0, ema_decay=0.999):
             ctx, _, _ = text(batches.tokens(batches.captions(scenes, p_canonical=0.5, dropout=0.1)))
         t = torch.randint(0, 1000, (batch,), generator=gen)
         noise = torch.randn(z.shape, generator=gen)
-        a = ac[t][:, None, None, None]
-        noisy = a.sqrt() * z + (1 - a).sqrt() * noise
-        v_target = a.sqrt() * noise - (1 - a).sqrt() * z
-        pred = model(noisy, t.float(), ctx)
-        snr = ac[t] / (1 - ac[t])
-        weight = snr.clamp(max=snr_gamma) / (snr + 1)
-        loss = (weight * (pred - v_target).pow(2).mean((1, 2, 3))).mean()
+        loss = v_prediction_loss(model, z, ctx, t, noise, ac, lambda snr: snr.clamp(max=snr_gamma))
         warm = min(1.0, (step - warm_from + 1) / 200)
         for g in opt.param_groups:
             g["lr"] = lr * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / steps)))
