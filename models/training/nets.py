@@ -166,10 +166,13 @@ class SpatialTransformer(nn.Module):
     """Self-attention, cross-attention on the text states and a feed-forward; `light` keeps only the
     cross-attention (used at the full 16x16 latent resolution, where the rest costs too much)."""
 
-    def __init__(self, c, ctx_dim, heads=4, light=False):
+    def __init__(self, c, ctx_dim, heads=4, light=False, tokens=0):
         super().__init__()
         self.norm = nn.GroupNorm(8, c)
         self.proj_in = nn.Linear(c, c)
+        # learned position of each token (zero at first), so a query knows where it is, not only what the
+        # noisy picture shows there; 0 tokens: none (the shipped UNet)
+        self.pos = nn.Parameter(torch.zeros(1, tokens, c)) if tokens else None
         self.self_attn = None if light else Attention(c, heads)
         self.ln1 = None if light else nn.LayerNorm(c)
         self.ln2 = nn.LayerNorm(c)
@@ -181,6 +184,8 @@ class SpatialTransformer(nn.Module):
     def forward(self, x, ctx):
         b, c, h, w = x.shape
         t = self.proj_in(self.norm(x).flatten(2).transpose(1, 2))
+        if self.pos is not None:
+            t = t + self.pos
         if self.self_attn is not None:
             t = t + self.self_attn(self.ln1(t))
         t = t + self.cross(self.ln2(t), ctx)
@@ -196,6 +201,8 @@ class UNet(nn.Module):
         self.channels = list(ch)
         ctx = cfg["ctx_dim"]
         temb = cfg["temb"]
+        # position embeddings tie the UNet to one latent size (cfg "latent_size", e.g. 16)
+        tokens = (lambda level: (cfg["latent_size"] >> level) ** 2) if cfg.get("pos_embed") else (lambda level: 0)
         self.temb_dim = temb
         self.time = nn.Sequential(nn.Linear(temb, temb), nn.SiLU(), nn.Linear(temb, temb))
         self.pool_proj = nn.Linear(ctx, temb)   # global conditioning from the mean text state
@@ -206,19 +213,19 @@ class UNet(nn.Module):
         cin = ch[0]
         for i, c in enumerate(ch):
             self.down_res.append(ResBlock(cin, c, temb))
-            self.down_attn.append(SpatialTransformer(c, ctx, light=i == 0))
+            self.down_attn.append(SpatialTransformer(c, ctx, light=i == 0, tokens=tokens(i)))
             cin = c
             if i < len(ch) - 1:
                 self.downs.append(nn.Conv2d(c, c, 3, 2, 1))
         self.mid1 = ResBlock(cin, cin, temb)
-        self.mid_attn = SpatialTransformer(cin, ctx)
+        self.mid_attn = SpatialTransformer(cin, ctx, tokens=tokens(len(ch) - 1))
         self.mid2 = ResBlock(cin, cin, temb)
         self.up_res = nn.ModuleList()
         self.up_attn = nn.ModuleList()
         self.ups = nn.ModuleList()
         for i, c in reversed(list(enumerate(ch))):
             self.up_res.append(ResBlock(cin + c, c, temb))
-            self.up_attn.append(SpatialTransformer(c, ctx, light=i == 0))
+            self.up_attn.append(SpatialTransformer(c, ctx, light=i == 0, tokens=tokens(i)))
             cin = c
             if i > 0:
                 self.ups.append(nn.Conv2d(c, c, 3, padding=1))

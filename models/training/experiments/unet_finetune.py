@@ -7,6 +7,8 @@ an idea in about 20 minutes before any full-length run. MODEL_CARD.md has what e
 - OBJECT_WEIGHT=w (environment): each latent pixel an object covers (renderer's labels, dilated by one
   latent pixel) weighs 1 + w times.
 - SCENE_SNAP=4 (environment, read by scene.py): renders with sprites snapped to the latent grid.
+- POS_EMBED=1 (environment): adds learned position embeddings (zero at first, 10x the learning rate) to
+  every transformer's tokens, so each latent position's query knows where it is.
 
 usage (Debian's interpreter, from models/training; TRAIN_WORK_DIR picks the checkpoints):
   /usr/bin/python3 experiments/unet_finetune.py SRC_UNET_PT OUT_UNET_PT STEPS [FLOOR]
@@ -28,10 +30,16 @@ def main(src, out, steps, floor=1.0, batch=32, lr=2e-4, ema_decay=0.995,
     text, ae = stage_unet.load_frozen()
     tok = data.load_tokenizer()
     ck = torch.load(src)
-    model = nets.UNet(ck["cfg"]); model.load_state_dict(ck["ema"])
+    cfg = dict(ck["cfg"], pos_embed=True, latent_size=16) if os.environ.get("POS_EMBED") == "1" else ck["cfg"]
+    model = nets.UNet(cfg)
+    missing = model.load_state_dict(ck["ema"], strict=False).missing_keys
+    assert all(k.endswith(".pos") for k in missing), missing
     ema = copy.deepcopy(model).requires_grad_(False)
     scale = ck["scaling_factor"]
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+    new = [p for n, p in model.named_parameters() if n in missing]
+    old = [p for n, p in model.named_parameters() if n not in missing]
+    opt = torch.optim.AdamW([{"params": old, "scale": 1.0}, {"params": new, "scale": 10.0, "weight_decay": 0.0}],
+                            lr=lr, weight_decay=0.01)
     batches = data.SceneBatches(4242000, tok, text_len=77)
     ac = diffusion.alphas_cumprod(); gen = torch.Generator().manual_seed(4242); t0 = time.time()
     for step in range(steps):
@@ -46,7 +54,7 @@ def main(src, out, steps, floor=1.0, batch=32, lr=2e-4, ema_decay=0.995,
         noise = torch.randn(z.shape, generator=gen)
         loss = stage_unet.v_prediction_loss(model, z, ctx, t, noise, ac, lambda snr: x0_weight(snr, floor), pixel_weight)
         for g in opt.param_groups:
-            g["lr"] = lr * min(1.0, (step + 1) / 100) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / steps)))
+            g["lr"] = g["scale"] * lr * min(1.0, (step + 1) / 100) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / steps)))
         opt.zero_grad(set_to_none=True); loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step()
         with torch.no_grad():
@@ -56,7 +64,7 @@ def main(src, out, steps, floor=1.0, batch=32, lr=2e-4, ema_decay=0.995,
             print(f"[finetune] step {step}/{steps} loss {loss.item():.4f} {(time.time() - t0) / (step + 1):.2f}s/step", flush=True)
         if (step + 1) % 250 == 0 or step == steps - 1:
             common.save_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "step": ck["step"] + step + 1,
-                                "cfg": ck["cfg"], "scaling_factor": scale}, out)
+                                "cfg": cfg, "scaling_factor": scale}, out)
 
 
 if __name__ == "__main__":
