@@ -46,6 +46,7 @@ public sealed class CacheIndexReplica : IDisposable
                 throw new InvalidOperationException("the replica is already attached to a store.");
             }
             _store = store;
+            DeleteSaveLeftovers(savedDirectory);
             store.EntryAdded += OnEntryAdded;
             store.EntryUpdated += OnEntryUpdated;
             store.EntryRemoved += OnEntryRemoved;
@@ -144,6 +145,20 @@ public sealed class CacheIndexReplica : IDisposable
                 index.Dispose();
             }
             _partitions.Clear();
+        }
+    }
+
+    // A crash during Save leaves temporary files (AtomicFile's and FaissIndex's, both "*.tmp"); nothing reads them.
+    private void DeleteSaveLeftovers(string? savedDirectory)
+    {
+        if (savedDirectory is null || !Directory.Exists(savedDirectory))
+        {
+            return;
+        }
+        foreach (var temp in Directory.EnumerateFiles(savedDirectory, "*" + AtomicFile.TempSuffix, SearchOption.AllDirectories))
+        {
+            File.Delete(temp);
+            _logger.LogInformation("Deleted {Path}, left by an index save that did not finish", temp);
         }
     }
 

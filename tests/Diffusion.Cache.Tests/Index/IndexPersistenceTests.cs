@@ -30,6 +30,26 @@ public sealed class IndexPersistenceTests : IDisposable
     }
 
     [Fact]
+    public async Task Temporary_files_of_a_save_cut_short_are_deleted_at_the_next_start_and_the_saved_index_still_adopted()
+    {
+        await using (var cache = await OpenAsync())
+        {
+            await Synthetic.AdmitAsync(cache, Synthetic.AtSimilarity(0.6, axis: 1), Synthetic.Facts(), TenantId.Default, 0);
+        }
+        // what a kill during the next save would leave: FaissIndex's and AtomicFile's temporary files
+        var folder = Path.GetDirectoryName(IndexFile("json"))!;
+        var leftovers = new[] { Path.Combine(folder, $".d{Synthetic.Dimension}.faiss.0123.tmp"), IndexFile("json") + ".4567.tmp" };
+        foreach (var leftover in leftovers)
+        {
+            await File.WriteAllTextAsync(leftover, "half written");
+        }
+
+        await using var again = await OpenAsync();
+        Assert.All(leftovers, leftover => Assert.False(File.Exists(leftover), leftover));
+        Assert.True(Assert.Single(again.IndexStart.Partitions).Loaded);
+    }
+
+    [Fact]
     public async Task A_saved_index_older_than_the_store_is_rebuilt_from_the_store()
     {
         await using (var cache = await OpenAsync())
