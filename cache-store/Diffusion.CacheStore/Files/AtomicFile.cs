@@ -4,7 +4,7 @@ namespace Diffusion.CacheStore;
 /// Writes whole files so a crash leaves either the old content or the new, never a torn file: write a
 /// temporary file beside the target (unique name, <see cref="TempSuffix"/>), flush it to disk, rename it
 /// over the target, flush the folder so the rename survives a power cut. On failure or cancellation the
-/// temporary file is removed and the target is untouched. Callers create the folder.
+/// temporary file is removed and the target is untouched. The target's folder is created if missing.
 /// </summary>
 public static class AtomicFile
 {
@@ -56,7 +56,11 @@ public static class AtomicFile
         }
     }
 
-    private static string TempPathFor(string full) => $"{full}.{Guid.NewGuid():N}{TempSuffix}";
+    private static string TempPathFor(string full)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        return $"{full}.{Guid.NewGuid():N}{TempSuffix}";
+    }
 
     private static void Commit(string temp, string full)
     {

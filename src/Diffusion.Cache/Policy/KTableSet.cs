@@ -97,10 +97,8 @@ public sealed record KTableSet
             Note = Note,
             Modes = RetrievalModes.All.ToDictionary(m => m.ToName(), m => (List<SimilarityThreshold>?)For(m).Thresholds.ToList()),
         };
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var text = JsonSerializer.Serialize(model, new JsonSerializerOptions { WriteIndented = true }) + "\n";
-        AtomicFile.Write(full, stream => stream.Write(Encoding.UTF8.GetBytes(text)));
+        AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(text)));
     }
 
     private sealed class KTableFileModel

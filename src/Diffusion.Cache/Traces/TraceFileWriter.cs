@@ -14,14 +14,7 @@ public static class TraceFileWriter
     public static async Task WriteAsync(string path, IEnumerable<TraceRequest> requests, CancellationToken cancellationToken)
     {
         var format = TraceFileFormats.FromPath(path);
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full);
-        if (directory is not null)
-        {
-            Directory.CreateDirectory(directory);
-        }
-
-        await AtomicFile.WriteAsync(full, async (stream, ct) =>
+        await AtomicFile.WriteAsync(path, async (stream, ct) =>
         {
             await using var writer = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 1 << 16, leaveOpen: true) { NewLine = "\n" };
             if (format == TraceFileFormat.Tsv)

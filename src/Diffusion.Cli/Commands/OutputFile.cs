@@ -5,7 +5,7 @@ namespace Diffusion.Cli.Commands;
 
 /// <summary>
 /// How commands write their outputs: through <see cref="AtomicFile"/> (temporary file, flushed, renamed, removed on
-/// failure), after creating the folder, so an interrupted run never leaves half a file.
+/// failure, folder created), so an interrupted run never leaves half a file.
 /// </summary>
 internal static class OutputFile
 {
@@ -17,7 +17,6 @@ internal static class OutputFile
     public static async Task<string> WriteBytesAsync(string path, byte[] bytes, CancellationToken cancellationToken)
     {
         var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         await AtomicFile.WriteAllBytesAsync(full, bytes, cancellationToken);
         return full;
     }

@@ -36,6 +36,16 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
+    public async Task Creates_the_target_folder_when_it_is_missing()
+    {
+        var nested = _directory.Combine("reports", "today", "report.json");
+
+        await AtomicFile.WriteAllBytesAsync(nested, Encoding.UTF8.GetBytes("{}"), default);
+
+        Assert.Equal("{}", await File.ReadAllTextAsync(nested));
+    }
+
+    [Fact]
     public async Task Cancellation_leaves_no_file_where_there_was_none()
     {
         using var cancel = new CancellationTokenSource();
