@@ -26,12 +26,13 @@ import evaluate
 import export
 import prompts as P
 import scene as S
+import world as W
 
 
 @torch.no_grad()
 def run(n, timesteps=(200, 400)):
     common.set_threads()
-    clip, ae, unet, scale = export.load_checkpoints()
+    clip, ae, unet, scale = export.load_checkpoints()   # unet: the denoiser, whatever its kind
     tok = data.load_tokenizer()
     judge = evaluate.load_judge()
     items = [(c, s) for c, s in evalset.scenes() if c == "single_object"][:n]
@@ -67,10 +68,55 @@ def run(n, timesteps=(200, 400)):
     t_start = diffusion.ddim_timesteps(diffusion.DEFAULT_STEPS)[start]
     report[f"ddim_from_step_{start}"] = score(decode(diffusion.ddim_sample(
         unet, noised(t_start), cond, uncond, diffusion.DEFAULT_STEPS, diffusion.DEFAULT_GUIDANCE, start_step=start)))
-    noise = torch.cat([evaluate.initial_latent(i) for i in range(len(scenes))])
+    noise = torch.cat([evaluate.initial_latent(i, unet.c) for i in range(len(scenes))])
     report["ddim_from_noise"] = score(decode(diffusion.ddim_sample(
         unet, noise, cond, uncond, diffusion.DEFAULT_STEPS, diffusion.DEFAULT_GUIDANCE)))
     return report
+
+
+PER_OBJECT_SEED = 4242
+
+
+@torch.no_grad()
+def per_object(sizes=("small", "medium", "large")):
+    """Each concept drawn once per size, as a single object at a random place on a random background
+    (canonical prompts, never a held-out one): {concept: fraction of its images the judge names it in}."""
+    common.set_threads()
+    clip, ae, denoiser, scale = export.load_checkpoints()
+    tok = data.load_tokenizer()
+    judge = evaluate.load_judge()
+    rng = random.Random(PER_OBJECT_SEED)
+    scenes = []
+    for concept in W.CLASS_NAMES:
+        for size in sizes:
+            while True:
+                sc = evalset.sample_training_scene(rng, "single")
+                sc.items[0].concept, sc.items[0].size = concept, size
+                sc.items[0].cx, sc.items[0].cy = S._place_single(rng, size, sc.position)
+                if P.canonical(sc) not in evalset.heldout_prompts():
+                    break
+            scenes.append(sc)
+    texts = [P.canonical(sc) for sc in scenes]
+    images = evaluate.generate(clip, ae, denoiser, scale, tok, texts, list(range(len(texts))))
+    verdicts = evaluate.judge_images(judge, images)
+    out = {}
+    for sc, (found, _) in zip(scenes, verdicts):
+        c = sc.items[0].concept
+        out.setdefault(c, []).append(int(c in [f.concept for f in found]))
+    return {c: round(sum(v) / len(v), 3) for c, v in out.items()}
+
+
+def per_object_markdown(table, columns=4):
+    items = sorted(table.items(), key=lambda kv: (kv[1], kv[0]))
+    rows = ["| " + " | ".join(["object", "found"] * columns) + " |", "|" + "---|" * (2 * columns)]
+    per = (len(items) + columns - 1) // columns
+    for r in range(per):
+        cells = []
+        for c in range(columns):
+            k = c * per + r
+            cells += [items[k][0], f"{items[k][1]:.2f}"] if k < len(items) else ["", ""]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
 
 
 def main():
@@ -78,7 +124,17 @@ def main():
     ap.add_argument("--prompts", type=int, default=128, help="single-object held-out prompts to use (default 128)")
     ap.add_argument("--timesteps", default="200,400", help="noise levels of the one-shot estimates (default 200,400)")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--per-object", metavar="FILE",
+                    help="instead: each concept drawn once per size; writes {concept: accuracy} as JSON to FILE "
+                         "and prints a markdown table, weakest first")
     a = ap.parse_args()
+    if a.per_object:
+        table = per_object()
+        with open(a.per_object, "w") as f:
+            json.dump({"mean": round(sum(table.values()) / len(table), 4), "objects": table}, f, indent=1)
+            f.write("\n")
+        print(per_object_markdown(table))
+        return
     report = run(a.prompts, tuple(int(t) for t in a.timesteps.split(",")))
     print(json.dumps(report, indent=1))
     if a.json:

@@ -39,7 +39,7 @@ def ddim_timesteps(steps):
 
 
 def ddim_sample(unet_fn, latent, cond, uncond, steps, guidance, start_step=0, on_step=None):
-    """Deterministic DDIM (eta 0) with classifier-free guidance as a doubled batch. Returns the final
+    """Deterministic DDIM (eta 0) with classifier-free guidance as a doubled batch (none at scale <= 1). Returns the final
     latent (scaled latent space). `unet_fn(sample, t[B], ctx)` predicts v."""
     ac = alphas_cumprod()
     n = SCHEDULER_CONFIG["num_train_timesteps"]
@@ -49,11 +49,14 @@ def ddim_sample(unet_fn, latent, cond, uncond, steps, guidance, start_step=0, on
         t = ts[i]
         if on_step:
             on_step(i, x)
-        xin = torch.cat([x, x])
-        tt = torch.full((xin.shape[0],), float(t))
-        v = unet_fn(xin, tt, torch.cat([uncond, cond]))
-        v_u, v_c = v.chunk(2)
-        v = v_u + guidance * (v_c - v_u)
+        if guidance > 1:
+            xin = torch.cat([x, x])
+            tt = torch.full((xin.shape[0],), float(t))
+            v = unet_fn(xin, tt, torch.cat([uncond, cond]))
+            v_u, v_c = v.chunk(2)
+            v = v_u + guidance * (v_c - v_u)
+        else:   # as the C# pipeline: guidance runs only above scale 1
+            v = unet_fn(x, torch.full((x.shape[0],), float(t)), cond)
         a_t = ac[t]
         prev_t = t - n // steps
         a_prev = ac[prev_t] if prev_t >= 0 else ac[0]  # set_alpha_to_one=False

@@ -9,7 +9,9 @@ import torch.nn as nn
 
 import common
 import diffusion
+import memory_dit
 import nets
+import stage_denoiser
 import stage_llm
 import judging
 import world as W
@@ -60,37 +62,16 @@ def load_checkpoints():
         ae.decoder.load_state_dict(torch.load(common.work_path("decoder.pt"))["decoder"])
     except FileNotFoundError:
         pass
-    ck = torch.load(common.work_path("unet.pt"))
-    unet = nets.UNet(ck["cfg"])
-    unet.load_state_dict(ck["ema"])
-    scale = ck["scaling_factor"]
-    for m in (clip, ae, unet):
+    denoiser, scale = stage_denoiser.load()
+    for m in (clip, ae, denoiser):
         m.eval().requires_grad_(False)
-    return clip, ae, unet, scale
+    return clip, ae, denoiser, scale
 
 
-def unet_flops(unet, ctx_dim):
-    """Multiply-adds of one UNet call per sample, counted from conv and linear shapes (x2 = FLOPs)."""
-    total = 0
-
-    def conv_hook(m, i, o):
-        nonlocal total
-        total += o.numel() // o.shape[0] * m.in_channels * m.kernel_size[0] * m.kernel_size[1] // m.groups
-
-    def lin_hook(m, i, o):
-        nonlocal total
-        total += o.numel() // o.shape[0] * m.in_features
-
-    hooks = [m.register_forward_hook(conv_hook) for m in unet.modules() if isinstance(m, nn.Conv2d)]
-    hooks += [m.register_forward_hook(lin_hook) for m in unet.modules() if isinstance(m, nn.Linear)]
-    with torch.no_grad():
-        unet(torch.zeros(1, 4, 16, 16), torch.zeros(1), torch.zeros(1, 77, ctx_dim))
-    for h in hooks:
-        h.remove()
-    return 2 * total
+DENOISER_FOLDER = "transformer"   # diffusers' folder name for a transformer denoiser (a UNet's is unet/)
 
 
-def export_diffusion(clip, ae, unet, scale):
+def export_diffusion(clip, ae, denoiser, scale):
     d = clip.text.proj.in_features
     e = clip.text.proj.out_features
     ids = torch.zeros(2, 77, dtype=torch.int32)
@@ -107,18 +88,24 @@ def export_diffusion(clip, ae, unet, scale):
                  "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]}, "image_encoder", "config.json")
     _onnx(_Identity(ae.encoder), (torch.zeros(2, 3, 64, 64),), "vae_encoder/model.onnx", ["sample"],
           ["latent_sample"], {"sample": {0: "batch"}, "latent_sample": {0: "batch"}})
-    _onnx(_Identity(ae.decoder), (torch.zeros(2, 4, 16, 16),), "vae_decoder/model.onnx", ["latent_sample"],
+    c, side = denoiser.c, denoiser.side
+    _onnx(_Identity(ae.decoder), (torch.zeros(2, c, side, side),), "vae_decoder/model.onnx", ["latent_sample"],
           ["sample"], {"latent_sample": {0: "batch"}, "sample": {0: "batch"}})
-    vae_cfg = {"scaling_factor": scale, "latent_channels": 4, "sample_size": 64, "downsample_factor": 4}
+    vae_cfg = {"scaling_factor": scale, "latent_channels": c, "sample_size": 64, "downsample_factor": 4}
     _write_json(vae_cfg, "vae_decoder", "config.json")
     _write_json(vae_cfg, "vae_encoder", "config.json")
-    _onnx(unet, (torch.zeros(2, 4, 16, 16), torch.zeros(2), torch.zeros(2, 77, d)), "unet/model.onnx",
-          ["sample", "timestep", "encoder_hidden_states"], ["out_sample"],
+    _onnx(denoiser, (torch.zeros(2, c, side, side), torch.full((2,), 500.0), torch.zeros(2, 77, d)),
+          f"{DENOISER_FOLDER}/model.onnx", ["sample", "timestep", "encoder_hidden_states"], ["out_sample"],
           {"sample": {0: "batch"}, "timestep": {0: "batch"}, "encoder_hidden_states": {0: "batch"},
            "out_sample": {0: "batch"}})
-    _write_json({"in_channels": 4, "out_channels": 4, "sample_size": 16, "cross_attention_dim": d,
-                 "block_out_channels": unet.channels,
-                 "flops_per_sample": unet_flops(unet, d)}, "unet", "config.json")
+    cfg = denoiser.cfg
+    _write_json({"_class_name": "MemoryDiT", "in_channels": c, "out_channels": c, "sample_size": side,
+                 "patch_size": cfg["patch"], "cross_attention_dim": d, "width": cfg["width"],
+                 "num_attention_heads": cfg["heads"], "layout_blocks": cfg["layout_blocks"],
+                 "body_blocks": cfg["body_blocks"], "text_tokens_read": cfg["text_tokens"],
+                 "memory": {"concepts": W.CLASS_NAMES, "sizes": list(W.SIZES), "phases": 16, "kernel": 11,
+                            "candidates": cfg["candidates"], "dtype": "float16"},
+                 "flops_per_sample": memory_dit.flops_per_sample(denoiser)}, DENOISER_FOLDER, "config.json")
     _write_json(diffusion.SCHEDULER_CONFIG, "scheduler", "scheduler_config.json")
 
 
@@ -192,14 +179,14 @@ def write_model_index():
     _write_json({
         "_class_name": "OnnxStableDiffusionPipeline",
         "_diffusers_version": "0.30.0",
-        "_name_or_path": "emoji-world-tiny",
+        "_name_or_path": "emoji-world-memory",
         "feature_extractor": [None, None],
         "safety_checker": [None, None],
         "requires_safety_checker": False,
         "scheduler": ["diffusers", "DDIMScheduler"],
         "text_encoder": ["diffusers", "OnnxRuntimeModel"],
         "tokenizer": ["transformers", "CLIPTokenizer"],
-        "unet": ["diffusers", "OnnxRuntimeModel"],
+        DENOISER_FOLDER: ["diffusers", "OnnxRuntimeModel"],
         "vae_decoder": ["diffusers", "OnnxRuntimeModel"],
         "vae_encoder": ["diffusers", "OnnxRuntimeModel"],
         "image_encoder": ["emoji_world", "OnnxRuntimeModel"],
@@ -212,8 +199,8 @@ def write_model_index():
 
 
 def run():
-    clip, ae, unet, scale = load_checkpoints()
-    export_diffusion(clip, ae, unet, scale)
+    clip, ae, denoiser, scale = load_checkpoints()
+    export_diffusion(clip, ae, denoiser, scale)
     export_llm()
     export_judge()
     write_model_index()

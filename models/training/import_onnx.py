@@ -25,6 +25,7 @@ import common
 import data
 import export
 import judging
+import memory_dit
 import nets
 import train_all
 import world as W
@@ -143,6 +144,21 @@ def import_llm():
     return {"model": model.state_dict(), "cfg": cfg, "step": train_all.STEPS["llm"], "imported": True}
 
 
+def import_denoiser():
+    """The memory-reading transformer: its parameters by the probe mapping, its memory bank (an fp16
+    constant of the graph, not a parameter) by name."""
+    path = common.model_path(export.DENOISER_FOLDER, "model.onnx")
+    model = memory_dit.MemoryDiT(memory_dit.CONFIG)
+    shipped = _initializers(path)
+    banks = [a for a in shipped.values() if a.dtype == np.float16 and a.shape == tuple(model.patterns.shape)]
+    if len(banks) != 1:
+        raise SystemExit(f"import: {path} holds {len(banks)} memory banks of shape {tuple(model.patterns.shape)}")
+    model.patterns.copy_(torch.from_numpy(banks[0].copy()))
+    c, side, d = model.c, model.side, model.cfg["ctx_dim"]
+    return import_module(model, _onnx_fn((torch.zeros(2, c, side, side), torch.full((2,), 500.0), torch.zeros(2, 77, d)),
+                                         ["sample", "timestep", "encoder_hidden_states"], ["out_sample"]), path)
+
+
 def run():
     torch.set_num_threads(2)
     tok = data.load_tokenizer()
@@ -155,15 +171,12 @@ def run():
                                                          ["image_embeds"]),
                   common.model_path("image_encoder", "model.onnx"))
     ae = nets.AutoEncoder(nets.CONFIG["vae"])
+    latent = nets.CONFIG["vae"]["latent"]
     import_module(export._Identity(ae.encoder), _onnx_fn((torch.zeros(2, 3, 64, 64),), ["sample"], ["latent_sample"]),
                   common.model_path("vae_encoder", "model.onnx"))
-    import_module(export._Identity(ae.decoder), _onnx_fn((torch.zeros(2, 4, 16, 16),), ["latent_sample"], ["sample"]),
+    import_module(export._Identity(ae.decoder), _onnx_fn((torch.zeros(2, latent, 16, 16),), ["latent_sample"], ["sample"]),
                   common.model_path("vae_decoder", "model.onnx"))
-    unet_cfg = dict(nets.CONFIG["unet"], ctx_dim=d)
-    unet = nets.UNet(unet_cfg)
-    import_module(unet, _onnx_fn((torch.zeros(2, 4, 16, 16), torch.zeros(2), torch.zeros(2, 77, d)),
-                                 ["sample", "timestep", "encoder_hidden_states"], ["out_sample"]),
-                  common.model_path("unet", "model.onnx"))
+    denoiser = import_denoiser()
     seg = nets.JudgeSegmenter(len(W.COLOURS))
     import_module(seg, _onnx_fn((torch.zeros(2, 3, 64, 64),), ["pixel_values"],
                                 ["segmentation", "centers", "sizes", "background"]),
@@ -181,12 +194,12 @@ def run():
                        common.work_path("vae.pt"))
     common.save_atomic({"decoder": ae.decoder.state_dict(), "step": steps["decoder"], "imported": True},
                        common.work_path("decoder.pt"))
-    common.save_atomic({"model": unet.state_dict(), "ema": unet.state_dict(), "step": steps["unet"], "cfg": unet_cfg,
-                        "scaling_factor": scale, "imported": True}, common.work_path("unet.pt"))
+    common.save_atomic({"model": denoiser.state_dict(), "ema": denoiser.state_dict(), "step": steps["denoiser"],
+                        "cfg": denoiser.cfg, "scaling_factor": scale, "imported": True}, common.work_path("denoiser.pt"))
     common.save_atomic({"segmenter": seg.state_dict(), "classifier": cls.state_dict(), "step": steps["judge"],
                         "imported": True}, common.work_path("judge.pt"))
     common.save_atomic(import_llm(), common.work_path("llm.pt"))
-    for stage in ("tokenizer", "clip", "vae", "decoder", "unet", "llm", "judge"):
+    for stage in ("tokenizer", "clip", "vae", "decoder", "denoiser", "llm", "judge"):
         open(train_all.done_marker(stage), "w").close()
     common.log("import", f"checkpoints rebuilt in {common.WORK_DIR}; stages marked done")
 

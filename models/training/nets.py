@@ -132,14 +132,29 @@ class Encoder(nn.Module):
         return self.out(self.blocks(self.inp(F.pixel_unshuffle(x, 4))))
 
 
+class CellEncoder(nn.Module):
+    """64x64x3 -> 16x16xC in which each latent cell is a function of its own 4x4 pixel block alone
+    (1x1 convolutions after the pixel unshuffle). Inside an object's footprint its latent then does not
+    depend on the background or the neighbours, so a sprite pasted from the denoiser's memory bank
+    (sprite_memory.py) is exactly what the encoder would give there; only the cells on its border mix."""
+
+    def __init__(self, hidden, latent):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(48, hidden, 1), nn.SiLU(), nn.Conv2d(hidden, hidden, 1), nn.SiLU(),
+                                 nn.Conv2d(hidden, latent, 1))
+
+    def forward(self, x):
+        return self.net(F.pixel_unshuffle(x, 4))
+
+
 class Decoder(nn.Module):
-    def __init__(self, ch, latent, blocks=3):
+    def __init__(self, ch, latent, blocks=3, refine=24):
         super().__init__()
         self.inp = nn.Conv2d(latent, ch, 3, padding=1)
         self.blocks = nn.Sequential(*[ResBlock(ch, ch) for _ in range(blocks)])
         self.out = nn.Sequential(nn.GroupNorm(8, ch), nn.SiLU(), nn.Conv2d(ch, 48, 3, padding=1))
         # a light full-resolution refinement to sharpen edges after the shuffle
-        self.refine = nn.Sequential(nn.Conv2d(3, 24, 3, padding=1), nn.SiLU(), nn.Conv2d(24, 3, 3, padding=1))
+        self.refine = nn.Sequential(nn.Conv2d(3, refine, 3, padding=1), nn.SiLU(), nn.Conv2d(refine, 3, 3, padding=1))
 
     def forward(self, z):
         x = F.pixel_shuffle(self.out(self.blocks(self.inp(z))), 4)
@@ -149,8 +164,11 @@ class Decoder(nn.Module):
 class AutoEncoder(nn.Module):
     def __init__(self, cfg):
         super().__init__()
-        self.encoder = Encoder(cfg["enc_ch"], cfg["latent"])
-        self.decoder = Decoder(cfg["dec_ch"], cfg["latent"], cfg["dec_blocks"])
+        if cfg.get("encoder") == "cell":
+            self.encoder = CellEncoder(cfg["enc_hidden"], cfg["latent"])
+        else:   # the first family's encoder: convolutions at 16x16, each cell sees its neighbours' pixels
+            self.encoder = Encoder(cfg["enc_ch"], cfg["latent"])
+        self.decoder = Decoder(cfg["dec_ch"], cfg["latent"], cfg["dec_blocks"], cfg.get("refine", 24))
 
 
 # --- UNet ---------------------------------------------------------------------------------------
@@ -350,7 +368,7 @@ class JudgeClassifier(nn.Module):
 
 CONFIG = {
     "clip": {"vocab": 4096, "d": 192, "layers": 4, "heads": 4, "embed": 128, "image_width": 24},
-    "vae": {"enc_ch": 64, "dec_ch": 128, "dec_blocks": 3, "latent": 4},
+    "vae": {"encoder": "cell", "enc_hidden": 192, "dec_ch": 128, "dec_blocks": 4, "latent": 8, "refine": 32},
     "unet": {"channels": [64, 96, 128], "ctx_dim": 192, "temb": 256, "latent": 4},
     "llm": {"vocab_size": 4096, "n_layer": 4, "n_head": 4, "d_model": 192, "d_ff": 768,
             "max_position_embeddings": 128},

@@ -1,4 +1,6 @@
-"""Stage 3: the autoencoder between 64x64x3 images and 16x16x4 latents."""
+"""Stage 3: the autoencoder between 64x64x3 images and 16x16x8 latents (nets.CellEncoder: each latent cell
+encodes its own 4x4 pixel block). The shipped encoder stopped at step 1,500 of a 3,000-step schedule
+(`stage_vae.py 12 1500 3000`) and its decoder went on alone (stage_decoder.py)."""
 
 import math
 import time
@@ -24,7 +26,8 @@ def loss_fn(recon, target):
     return l1 + 0.5 * edge, l1
 
 
-def train(seed, steps, batch=32, lr=1e-3):
+def train(seed, steps, batch=32, lr=1e-3, horizon=None):
+    horizon = horizon or steps   # the cosine schedule's length; training may stop before its end
     common.set_threads()
     common.seed_everything(seed)
     cfg = nets.CONFIG["vae"]
@@ -51,7 +54,7 @@ def train(seed, steps, batch=32, lr=1e-3):
         loss = rec_loss + 1e-4 * z.pow(2).mean()
         warm = min(1.0, (step + 1) / 100)
         for g in opt.param_groups:
-            g["lr"] = lr * warm * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / steps)))
+            g["lr"] = lr * warm * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / horizon)))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -67,4 +70,5 @@ def train(seed, steps, batch=32, lr=1e-3):
 
 if __name__ == "__main__":
     import sys
-    train(int(sys.argv[1]) if len(sys.argv) > 1 else 2, int(sys.argv[2]) if len(sys.argv) > 2 else 2000)
+    train(int(sys.argv[1]) if len(sys.argv) > 1 else 2, int(sys.argv[2]) if len(sys.argv) > 2 else 2000,
+          horizon=int(sys.argv[3]) if len(sys.argv) > 3 else None)

@@ -2,7 +2,8 @@
 
 Stages run as separate processes so independent ones share the two cores (one thread each works out
 faster than two threads for one, since small matrix products scale poorly):
-  tokenizer -> (clip || vae) -> (unet || decoder, llm, judge) -> export -> evaluate
+  tokenizer -> (clip || vae) -> trainset -> (denoiser || decoder, llm, judge) -> export -> evaluate
+(trainset renders and encodes the denoiser's training set and sprite memory once, training_set.py)
 Each finished stage leaves `.work/<stage>.done`; rerunning skips finished stages and resumes an
 interrupted one from its last checkpoint. `--force STAGE` reruns a stage."""
 
@@ -16,8 +17,10 @@ import common
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-STEPS = {"clip": 1500, "vae": 1600, "decoder": 2500, "unet": 5000, "llm": 2400, "judge": 800}
-QUICK = {"clip": 20, "vae": 20, "decoder": 10, "unet": 20, "llm": 10, "judge": 10}
+# vae: the encoder stops at step 1,500 of a 3,000-step schedule (its decoder trains on alone); trainset: scenes
+STEPS = {"clip": 1500, "vae": 1500, "decoder": 4000, "trainset": 100000, "denoiser": 6000, "llm": 2400, "judge": 1400}
+QUICK = {"clip": 20, "vae": 20, "decoder": 10, "trainset": 10000, "denoiser": 20, "llm": 10, "judge": 10}
+VAE_HORIZON = 3000
 
 
 def done_marker(stage):
@@ -30,8 +33,8 @@ def launch(stage, args, threads):
     env = dict(os.environ, TRAIN_THREADS=str(threads), PYTHONUNBUFFERED="1", OPENBLAS_NUM_THREADS="1")
     log = open(common.work_path(f"{stage}.log"), "a")
     common.log("train_all", f"starting {stage} {' '.join(args)} ({threads} thread(s)), log .work/{stage}.log")
-    return subprocess.Popen([sys.executable, os.path.join(HERE, f"{stage}.py" if stage in ("export", "evaluate")
-                                                          else f"stage_{stage}.py")] + args,
+    script = {"export": "export.py", "evaluate": "evaluate.py", "trainset": "training_set.py"}.get(stage, f"stage_{stage}.py")
+    return subprocess.Popen([sys.executable, os.path.join(HERE, script)] + args,
                             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=HERE), log
 
 
@@ -72,8 +75,9 @@ def main():
     s = a.seed
     run_parallel([("tokenizer", [str(s), a.prompts], 2)])
     run_parallel([("clip", [str(s * 10 + 1), str(steps["clip"])], 1),
-                  ("vae", [str(s * 10 + 2), str(steps["vae"])], 1)])
-    # the decoder refinement, the LLM and the judge take one core in turn while the UNet has the other
+                  ("vae", [str(s * 10 + 2), str(steps["vae"]), str(VAE_HORIZON if not a.quick else steps["vae"])], 1)])
+    run_parallel([("trainset", ["--scenes", str(steps["trainset"]), "--seed", str(s * 10 + 8)], 2)])
+    # the decoder refinement, the LLM and the judge take one core in turn while the denoiser has the other
     import threading
 
     def side_stages():
@@ -81,7 +85,7 @@ def main():
             run_parallel([(stage, [str(seed), str(steps[stage])], 1)])
     side = threading.Thread(target=side_stages)
     side.start()
-    run_parallel([("unet", [str(s * 10 + 3), str(steps["unet"])], 2)])
+    run_parallel([("denoiser", [str(s * 10 + 3), str(steps["denoiser"])], 2)])
     side.join()
     run_parallel([("export", [], 2)])
     run_parallel([("evaluate", ["32"] if a.quick else [], 2)])

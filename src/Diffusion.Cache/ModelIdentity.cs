@@ -6,7 +6,7 @@ namespace Diffusion.Cache;
 
 /// <summary>
 /// A short id for a model folder, stored with every cache entry: latents are only reused by the same
-/// model. Name from model_index.json plus a hash of the UNet, text encoder and scheduler files (their
+/// model. Name from model_index.json plus a hash of the denoiser, text encoder and scheduler files (their
 /// length and first and last MiB, so a multi-GB export hashes in milliseconds).
 /// </summary>
 public static class ModelIdentity
@@ -18,7 +18,7 @@ public static class ModelIdentity
         ArgumentNullException.ThrowIfNull(folder);
         var name = ReadName(folder) ?? new DirectoryInfo(folder.Root).Name;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var path in new[] { folder.UnetPath, folder.TextEncoderPath, folder.SchedulerConfigPath })
+        foreach (var path in new[] { folder.DenoiserPath, folder.TextEncoderPath, folder.SchedulerConfigPath })
         {
             AppendSample(hash, path);
         }

@@ -21,7 +21,7 @@ public sealed class PipelineBenchmark(DiffusionPipeline pipeline, int threads, b
         log.WriteLine("UNet latency (raw calls, no guidance) ...");
         var latency = new List<UnetLatency>();
         double? gflops = null;
-        var flopsPerSample = models.Folder.ReadNumber("unet", "flops_per_sample");
+        var flopsPerSample = models.Folder.ReadNumber(models.Folder.DenoiserPart, "flops_per_sample");
         foreach (var batchSize in new[] { 1, 4, 16 })
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -34,7 +34,7 @@ public sealed class PipelineBenchmark(DiffusionPipeline pipeline, int threads, b
         }
         if (flopsPerSample is null)
         {
-            notes.Add("unet/config.json has no flops_per_sample; run tests/fixtures/sd15-conformance/count_unet_flops.py on the unet folder to add it.");
+            notes.Add($"{models.Folder.DenoiserPart}/config.json has no flops_per_sample; run tests/fixtures/sd15-conformance/count_unet_flops.py on that folder to add it.");
         }
 
         var steps = 50;

@@ -21,7 +21,10 @@ public static class EvalModelCommand
         var models = new Option<string>("--models") { Description = "Model folder.", DefaultValueFactory = _ => "./models" };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N held-out prompts (default: all 511)." };
         var steps = new Option<int>("--steps") { Description = "Denoising steps.", DefaultValueFactory = _ => 50 };
-        var guidance = new Option<float>("--guidance") { Description = "Classifier-free guidance scale.", DefaultValueFactory = _ => 4f };
+        var guidance = new Option<float?>("--guidance")
+        {
+            Description = "Classifier-free guidance scale (default: the one the model is served with, model_index.json's generation_defaults, else 4).",
+        };
         var noLlm = new Option<bool>("--no-llm") { Description = "Skip the LLM expansion check (llm_valid)." };
         var command = new Command("model", "Re-measure the model card's quality table (models/EVAL.json) through the C# service with the judge.")
         {
@@ -48,13 +51,14 @@ public static class EvalModelCommand
         return values;
     }
 
-    private static async Task<int> RunAsync(string jsonPath, string modelsDir, int? limit, int steps, float guidance,
+    private static async Task<int> RunAsync(string jsonPath, string modelsDir, int? limit, int steps, float? guidanceOption,
         bool withLlm, CancellationToken cancellationToken)
     {
         try
         {
             var prompts = HeldOutPrompt.Load(Path.Combine(modelsDir, "eval", "heldout.jsonl"));
             using var models = DiffusionModels.Load(modelsDir, new OnnxRuntimeOptions());
+            var guidance = guidanceOption ?? models.Folder.RecommendedGuidanceScale ?? 4f;
             using var judge = JudgeModel.Load(Path.Combine(modelsDir, "judge"));
             var world = WorldGeometry.Load(Path.Combine(modelsDir, "world.json"));
             var evaluation = new ModelEvaluation(new DiffusionPipeline(models), judge, new PromptScoring(world, judge.Config.RelationMargin));

@@ -11,12 +11,17 @@ public sealed class ModelFolder
 {
     public const float DefaultScalingFactor = 0.18215f;
 
-    private static readonly string[] RequiredParts = ["tokenizer", "text_encoder", "unet", "vae_decoder", "scheduler"];
+    private static readonly string[] RequiredParts = ["tokenizer", "text_encoder", "vae_decoder", "scheduler"];
+
+    /// <summary>diffusers' folder names for the denoiser: a UNet's, and a diffusion transformer's.</summary>
+    public static readonly IReadOnlyList<string> DenoiserParts = ["unet", "transformer"];
 
     private ModelFolder(string root, IReadOnlyList<string> components)
     {
         Root = root;
         Components = components;
+        // the one model_index.json lists; "unet" when it lists neither, so MissingParts names that
+        DenoiserPart = DenoiserParts.FirstOrDefault(components.Contains) ?? DenoiserParts[0];
     }
 
     public string Root { get; }
@@ -26,7 +31,11 @@ public sealed class ModelFolder
 
     public string TokenizerDirectory => Path.Combine(Root, "tokenizer");
     public string TextEncoderPath => ModelFile("text_encoder");
-    public string UnetPath => ModelFile("unet");
+    /// <summary>The denoiser's folder, <c>unet</c> or <c>transformer</c>: whichever model_index.json lists.
+    /// Both take and return the same tensors (sample, timestep, encoder_hidden_states → out_sample).</summary>
+    public string DenoiserPart { get; }
+
+    public string DenoiserPath => ModelFile(DenoiserPart);
     public string VaeDecoderPath => ModelFile("vae_decoder");
     public string SchedulerConfigPath => Path.Combine(Root, "scheduler", "scheduler_config.json");
 
@@ -118,6 +127,15 @@ public sealed class ModelFolder
                 missing.Add($"model_index.json does not list '{part}'");
             }
         }
+        var denoisers = DenoiserParts.Where(Components.Contains).ToList();
+        if (denoisers.Count == 0)
+        {
+            missing.Add("model_index.json lists no denoiser ('unet' or 'transformer')");
+        }
+        else if (denoisers.Count > 1)
+        {
+            missing.Add("model_index.json lists both 'unet' and 'transformer'; a folder has one denoiser");
+        }
         foreach (var file in new[] { "vocab.json", "merges.txt" })
         {
             if (!File.Exists(Path.Combine(TokenizerDirectory, file)))
@@ -125,7 +143,7 @@ public sealed class ModelFolder
                 missing.Add($"tokenizer/{file}");
             }
         }
-        foreach (var part in new[] { "text_encoder", "unet", "vae_decoder" })
+        foreach (var part in new[] { "text_encoder", DenoiserPart, "vae_decoder" })
         {
             if (!File.Exists(ModelFile(part)))
             {

@@ -23,7 +23,7 @@ public sealed class DiffusionModels : IDisposable
         ImageEncoder = imageEncoder;
         Schedulers = schedulers;
         var factor = vaeDecoder.UpscaleFactor
-            ?? (folder.ReadNumber("vae_decoder", "sample_size") is { } imageSide && folder.ReadNumber("unet", "sample_size") is { } latentSide
+            ?? (folder.ReadNumber("vae_decoder", "sample_size") is { } imageSide && folder.ReadNumber(folder.DenoiserPart, "sample_size") is { } latentSide
                 ? (int)(imageSide / latentSide)
                 : 8);
         ImageHeight = unet.LatentHeight * factor;
@@ -57,10 +57,10 @@ public sealed class DiffusionModels : IDisposable
             var tokenizer = ClipTokenizer.Load(folder.TokenizerDirectory);
             var schedulers = new SchedulerFactory(SchedulerConfig.Load(folder.SchedulerConfigPath));
             var textEncoder = new TextEncoderModel(Open(folder.TextEncoderPath));
-            var unet = new UnetModel(Open(folder.UnetPath, spinning: true),
-                configSampleSize: (int?)folder.ReadNumber("unet", "sample_size"),
-                configHiddenSize: (int?)folder.ReadNumber("unet", "cross_attention_dim"),
-                configChannels: (int?)folder.ReadNumber("unet", "in_channels"));
+            var unet = new UnetModel(Open(folder.DenoiserPath, spinning: true),
+                configSampleSize: (int?)folder.ReadNumber(folder.DenoiserPart, "sample_size"),
+                configHiddenSize: (int?)folder.ReadNumber(folder.DenoiserPart, "cross_attention_dim"),
+                configChannels: (int?)folder.ReadNumber(folder.DenoiserPart, "in_channels"));
             var scaling = folder.ScalingFactor;
             var decoder = new VaeDecoderModel(Open(folder.VaeDecoderPath), scaling);
             var encoder = folder.VaeEncoderPath is { } encoderPath ? new VaeEncoderModel(Open(encoderPath), scaling) : null;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Diffusion.Inference.Models;
 using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Pipeline;
 
@@ -29,7 +30,7 @@ internal static class UnetFixtures
     public static TheoryData<string> Available()
     {
         var data = new TheoryData<string> { SharedTimestep, PerSampleTimestep };
-        if (File.Exists(Path.Combine(RepoRoot, "models", "unet", "model.onnx")))
+        if (ModelFolder.Exists(Path.Combine(RepoRoot, "models")))
         {
             data.Add(OwnModels);
         }

@@ -37,6 +37,46 @@ public sealed class ModelFolderTests
     }
 
     [Fact]
+    public void A_transformer_denoiser_is_found_in_its_own_folder()
+    {
+        var dir = Directory.CreateTempSubdirectory("modelfolder-transformer");
+        try
+        {
+            CopyDirectory(TestPaths.FixtureModel, dir.FullName);
+            Directory.Move(Path.Combine(dir.FullName, "unet"), Path.Combine(dir.FullName, "transformer"));
+            var index = Path.Combine(dir.FullName, "model_index.json");
+            File.WriteAllText(index, File.ReadAllText(index).Replace("\"unet\"", "\"transformer\""));
+            var folder = ModelFolder.Open(dir.FullName);
+            Assert.Equal("transformer", folder.DenoiserPart);
+            Assert.Equal(Path.Combine(dir.FullName, "transformer", "model.onnx"), folder.DenoiserPath);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_folder_must_name_exactly_one_denoiser()
+    {
+        var dir = Directory.CreateTempSubdirectory("modelfolder-denoisers");
+        try
+        {
+            CopyDirectory(TestPaths.FixtureModel, dir.FullName);
+            var index = Path.Combine(dir.FullName, "model_index.json");
+            var original = File.ReadAllText(index);
+            File.WriteAllText(index, original.Replace("\"unet\"", "\"denoiser\""));
+            Assert.Contains("no denoiser", Assert.Throws<InvalidDataException>(() => ModelFolder.Open(dir.FullName)).Message);
+            File.WriteAllText(index, original.Replace("\"unet\":", "\"transformer\": [\"diffusers\", \"OnnxRuntimeModel\"], \"unet\":"));
+            Assert.Contains("both", Assert.Throws<InvalidDataException>(() => ModelFolder.Open(dir.FullName)).Message);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_folder_without_model_index_is_not_a_model_folder()
     {
         var ex = Assert.Throws<InvalidDataException>(() => ModelFolder.Open(TestPaths.Fixture));
