@@ -2,10 +2,11 @@
 
 Stable Diffusion's interface: sample [B,C,16,16], timestep [B], encoder_hidden_states [B,77,D] -> v.
 Inside, in one pass:
-  1. a reader picks the K concepts the prompt names (per text token, 94 logits, max over tokens);
-  2. the layout blocks (self-attention over the 64 patch tokens, cross-attention to the text states,
+  1. the layout blocks (self-attention over the 64 patch tokens, cross-attention to the text states,
      AdaLN-Zero from timestep and pooled text) predict, per latent cell, whether an object's anchor is
-     there (none, or size x phase) and which of the K concepts it is;
+     there (none, or size x phase) and which concept it is;
+  2. K candidate concepts are picked from the layout's object mass and a reader of the prompt (per text
+     token, 94 logits, max over tokens), and each cell's concept distribution is narrowed to them;
   3. sprite_memory.paste turns those probabilities into a template latent from the memory bank (a
      constant of the graph), and the template enters the token stream;
   4. the body blocks predict the clean latent as template + correction (backgrounds, borders, blending),
@@ -25,6 +26,20 @@ import sprite_memory as M
 import world as W
 
 
+class PlainLayerNorm(nn.Module):
+    """LayerNorm without a learned affine (AdaLN supplies it). Written with constant ones and zeros
+    because PyTorch 1.13 exports nn.LayerNorm(elementwise_affine=False) as an invalid ONNX node."""
+
+    def __init__(self, d):
+        super().__init__()
+        self.d = d
+        self.register_buffer("one", torch.ones(d), persistent=False)
+        self.register_buffer("zero", torch.zeros(d), persistent=False)
+
+    def forward(self, x):
+        return F.layer_norm(x, (self.d,), self.one, self.zero)
+
+
 def modulate(x, shift, scale):
     return x * (1 + scale[:, None]) + shift[:, None]
 
@@ -37,11 +52,11 @@ class DiTBlock(nn.Module):
 
     def __init__(self, d, heads, ctx_dim):
         super().__init__()
-        self.n1 = nn.LayerNorm(d, elementwise_affine=False)
+        self.n1 = PlainLayerNorm(d)
         self.attn = nets.Attention(d, heads)
-        self.n2 = nn.LayerNorm(d, elementwise_affine=False)
+        self.n2 = PlainLayerNorm(d)
         self.cross = nets.Attention(d, heads, ctx_dim)
-        self.n3 = nn.LayerNorm(d, elementwise_affine=False)
+        self.n3 = PlainLayerNorm(d)
         self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
         self.offsets = nn.Parameter(torch.zeros(9 * d))
 
@@ -70,7 +85,7 @@ class MemoryDiT(nn.Module):
         self.ada = nn.Linear(d, 9 * d)
         nn.init.zeros_(self.ada.weight)
         nn.init.zeros_(self.ada.bias)
-        self.reader = nn.Linear(ctx, concepts)
+        self.reader = nn.Sequential(nn.Linear(ctx, 256), nn.GELU(), nn.Linear(256, concepts))
         self.layout = nn.ModuleList(DiTBlock(d, cfg["heads"], ctx) for _ in range(cfg["layout_blocks"]))
         self.layout_norm = nn.LayerNorm(d)
         cd = cfg["concept_dim"]
@@ -83,7 +98,7 @@ class MemoryDiT(nn.Module):
         self.concept_table = nn.Parameter(torch.randn(concepts, cd) * cd ** -0.5)
         self.memory_in = nn.Linear((c + 1) * p * p, d)
         self.body = nn.ModuleList(DiTBlock(d, cfg["heads"], ctx) for _ in range(cfg["body_blocks"]))
-        self.final_norm = nn.LayerNorm(d, elementwise_affine=False)
+        self.final_norm = PlainLayerNorm(d)
         self.final_ada = nn.Linear(d, 2 * d)
         self.final = nn.Linear(d, c * p * p)
         for m in (self.final_ada, self.final):
@@ -142,12 +157,21 @@ class MemoryDiT(nn.Module):
         """sprite_memory.paste with the picked concepts' memory entries."""
         return M.paste(anchor_probs, concept_probs, self.patterns[picks].float(), self.scatter)
 
+    def candidates(self, ctx, anchor_probs, concept_logits):
+        """The K concepts a template may draw [B, K]: those the layout puts the most object mass on
+        (objectness x each cell's concept distribution, normalised) plus the reader's probability that
+        the prompt names them. Either alone misses the second object of a pair at high noise now and
+        then; together they name every object of the held-out prompts at every noise level."""
+        objectness = anchor_probs.sum(1, keepdim=True)                            # [B,1,H,W]
+        mass = (concept_logits.softmax(1) * objectness).sum((2, 3))              # [B, concepts]
+        score = mass / mass.sum(1, keepdim=True).clamp(min=1e-6) + self.read_concepts(ctx).sigmoid()
+        return score.topk(self.k, dim=1).indices
+
     def predicted_template(self, ctx, anchor_logits, features):
-        read = self.read_concepts(ctx)
-        picks = read.topk(self.k, dim=1).indices                                   # [B, K]
-        presence = F.logsigmoid(read.gather(1, picks))[:, :, None, None]
-        concept_probs = (self.concept_logits(features, picks) + presence).softmax(1)
         anchor_probs = anchor_logits.softmax(1)[:, 1:]
+        logits = self.concept_logits(features)                                    # [B, concepts, H, W]
+        picks = self.candidates(ctx, anchor_probs, logits)
+        concept_probs = logits.gather(1, picks[:, :, None, None].expand(-1, -1, *logits.shape[2:])).softmax(1)
         return self.template(anchor_probs, concept_probs, picks)
 
     def denoise(self, sample, tokens, cond, ctx, template):
@@ -198,5 +222,5 @@ def flops_per_sample(model):
     return 2 * total
 
 
-CONFIG = {"latent": 8, "latent_size": 16, "patch": 2, "width": 192, "heads": 6, "layout_blocks": 6, "body_blocks": 3,
+CONFIG = {"latent": 8, "latent_size": 16, "patch": 2, "width": 128, "heads": 4, "layout_blocks": 6, "body_blocks": 3,
           "concept_dim": 64, "candidates": 3, "text_tokens": 32, "ctx_dim": 192}

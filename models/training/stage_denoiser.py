@@ -61,6 +61,15 @@ def targets(items, k):
     return anchor_t, concept_t, picks, probs, named
 
 
+def load_matching(model, state):
+    """Loads every tensor whose name and shape match; returns the names of the model's modules left as
+    initialised (a part whose design changed since the checkpoint)."""
+    own = model.state_dict()
+    fit = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+    model.load_state_dict(fit, strict=False)
+    return {k.rsplit(".", 2)[0] for k in own if k not in fit}
+
+
 def load_memory():
     ck = torch.load(common.work_path("memory.pt"))
     return ck["patterns"], ck["scaling_factor"], ck["empty_states"]
@@ -82,13 +91,13 @@ def train(seed, steps, batch=48, lr=4e-4, ema_decay=0.998, p_true=(0.5, 0.15)):
     start = warm_from = 0
     try:
         ck = torch.load(ckpt_path)
-        model.load_state_dict(ck["model"]), ema.load_state_dict(ck["ema"])
         start = ck["step"]
-        if "opt" in ck:
+        fresh = load_matching(model, ck["model"]) | load_matching(ema, ck["ema"])
+        if "opt" in ck and not fresh:
             opt.load_state_dict(ck["opt"])
-        else:   # rebuilt from the shipped ONNX (import_onnx.py): a fresh optimizer warms up again
+        else:   # rebuilt from the shipped ONNX (import_onnx.py), or parts changed: a fresh optimizer warms up
             warm_from = start
-        common.log(STAGE, f"resuming at step {start}")
+        common.log(STAGE, f"resuming at step {start}" + (f"; new parts start fresh: {sorted(fresh)}" if fresh else ""))
     except FileNotFoundError:
         pass
     common.log(STAGE, f"{sum(p.numel() for p in model.parameters()) / 1e6:.2f}M params, "
