@@ -171,7 +171,8 @@ class MemoryDiT(nn.Module):
         anchor_probs = anchor_logits.softmax(1)[:, 1:]
         logits = self.concept_logits(features)                                    # [B, concepts, H, W]
         picks = self.candidates(ctx, anchor_probs, logits)
-        concept_probs = logits.gather(1, picks[:, :, None, None].expand(-1, -1, *logits.shape[2:])).softmax(1)
+        picked = logits.gather(1, picks[:, :, None, None].expand(-1, -1, *logits.shape[2:]))
+        concept_probs = (picked * self.cfg.get("concept_sharpness", 1.0)).softmax(1)
         return self.template(anchor_probs, concept_probs, picks)
 
     def denoise(self, sample, tokens, cond, ctx, template):

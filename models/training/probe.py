@@ -21,9 +21,11 @@ import prompts as P
 
 
 @torch.no_grad()
-def run(per_category, guidance, steps, grid=None):
+def run(per_category, guidance, steps, grid=None, sharpness=None):
     common.set_threads()
     clip, ae, denoiser, scale = export.load_checkpoints()
+    if sharpness:
+        denoiser.cfg["concept_sharpness"] = sharpness
     tok = data.load_tokenizer()
     judge = evaluate.load_judge()
     picked, seen = [], {}
@@ -53,5 +55,6 @@ if __name__ == "__main__":
     ap.add_argument("--guidance", type=float, default=1.0)
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--grid", help="also draw a grid of 16 images beside their references to this PNG")
+    ap.add_argument("--sharpness", type=float, help="override the concept sharpness of the checkpoint's config")
     a = ap.parse_args()
-    print(json.dumps(run(a.per_category, a.guidance, a.steps, a.grid)))
+    print(json.dumps(run(a.per_category, a.guidance, a.steps, a.grid, a.sharpness)))

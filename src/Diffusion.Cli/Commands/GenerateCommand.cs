@@ -16,7 +16,10 @@ public static class GenerateCommand
         var steps = new Option<int>("--steps") { Description = "Denoising steps.", DefaultValueFactory = _ => 50 };
         var scheduler = new Option<string>("--scheduler") { Description = "Sampler.", DefaultValueFactory = _ => "ddim" };
         scheduler.AcceptOnlyFromAmong("ddim", "euler", "dpm++2m");
-        var guidance = new Option<float>("--guidance") { Description = "Classifier-free guidance scale (1 or less turns it off).", DefaultValueFactory = _ => 7.5f };
+        var guidance = new Option<float?>("--guidance")
+        {
+            Description = "Classifier-free guidance scale, 1 or less turns it off (default: the model's own, model_index.json's generation_defaults, else 7.5).",
+        };
         var negative = new Option<string>("--negative-prompt") { Description = "What to steer away from.", DefaultValueFactory = _ => "" };
         var models = new Option<string>("--models") { Description = "Model folder (diffusers ONNX layout).", DefaultValueFactory = _ => "./models" };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads per operator (0 = one per core).", DefaultValueFactory = _ => 0 };
@@ -36,7 +39,7 @@ public static class GenerateCommand
     }
 
     private sealed record GenerateArguments(string Prompt, string Output, ulong Seed, int Steps, SchedulerKind Scheduler,
-        float Guidance, string NegativePrompt, string Models, int Threads, ExecutionProviderKind Provider);
+        float? Guidance, string NegativePrompt, string Models, int Threads, ExecutionProviderKind Provider);
 
     private static async Task<int> RunAsync(GenerateArguments args, CancellationToken cancellationToken)
     {
@@ -50,7 +53,7 @@ public static class GenerateCommand
                 NegativePrompt = args.NegativePrompt,
                 Seed = args.Seed,
                 Steps = args.Steps,
-                GuidanceScale = args.Guidance,
+                GuidanceScale = args.Guidance ?? models.Folder.RecommendedGuidanceScale ?? 7.5f,
                 Scheduler = args.Scheduler,
             };
             var hooks = new GenerationHooks
@@ -62,6 +65,10 @@ public static class GenerateCommand
             if (result.Prompt.Tokens.Truncated)
             {
                 Console.Error.WriteLine($"note: the prompt needs {result.Prompt.Tokens.TokenCount} tokens; it was cut to 77.");
+            }
+            else if (models.Folder.DenoiserTextTokens is { } read && result.Prompt.Tokens.TokenCount - 1 > read)   // the end token may fall outside
+            {
+                Console.Error.WriteLine($"note: the prompt needs {result.Prompt.Tokens.TokenCount} tokens; this model reads the first {read}.");
             }
             await OutputFile.WriteBytesAsync(args.Output, result.Png[0], cancellationToken);
             Console.Error.WriteLine(

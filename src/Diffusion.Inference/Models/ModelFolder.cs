@@ -56,6 +56,10 @@ public sealed class ModelFolder
     /// diffusers' format, so null for a Stable Diffusion export).</summary>
     public float? RecommendedGuidanceScale { get; private init; }
 
+    /// <summary>How many text states the denoiser reads (its config's <c>text_tokens_read</c>), when it reads
+    /// fewer than the encoder gives; null when it reads them all (a Stable Diffusion export).</summary>
+    public int? DenoiserTextTokens => ReadNumber(DenoiserPart, "text_tokens_read") is { } n ? (int)n : null;
+
     /// <summary>The model's name: model_index.json's <c>_name_or_path</c> (last segment), else the folder's name.</summary>
     public string Name { get; private init; } = "";
 
