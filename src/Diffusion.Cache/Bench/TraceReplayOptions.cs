@@ -29,7 +29,7 @@ public abstract record TraceReplayOptions
 
     public int Steps { get; init; } = 50;
 
-    /// <summary>The model card's guidance for evaluation.</summary>
+    /// <summary>Guidance of the runs; the CLI sets the model's own (model_index.json generation_defaults) when it has one.</summary>
     public float GuidanceScale { get; init; } = 4f;
 
     public SchedulerKind Scheduler { get; init; } = SchedulerKind.Ddim;

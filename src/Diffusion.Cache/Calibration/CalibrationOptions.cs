@@ -11,7 +11,7 @@ public sealed record CalibrationOptions
 
     public int Steps { get; init; } = 50;
 
-    /// <summary>The model card's guidance for evaluation.</summary>
+    /// <summary>Guidance of the runs; the CLI sets the model's own (model_index.json generation_defaults) when it has one.</summary>
     public float GuidanceScale { get; init; } = 4f;
 
     public SchedulerKind Scheduler { get; init; } = SchedulerKind.Ddim;
