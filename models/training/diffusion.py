@@ -6,7 +6,7 @@ reading scheduler_config.json reproduces these numbers."""
 
 import torch
 
-DEFAULT_GUIDANCE = 4.0   # the guidance scale the family is evaluated and served with
+DEFAULT_GUIDANCE = 3.0   # the guidance scale the family is evaluated and served with
 DEFAULT_STEPS = 50
 
 SCHEDULER_CONFIG = {

@@ -181,15 +181,20 @@ def write_golden(clip, ae, denoiser, scale, tok):
 SEED_OFFSET = 100000
 
 
-def seed_diversity(clip, ae, denoiser, scale, tok, texts, categories, gen, n=64):
+def seed_diversity(clip, ae, denoiser, scale, tok, texts, categories, scenes, gen, n=64):
     """Mode collapse check: the first n single-object prompts drawn again with another seed; the mean
     absolute pixel difference (0..1) between the two images of each prompt, beside the same figure for
-    two different prompts (the evaluation's images of neighbouring prompts)."""
+    two different prompts (the evaluation's images of neighbouring prompts) and for the renderer's own
+    freedom (each scene rendered again with another seed: a prompt that names object, size, place and
+    background leaves little)."""
     idx = [i for i, c in enumerate(categories) if c == "single_object"][:n]
     again = generate(clip, ae, denoiser, scale, tok, [texts[i] for i in idx], [i + SEED_OFFSET for i in idx])
     first = gen[idx]
+    renderer = S.Renderer()
+    renders = [np.stack([renderer.render(scenes[i], random.Random(i + k * SEED_OFFSET)) for i in idx]) for k in (0, 1)]
     return {"prompts": len(idx), "same_prompt_other_seed": round(float((again - first).abs().mean()), 4),
-            "other_prompt": round(float((first.roll(1, 0) - first).abs().mean()), 4)}
+            "other_prompt": round(float((first.roll(1, 0) - first).abs().mean()), 4),
+            "references_other_seed": round(float(np.abs(renders[0] / 255 - renders[1] / 255).mean()), 4)}
 
 
 def run(limit=None):
@@ -214,7 +219,7 @@ def run(limit=None):
     gen = generate(clip, ae, denoiser, scale, tok, texts, list(range(len(texts))))
     result = tally(categories, scenes, judge_images(judge, gen))
     common.log("eval", f"generated: {result}")
-    diversity = seed_diversity(clip, ae, denoiser, scale, tok, texts, categories, gen)
+    diversity = seed_diversity(clip, ae, denoiser, scale, tok, texts, categories, scenes, gen)
     common.log("eval", f"seeds: {diversity}")
     noise = torch.rand(len(scenes), 3, 64, 64, generator=torch.Generator().manual_seed(1))
     bg_only = torch.from_numpy(np.stack([S.Renderer.background(s.colour, s.texture).clip(0, 255).astype(np.uint8)
@@ -270,7 +275,9 @@ def update_model_card(report, path=None):
         rows.append("")
         rows.append(f"Seeds: the first {d['prompts']} single-object prompts drawn again with another seed differ from "
                     f"their first image by a mean pixel distance of {d['same_prompt_other_seed']:.3f} (0..1 scale); "
-                    f"images of two different prompts differ by {d['other_prompt']:.3f}.")
+                    f"images of two different prompts differ by {d['other_prompt']:.3f}"
+                    + (f"; the reference renders of the same scenes with another seed by {d['references_other_seed']:.3f}"
+                       if "references_other_seed" in d else "") + ".")
 
     h = report["honesty"]
     rows.append("")

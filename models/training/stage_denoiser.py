@@ -1,6 +1,6 @@
 """Stage 4: the memory-reading diffusion transformer (memory_dit.py), trained on the precomputed set.
 
-    /usr/bin/python3 models/training/stage_denoiser.py [seed] [steps]
+    /usr/bin/python3 models/training/stage_denoiser.py [seed] [steps] [--mix KIND=W,...]
 
 Losses, per batch of precomputed scenes noised to uniform timesteps:
   - the clean-latent error of the final estimate, weighted by SNR clamped to [0.05, 5] (min-SNR);
@@ -11,7 +11,7 @@ Losses, per batch of precomputed scenes noised to uniform timesteps:
 The body learns from two templates: the one the layout predicts (detached, as at inference) and, for a
 share of the batch that shrinks over training, the true one (so it learns early to copy a template).
 Curriculum: single objects are oversampled for the first CURRICULUM share of the steps, then the
-sampler's own mix. Resumes from .work/denoiser.pt (import_onnx.py rebuilds it from the export)."""
+sampler's own mix, or --mix (a continuation that oversamples what is weakest). Resumes from .work/denoiser.pt (import_onnx.py rebuilds it from the export)."""
 
 import copy
 import math
@@ -24,6 +24,7 @@ import torch.nn.functional as F
 import common
 import diffusion
 import memory_dit
+import scene as S
 import sprite_memory as M
 import training_set
 import world as W
@@ -75,7 +76,26 @@ def load_memory():
     return ck["patterns"], ck["scaling_factor"], ck["empty_states"]
 
 
-def train(seed, steps, batch=48, lr=4e-4, ema_decay=0.998, p_true=(0.5, 0.15)):
+def parse_mix(text):
+    """'count=0.3,pair=0.22' -> the sampler's kind weights with those replaced, normalised."""
+    mix = dict(S.KIND_WEIGHTS)
+    for part in filter(None, (text or "").split(",")):
+        kind, _, weight = part.partition("=")
+        if kind not in mix:
+            raise SystemExit(f"--mix: unknown kind {kind!r}; kinds are {', '.join(mix)}")
+        try:
+            mix[kind] = float(weight)
+        except ValueError:
+            raise SystemExit(f"--mix: {part!r} is not KIND=WEIGHT") from None
+        if mix[kind] < 0:
+            raise SystemExit(f"--mix: weight of {kind} is negative")
+    total = sum(mix.values())
+    if total <= 0:
+        raise SystemExit("--mix: the weights sum to zero")
+    return {k: w / total for k, w in mix.items()}
+
+
+def train(seed, steps, batch=48, lr=4e-4, ema_decay=0.998, p_true=(0.5, 0.15), mix=None):
     common.set_threads()
     common.seed_everything(seed)
     patterns, scale, empty = load_memory()
@@ -102,13 +122,14 @@ def train(seed, steps, batch=48, lr=4e-4, ema_decay=0.998, p_true=(0.5, 0.15)):
         pass
     common.log(STAGE, f"{sum(p.numel() for p in model.parameters()) / 1e6:.2f}M params, "
                       f"{memory_dit.flops_per_sample(model) / 1e9:.2f} GFLOP per sample")
+    late_kinds = mix or dict(S.KIND_WEIGHTS)
+    common.log(STAGE, "mix after the curriculum: " + ", ".join(f"{k} {w:.2f}" for k, w in late_kinds.items()))
     ac = diffusion.alphas_cumprod()
     rng = np.random.default_rng(seed * 7 + start)
     gen = torch.Generator().manual_seed(seed + start)
     t0 = time.time()
     for step in range(start, steps):
-        kinds = EARLY_KINDS if step < CURRICULUM * steps else {k: w for k, w in zip(training_set.KINDS, [
-            0.36, 0.2, 0.24, 0.12, 0.08])}
+        kinds = EARLY_KINDS if step < CURRICULUM * steps else late_kinds
         idx = ts.sample(rng, batch, kinds)
         z = ts.latents[idx].float()
         caption = torch.from_numpy(rng.integers(0, training_set.CAPTIONS, batch))
@@ -173,5 +194,11 @@ def load():
 
 
 if __name__ == "__main__":
-    import sys
-    train(int(sys.argv[1]) if len(sys.argv) > 1 else 3, int(sys.argv[2]) if len(sys.argv) > 2 else 6000)
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("seed", nargs="?", type=int, default=3)
+    ap.add_argument("steps", nargs="?", type=int, default=7000, help="the cosine's horizon (a resumed run continues to it)")
+    ap.add_argument("--mix", help="kind weights after the curriculum, e.g. count=0.3,pair=0.22 "
+                                  f"(others keep the sampler's: {S.KIND_WEIGHTS})")
+    a = ap.parse_args()
+    train(a.seed, a.steps, mix=parse_mix(a.mix) if a.mix else None)

@@ -18,7 +18,7 @@ import common
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # vae: the encoder stops at step 1,500 of a 3,000-step schedule (its decoder trains on alone); trainset: scenes
-STEPS = {"clip": 1500, "vae": 1500, "decoder": 4000, "trainset": 100000, "denoiser": 6000, "llm": 2400, "judge": 1400}
+STEPS = {"clip": 1500, "vae": 1500, "decoder": 4000, "trainset": 100000, "denoiser": 7000, "llm": 2400, "judge": 1400}
 QUICK = {"clip": 20, "vae": 20, "decoder": 10, "trainset": 10000, "denoiser": 20, "llm": 10, "judge": 10}
 VAE_HORIZON = 3000
 
