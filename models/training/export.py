@@ -7,6 +7,7 @@ import struct
 import torch
 import torch.nn as nn
 
+import checkpoints
 import common
 import diffusion
 import memory_dit
@@ -52,12 +53,7 @@ class _Identity(nn.Module):
 
 
 def load_checkpoints():
-    ck = torch.load(common.work_path("clip.pt"))
-    clip = nets.Clip(ck["cfg"])
-    clip.load_state_dict(ck["model"])
-    ck = torch.load(common.work_path("vae.pt"))
-    ae = nets.AutoEncoder(ck["cfg"])
-    ae.load_state_dict(ck["model"])
+    clip, ae = checkpoints.load_clip_and_autoencoder()
     try:   # the decoder refined on the frozen encoder's latents (stage_decoder), when trained
         ae.decoder.load_state_dict(torch.load(common.work_path("decoder.pt"))["decoder"])
     except FileNotFoundError:

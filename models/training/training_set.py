@@ -20,10 +20,10 @@ import time
 import numpy as np
 import torch
 
+import checkpoints
 import common
 import data
 import evalset
-import nets
 import prompts as P
 import scene as S
 import sprite_memory as M
@@ -42,12 +42,7 @@ def folder():
 
 
 def load_frozen():
-    ck = torch.load(common.work_path("clip.pt"))
-    clip = nets.Clip(ck["cfg"])
-    clip.load_state_dict(ck["model"])
-    ck = torch.load(common.work_path("vae.pt"))
-    ae = nets.AutoEncoder(ck["cfg"])
-    ae.load_state_dict(ck["model"])
+    clip, ae = checkpoints.load_clip_and_autoencoder()   # the encoder only: the decoder refinement does not matter here
     for m in (clip, ae):
         m.eval().requires_grad_(False)
     return clip.text, ae
