@@ -101,7 +101,8 @@ def export_diffusion(clip, ae, denoiser, scale):
                  "body_blocks": cfg["body_blocks"], "text_tokens_read": cfg["text_tokens"],
                  "memory": {"concepts": W.CLASS_NAMES, "sizes": list(W.SIZES), "phases": 16, "kernel": 11,
                             "candidates": cfg["candidates"], "dtype": "float16"},
-                 "flops_per_sample": memory_dit.flops_per_sample(denoiser)}, DENOISER_FOLDER, "config.json")
+                 "flops_per_sample": memory_dit.flops_per_sample(denoiser),
+                 "training_steps": getattr(denoiser, "trained_steps", None)}, DENOISER_FOLDER, "config.json")
     _write_json(diffusion.SCHEDULER_CONFIG, "scheduler", "scheduler_config.json")
 
 

@@ -194,7 +194,9 @@ def run():
                        common.work_path("vae.pt"))
     common.save_atomic({"decoder": ae.decoder.state_dict(), "step": steps["decoder"], "imported": True},
                        common.work_path("decoder.pt"))
-    common.save_atomic({"model": denoiser.state_dict(), "ema": denoiser.state_dict(), "step": steps["denoiser"],
+    with open(common.model_path(export.DENOISER_FOLDER, "config.json")) as f:
+        denoiser_steps = json.load(f).get("training_steps") or steps["denoiser"]
+    common.save_atomic({"model": denoiser.state_dict(), "ema": denoiser.state_dict(), "step": denoiser_steps,
                         "cfg": denoiser.cfg, "scaling_factor": scale, "imported": True}, common.work_path("denoiser.pt"))
     common.save_atomic({"segmenter": seg.state_dict(), "classifier": cls.state_dict(), "step": steps["judge"],
                         "imported": True}, common.work_path("judge.pt"))

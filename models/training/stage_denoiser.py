@@ -190,6 +190,7 @@ def load():
     ck = torch.load(common.work_path("denoiser.pt"))
     model = memory_dit.MemoryDiT(ck["cfg"])
     model.load_state_dict(ck["ema"])
+    model.trained_steps = ck["step"]   # the export records it, so a resumed run continues from there
     return model.eval().requires_grad_(False), ck["scaling_factor"]
 
 
