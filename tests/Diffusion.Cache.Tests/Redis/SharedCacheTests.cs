@@ -31,12 +31,20 @@ public sealed class SharedCacheTests(FixtureModel fixture) : IClassFixture<Fixtu
         await generatorA.FlushAsync();
         var id = first.StoredAs!.Value.Id.Value;
         await WaitUntilAsync(() => cacheB.Index.Ids(RetrievalMode.PromptToPrompt, TenantId.Default).Contains(id), "instance b's replica to receive the entry");
+        // what a stored, read back before b runs, so the read does not race b's generation and writes for
+        // Redis (its operation timeout is 1 s; a cold, loaded run once missed it)
+        var storedByA = new Dictionary<int, LatentReadResult>();
+        foreach (var k in cacheA.Store.StoredKs(first.StoredAs!.Value))
+        {
+            storedByA[k] = await cacheA.Store.ReadAsync(first.StoredAs!.Value, k);
+        }
 
         var second = await generatorB.GenerateAsync(Request("a yellow sun over the sea", 2), TenantId.Default, CacheMode.Auto);
         Assert.True(second.Lookup.IsHit, second.Lookup.Detail);
         Assert.Equal(first.StoredAs, second.Lookup.Source);
         Assert.Equal(0, cacheB.Metrics.Snapshot().NearCacheReads);   // b never had it in memory: it came from Redis
-        var fromA = await cacheA.Store.ReadAsync(first.StoredAs!.Value, second.Lookup.K);
+        Assert.True(storedByA.TryGetValue(second.Lookup.K, out var fromA), $"a stored no latent at K = {second.Lookup.K}");
+        Assert.True(fromA.Status == LatentReadStatus.Hit, $"a reads its own latent back: {fromA.Status} {fromA.Detail}");
         Assert.Equal(fromA.Values, second.Lookup.StartLatent);
     }
 
