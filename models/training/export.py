@@ -4,6 +4,7 @@ import json
 import os
 import struct
 
+import onnx
 import torch
 import torch.nn as nn
 
@@ -26,12 +27,25 @@ def _write_json(obj, *parts):
         f.write("\n")
 
 
+# Initializers this large (the denoiser's sprite memory, about 10 MB) go to `<file>_data` beside the graph,
+# ONNX's external data, which ONNX Runtime reads from the model's folder: no committed file passes 20 MB.
+EXTERNAL_BYTES = 4 << 20
+
+
 def _onnx(module, args, path, inputs, outputs, dynamic):
     module.eval()
-    tmp = common.model_path(path) + ".tmp"
+    final = common.model_path(path)
+    tmp = final + ".tmp"
     torch.onnx.export(module, args, tmp, input_names=inputs, output_names=outputs, dynamic_axes=dynamic,
                       opset_version=OPSET, do_constant_folding=True)
-    os.replace(tmp, common.model_path(path))
+    graph = onnx.load(tmp)
+    data = final + "_data"
+    if os.path.exists(data):
+        os.remove(data)   # onnx appends to an existing data file
+    if any(len(i.raw_data) >= EXTERNAL_BYTES for i in graph.graph.initializer):
+        onnx.save_model(graph, tmp, save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=os.path.basename(data), size_threshold=EXTERNAL_BYTES)
+    os.replace(tmp, final)
 
 
 class _TextExport(nn.Module):
