@@ -181,7 +181,7 @@ def write_golden(clip, ae, denoiser, scale, tok):
 SEED_OFFSET = 100000
 
 
-def seed_diversity(clip, ae, denoiser, scale, tok, texts, categories, scenes, gen, n=64):
+def seed_diversity(clip, ae, denoiser, scale, tok, texts, categories, scenes, refs, gen, n=64):
     """Mode collapse check: the first n single-object prompts drawn again with another seed; the mean
     absolute pixel difference (0..1) between the two images of each prompt, beside the same figure for
     two different prompts (the evaluation's images of neighbouring prompts) and for the renderer's own
@@ -191,10 +191,10 @@ def seed_diversity(clip, ae, denoiser, scale, tok, texts, categories, scenes, ge
     again = generate(clip, ae, denoiser, scale, tok, [texts[i] for i in idx], [i + SEED_OFFSET for i in idx])
     first = gen[idx]
     renderer = S.Renderer()
-    renders = [np.stack([renderer.render(scenes[i], random.Random(i + k * SEED_OFFSET)) for i in idx]) for k in (0, 1)]
+    rerendered = np.stack([renderer.render(scenes[i], random.Random(i + SEED_OFFSET)) for i in idx])
     return {"prompts": len(idx), "same_prompt_other_seed": round(float((again - first).abs().mean()), 4),
             "other_prompt": round(float((first.roll(1, 0) - first).abs().mean()), 4),
-            "references_other_seed": round(float(np.abs(renders[0] / 255 - renders[1] / 255).mean()), 4)}
+            "references_other_seed": round(float(np.abs(np.stack([refs[i] for i in idx]) / 255 - rerendered / 255).mean()), 4)}
 
 
 def run(limit=None):
@@ -219,7 +219,7 @@ def run(limit=None):
     gen = generate(clip, ae, denoiser, scale, tok, texts, list(range(len(texts))))
     result = tally(categories, scenes, judge_images(judge, gen))
     common.log("eval", f"generated: {result}")
-    diversity = seed_diversity(clip, ae, denoiser, scale, tok, texts, categories, scenes, gen)
+    diversity = seed_diversity(clip, ae, denoiser, scale, tok, texts, categories, scenes, refs, gen)
     common.log("eval", f"seeds: {diversity}")
     noise = torch.rand(len(scenes), 3, 64, 64, generator=torch.Generator().manual_seed(1))
     bg_only = torch.from_numpy(np.stack([S.Renderer.background(s.colour, s.texture).clip(0, 255).astype(np.uint8)
