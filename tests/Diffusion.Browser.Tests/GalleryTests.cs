@@ -19,24 +19,24 @@ public sealed class GalleryTests(ServerAndBrowserFixture fixture) : IClassFixtur
         const string prompt = "a lighthouse on a cliff at dusk";
         await page.GetByLabel("Prompt", new() { Exact = true }).FillAsync(prompt);
         await page.Locator("#options summary").ClickAsync();
-        // The most steps the schedule allows: 150 steps of this small UNet ended in under half a second, sometimes
-        // before the page had shown a single step.
-        await page.GetByLabel("Steps").FillAsync("999");
+        // 200 paced steps (at least 3 s; the fixture's PacedGenerator): unpaced, 150 steps of this small UNet
+        // ended in under half a second, sometimes before the page had shown a single step.
+        await page.GetByLabel("Steps").FillAsync("200");
         // A full run: with the cache on, a similar earlier prompt would start it at step K and count N−K steps.
         await page.Locator("#cache").SelectOptionAsync("off");
         await page.GetByRole(AriaRole.Button, new() { Name = "Generate" }).ClickAsync();
 
-        // Live progress from the job's event stream while it runs: a bar out of 999 and "Step n of 999".
+        // Live progress from the job's event stream while it runs: a bar out of 200 and "Step n of 200".
         var job = page.Locator(".job").First;
-        await Expect(job.Locator(".job-status")).ToHaveTextAsync(new Regex(@"^Step \d+ of 999"));
-        await Expect(job.Locator("progress")).ToHaveAttributeAsync("max", "999");
+        await Expect(job.Locator(".job-status")).ToHaveTextAsync(new Regex(@"^Step \d+ of 200"));
+        await Expect(job.Locator("progress")).ToHaveAttributeAsync("max", "200");
         await Expect(job.Locator(".job-status")).ToHaveTextAsync(new Regex("^Done in .* · cache (miss|hit)"));
 
         var first = page.Locator(".card").First;
         await Expect(first.Locator(".card-prompt")).ToHaveTextAsync(prompt);
         await Expect(first).ToHaveClassAsync(new Regex(@"\bnew\b"));
         await Expect(first.Locator(".badge")).ToHaveTextAsync(new Regex("^cache (miss|hit · K=\\d+)$"));
-        await Expect(first.Locator(".card-meta").First).ToContainTextAsync("999 steps");
+        await Expect(first.Locator(".card-meta").First).ToContainTextAsync("200 steps");
         await Expect(first.Locator("img")).ToHaveJSPropertyAsync("naturalWidth", 64);
         await Expect(page.Locator(".card").Nth(1).Locator(".card-prompt")).ToHaveTextAsync("an older picture of a barn");
         await Screenshots.SaveAsync(page, "gallery");

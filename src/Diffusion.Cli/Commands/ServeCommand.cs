@@ -110,8 +110,13 @@ public static class ServeCommand
         return command;
     }
 
-    /// <summary>Builds the web application: configuration, services, generator, middleware, endpoints.</summary>
-    public static WebApplication Build(string? urls, IReadOnlyDictionary<string, string?> overrides, ModelHostingOptions models)
+    /// <summary>
+    /// Builds the web application: configuration, services, generator, middleware, endpoints.
+    /// <paramref name="configureServices"/> runs after the product's registrations, so an end-to-end
+    /// test can wrap one of them (as ASP.NET Core's ConfigureTestServices does).
+    /// </summary>
+    public static WebApplication Build(string? urls, IReadOnlyDictionary<string, string?> overrides, ModelHostingOptions models,
+        Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [] });
         // Quiet defaults (one line per request is too much at Information); appsettings/env may override.
@@ -125,6 +130,7 @@ public static class ServeCommand
 
         builder.Services.AddDiffusionServer(builder.Configuration);
         builder.Services.AddModelHosting(models);
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.UseDiffusionServer();
