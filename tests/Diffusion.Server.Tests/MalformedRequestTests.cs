@@ -135,7 +135,7 @@ public sealed class MalformedRequestTests(ITestOutputHelper output) : IDisposabl
         yield return new Case("no body at all", () => new HttpRequestMessage(HttpMethod.Post, Generations), HttpStatusCode.BadRequest, "request body is missing");
 
         // Wrong methods and routes.
-        yield return Get("GET generations", Generations, "'generations' is not an image id", HttpStatusCode.BadRequest, "id");
+        yield return Get("GET generations", Generations, "method GET is not allowed on /v1/images/generations", HttpStatusCode.MethodNotAllowed);
         yield return Get("DELETE generations", Generations, "method DELETE is not allowed", HttpStatusCode.MethodNotAllowed, method: HttpMethod.Delete);
         yield return Get("POST healthz", "/healthz", "method POST is not allowed on /healthz", HttpStatusCode.MethodNotAllowed, method: HttpMethod.Post);
         yield return Get("PUT generations", Generations, "method PUT is not allowed", HttpStatusCode.MethodNotAllowed, method: HttpMethod.Put);
@@ -165,6 +165,15 @@ public sealed class MalformedRequestTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task Get_on_generations_is_a_wrong_method_that_names_post()
+    {
+        using var client = factory.CreateClient();
+        using var response = await client.GetAsync(Generations);
+        await ApiAssert.ErrorAsync(response, HttpStatusCode.MethodNotAllowed, "method GET is not allowed");
+        Assert.Equal(["POST"], response.Content.Headers.Allow);
+    }
+
+    [Fact]
     public async Task Every_malformed_request_gets_a_specific_4xx_and_the_server_stays_up()
     {
         using var client = factory.CreateClient();
@@ -181,6 +190,9 @@ public sealed class MalformedRequestTests(ITestOutputHelper output) : IDisposabl
             {
                 await ApiAssert.ErrorAsync(response, test.Status, test.MessageContains, test.Param);
                 Assert.InRange((int)response.StatusCode, 400, 499);
+                // A wrong method names the right ones (RFC 9110 §15.5.6).
+                if (test.Status == HttpStatusCode.MethodNotAllowed)
+                    Assert.NotEmpty(response.Content.Headers.Allow.Concat(response.Headers.TryGetValues("Allow", out var allow) ? allow : []));
             }
             catch (Exception ex) when (ex is Xunit.Sdk.XunitException or System.Text.Json.JsonException)
             {

@@ -75,7 +75,7 @@ public static class BenchCacheCommand
             var tables = tablePath is null ? KTableSet.LoadDefault() : KTableSet.Load(tablePath);
             using var models = DiffusionModels.Load(modelsDir, new OnnxRuntimeOptions());
             using var judge = SceneJudge.Load(modelsDir, worldPath);
-            options = options with { GuidanceScale = models.Folder.RecommendedGuidanceScale ?? options.GuidanceScale };   // as served
+            options = options with { GuidanceScale = models.Folder.DefaultGuidanceScale };   // as served
             var bench = new CacheBench(new DiffusionPipeline(models), judge, EmojiWorld.Load(worldPath), tables, options, Console.Error);
             string json;
             TrafficSimilarities? lookups;

@@ -111,7 +111,7 @@ public static class CalibrateCacheCommand
         var heldOut = HeldOutPrompt.Load(Path.Combine(modelsDir, "eval", "heldout.jsonl"));
         using var models = DiffusionModels.Load(modelsDir, new OnnxRuntimeOptions());
         using var judge = SceneJudge.Load(modelsDir, worldPath);
-        options = options with { GuidanceScale = models.Folder.RecommendedGuidanceScale ?? options.GuidanceScale };   // as served
+        options = options with { GuidanceScale = models.Folder.DefaultGuidanceScale };   // as served
         return new CacheCalibration(new DiffusionPipeline(models), judge, EmojiWorld.Load(worldPath), options, Console.Error).Run(heldOut, cancellationToken);
     }
 

@@ -82,7 +82,7 @@ public static class EvalCacheCommand
             var tables = tablePath is null ? KTableSet.LoadDefault() : KTableSet.Load(tablePath);
             using var models = DiffusionModels.Load(modelsDir, new OnnxRuntimeOptions());
             using var judge = SceneJudge.Load(modelsDir, worldPath);
-            options = options with { GuidanceScale = models.Folder.RecommendedGuidanceScale ?? options.GuidanceScale };   // as served
+            options = options with { GuidanceScale = models.Folder.DefaultGuidanceScale };   // as served
             var systems = CacheSystems.Standard(tables, options.GptCacheThreshold);
             var evaluation = new CacheEvaluation(new DiffusionPipeline(models), judge, EmojiWorld.Load(worldPath), systems, options, Console.Error);
             var report = await evaluation.RunAsync(cancellationToken) with { CommandLine = commandLine };

@@ -58,7 +58,7 @@ public static class EvalModelCommand
         {
             var prompts = HeldOutPrompt.Load(Path.Combine(modelsDir, "eval", "heldout.jsonl"));
             using var models = DiffusionModels.Load(modelsDir, new OnnxRuntimeOptions());
-            var guidance = guidanceOption ?? models.Folder.RecommendedGuidanceScale ?? 4f;
+            var guidance = guidanceOption ?? models.Folder.DefaultGuidanceScale;
             using var judge = JudgeModel.Load(Path.Combine(modelsDir, "judge"));
             var world = WorldGeometry.Load(Path.Combine(modelsDir, "world.json"));
             var evaluation = new ModelEvaluation(new DiffusionPipeline(models), judge, new PromptScoring(world, judge.Config.RelationMargin));

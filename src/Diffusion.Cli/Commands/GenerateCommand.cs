@@ -53,7 +53,7 @@ public static class GenerateCommand
                 NegativePrompt = args.NegativePrompt,
                 Seed = args.Seed,
                 Steps = args.Steps,
-                GuidanceScale = args.Guidance ?? models.Folder.RecommendedGuidanceScale ?? 7.5f,
+                GuidanceScale = args.Guidance ?? models.Folder.DefaultGuidanceScale,
                 Scheduler = args.Scheduler,
             };
             var hooks = new GenerationHooks

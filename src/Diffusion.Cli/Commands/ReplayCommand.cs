@@ -19,20 +19,20 @@ public static class ReplayCommand
         var trace = new Argument<string>("trace") { Description = "Prompt log to replay: .tsv (prompt, timestamp, user, seed columns; the real logs read too) or .jsonl" };
         var server = new Option<string?>("--server") { Description = $"Base address of a running service [default: {ServeCommand.DefaultUrls}]", HelpName = "url" };
         var inProcess = new Option<bool>("--in-process") { Description = "Start the service in this process on a free loopback port and replay against it over HTTP" };
-        var models = new Option<string>("--models") { Description = "Model folder for --in-process [default: ./models]", DefaultValueFactory = _ => "./models" };
+        var models = new Option<string>("--models") { Description = "Model folder for --in-process", DefaultValueFactory = _ => "./models" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Data directory of the --in-process service [default: OUT/server-data]" };
         var rate = new Option<double?>("--rate") { Description = "Poisson arrivals at this many requests per second (seeded by --seed) [default: closed loop, as fast as --concurrency allows]" };
         var timestamps = new Option<bool>("--timestamps") { Description = "Send at the trace's own timestamps" };
-        var timeScale = new Option<double>("--time-scale") { Description = "With --timestamps, multiplies every gap (0.01 = 100x faster) [default: 1]", DefaultValueFactory = _ => 1.0 };
-        var concurrency = new Option<int>("--concurrency", "-c") { Description = $"Most requests awaiting an answer at once [default: {ReplayOptions.DefaultConcurrency}]", DefaultValueFactory = _ => ReplayOptions.DefaultConcurrency };
+        var timeScale = new Option<double>("--time-scale") { Description = "With --timestamps, multiplies every gap (0.01 = 100x faster)", DefaultValueFactory = _ => 1.0 };
+        var concurrency = new Option<int>("--concurrency", "-c") { Description = $"Most requests awaiting an answer at once", DefaultValueFactory = _ => ReplayOptions.DefaultConcurrency };
         var output = new Option<string?>("--out", "-o") { Description = "Output directory [default: ./replay-<UTC timestamp>]", HelpName = "dir" };
         var limit = new Option<int?>("--limit", "-n") { Description = "Replay only the first N records" };
         var steps = new Option<int?>("--steps") { Description = "Denoising steps sent with every request [default: the server's]" };
-        var seed = new Option<long>("--seed") { Description = "Seed of the Poisson arrivals [default: 1]", DefaultValueFactory = _ => 1 };
+        var seed = new Option<long>("--seed") { Description = "Seed of the Poisson arrivals", DefaultValueFactory = _ => 1 };
         var compareOff = new Option<bool>("--compare-off") { Description = "Replay a second time with the cache off and compare the latency CDFs" };
-        var maxRetries = new Option<int>("--max-retries") { Description = $"429 answers one request may get before it is given up [default: {ReplayOptions.DefaultMaxRetries}]", DefaultValueFactory = _ => ReplayOptions.DefaultMaxRetries };
-        var drain = new Option<double>("--drain-timeout") { Description = "Seconds requests already sent may still finish after Ctrl+C [default: 30]", DefaultValueFactory = _ => 30 };
-        var requestTimeout = new Option<double>("--request-timeout") { Description = "Seconds to wait for one answer [default: 600]", DefaultValueFactory = _ => 600 };
+        var maxRetries = new Option<int>("--max-retries") { Description = $"429 answers one request may get before it is given up", DefaultValueFactory = _ => ReplayOptions.DefaultMaxRetries };
+        var drain = new Option<double>("--drain-timeout") { Description = "Seconds requests already sent may still finish after Ctrl+C", DefaultValueFactory = _ => 30 };
+        var requestTimeout = new Option<double>("--request-timeout") { Description = "Seconds to wait for one answer", DefaultValueFactory = _ => 600 };
 
         SecondsBetween(drain, allowZero: true);
         SecondsBetween(requestTimeout, allowZero: false);

@@ -49,14 +49,14 @@ public static class ServeCommand
             return option;
         }
 
-        var models = new Option<string>("--models") { Description = "Model folder in diffusers' ONNX layout [default: ./models]", DefaultValueFactory = _ => "./models" };
-        var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads per operator, 0 = one per core [default: 0]", DefaultValueFactory = _ => 0 };
-        var provider = new Option<string>("--provider") { Description = "Execution provider: cpu, or cuda (needs the GPU build of ONNX Runtime) [default: cpu]", DefaultValueFactory = _ => "cpu" };
+        var models = new Option<string>("--models") { Description = "Model folder in diffusers' ONNX layout", DefaultValueFactory = _ => "./models" };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime threads per operator, 0 = one per core", DefaultValueFactory = _ => 0 };
+        var provider = new Option<string>("--provider") { Description = "Execution provider: cpu, or cuda (needs the GPU build of ONNX Runtime)", DefaultValueFactory = _ => "cpu" };
         provider.AcceptOnlyFromAmong("cpu", "cuda");
         var noCache = new Option<bool>("--no-cache") { Description = "Serve every request as a full run: no cache lookups, nothing stored" };
         var cacheSize = new Option<string>("--cache-size")
         {
-            Description = "Disk budget of the latent cache (under --data-dir/cache); LCBFU evicts beyond it [default: 2GB]",
+            Description = "Disk budget of the latent cache (under --data-dir/cache); LCBFU evicts beyond it",
             DefaultValueFactory = _ => "2GB",
             HelpName = "size",
         };

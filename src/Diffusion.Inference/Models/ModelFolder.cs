@@ -56,6 +56,13 @@ public sealed class ModelFolder
     /// diffusers' format, so null for a Stable Diffusion export).</summary>
     public float? RecommendedGuidanceScale { get; private init; }
 
+    /// <summary>Stable Diffusion's usual guidance, used when the model recommends none.</summary>
+    public const float StableDiffusionGuidanceScale = 7.5f;
+
+    /// <summary>The guidance every entry point uses when a request names none: the model's recommendation,
+    /// else Stable Diffusion's 7.5. One value, so the server, <c>generate</c> and the measurements agree.</summary>
+    public float DefaultGuidanceScale => RecommendedGuidanceScale ?? StableDiffusionGuidanceScale;
+
     /// <summary>How many text states the denoiser reads (its config's <c>text_tokens_read</c>), when it reads
     /// fewer than the encoder gives; null when it reads them all (a Stable Diffusion export).</summary>
     public int? DenoiserTextTokens => ReadNumber(DenoiserPart, "text_tokens_read") is { } n ? (int)n : null;

@@ -32,12 +32,13 @@ public static class ImagesApi
             .Produces<ErrorResponse>(StatusCodes.Status429TooManyRequests)
             .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable);
 
-        group.MapGet("/{id}", GetImage)
+        // "generations" is never an image id: GET on it is a wrong method (405, Allow: POST), not a bad id.
+        group.MapGet("/{id:regex(^(?!generations$))}", GetImage)
             .WithName("GetImage")
             .WithSummary("The PNG of a stored image.")
             .Produces(StatusCodes.Status200OK, contentType: "image/png");
 
-        group.MapGet("/{id}/metadata", GetImageMetadata)
+        group.MapGet("/{id:regex(^(?!generations$))}/metadata", GetImageMetadata)
             .WithName("GetImageMetadata")
             .WithSummary("The prompt, settings and cache report of a stored image.");
 

@@ -41,7 +41,7 @@ public sealed class ServiceImageGenerator : IImageGenerator
             [SchedulerKind.Ddim.ToName(), SchedulerKind.Euler.ToName(), SchedulerKind.DpmSolverPlusPlus2M.ToName()],
             models.Schedulers.MaxSteps(GenerationRequest.MaxSteps))
         {
-            DefaultGuidanceScale = models.Folder.RecommendedGuidanceScale ?? 7.5,
+            DefaultGuidanceScale = models.Folder.DefaultGuidanceScale,
         };
 
     public async Task<GeneratedImage> GenerateAsync(ImageGenerationSpec spec, IProgress<DenoiseProgress>? progress,

@@ -6,7 +6,10 @@ internal static class Fixtures
     /// <summary>The random-weight export with Stable Diffusion 1.5's names, dtypes and conventions.</summary>
     public static string ConformanceModel => Path.Combine(RepoRoot(), "tests", "fixtures", "sd15-conformance", "model");
 
-    private static string RepoRoot()
+    /// <summary>The shipped model family (models/ at the repository root).</summary>
+    public static string ShippedModel => Path.Combine(RepoRoot(), "models");
+
+    public static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
