@@ -114,4 +114,22 @@ public sealed class DashboardSectionsTests(ServerAndBrowserFixture fixture) : IC
         await Expect(page.Locator("#chart-throughput")).ToHaveAttributeAsync("aria-label", new Regex(@"images/s over 30 s [1-9]"));
         fixture.AssertNoScriptErrors();
     }
+
+    [Fact]
+    public async Task The_window_selector_sets_the_span_every_chart_is_drawn_for()
+    {
+        var page = await OpenWithMetricsAsync(fixture);
+        await Expect(page.Locator("#status-text")).ToHaveTextAsync(new Regex("^Live · updated"));
+        var charts = page.Locator("canvas[data-window-seconds]");
+        await Expect(page.Locator("#chart-store")).ToHaveAttributeAsync("data-window-seconds", "300");
+
+        foreach (var (value, label) in new[] { ("60", "1 minute"), ("900", "15 minutes") })
+        {
+            await page.Locator("#window-select").SelectOptionAsync(value);
+            await Expect(page.Locator("#chart-latency")).ToHaveAttributeAsync("aria-label", new Regex($@"\(last {label}\)$"));
+            foreach (var chart in await charts.AllAsync())
+                await Expect(chart).ToHaveAttributeAsync("data-window-seconds", value);
+        }
+        fixture.AssertNoScriptErrors();
+    }
 }

@@ -73,6 +73,10 @@ public sealed class DashboardTests(ServerAndBrowserFixture fixture) : IClassFixt
         await Eventually.TrueAsync(async () => await TileNumberAsync(page, "cache.hits") > before, "the hits tile did not rise");
         await Expect(page.Locator("#chart-hits-by-k")).ToHaveAttributeAsync("aria-label", new Regex("K=\\d+ [1-9]"));
         await Expect(page.Locator(".tile[data-metric='cache.steps_saved'] .value")).Not.ToHaveTextAsync("0");
+        // The server prices the skipped steps itself (K at the hit's own time per step): a time, not an estimate.
+        await Expect(Tile(page, "cache.seconds_saved")).ToHaveTextAsync(new Regex(@"^\d+(\.\d+)? (ms|s)$"));
+        await Expect(Tile(page, "cache.seconds_saved")).Not.ToHaveTextAsync(new Regex(@"^0(\.0+)? (ms|s)$"));
+        await Expect(page.Locator(".tile[data-metric='cache.seconds_saved'] .sub")).ToHaveTextAsync("");
         await Screenshots.SaveAsync(page, "dashboard-after-hit");
         fixture.AssertNoScriptErrors();
     }

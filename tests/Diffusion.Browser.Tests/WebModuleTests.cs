@@ -94,6 +94,17 @@ public sealed class WebModuleTests(ServerAndBrowserFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task Byte_ticks_are_round_in_binary_units()
+    {
+        var result = await RunAsync("/js/dashboard/charts.js", """
+            const f = (await import('/js/format.js')).formatBytes;
+            return { gib: m.niceByteTicks(2.8 * 1024 ** 3).map(f), mib: m.niceByteTicks(954 * 1024 ** 2).map(f) };
+            """);
+        Assert.Equal(["0 B", "1.0 GiB", "2.0 GiB", "3.0 GiB"], result.GetProperty("gib").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["0 B", "250 MiB", "500 MiB", "750 MiB", "1000 MiB"], result.GetProperty("mib").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
     public async Task Formatting_of_sizes_times_and_shares()
     {
         var result = await RunAsync("/js/format.js", """

@@ -70,8 +70,8 @@ public sealed class ServerCounterReaderTests
         metrics.ObserveRequest(CounterNames.GenerationsRoute, "POST", 200);
         metrics.ObserveRequest(CounterNames.GenerationsRoute, "POST", 429);
         metrics.ObserveRequest("/v1/images/{id}", "GET", 200);
-        metrics.ObserveGeneration(0.5, new CacheReport(true, 10, 0.93f, "e1"));
-        metrics.ObserveGeneration(0.7, CacheReport.Miss);
+        metrics.ObserveGeneration(0.5, new CacheReport(true, 10, 0.93f, "e1"), 50, 0.4);
+        metrics.ObserveGeneration(0.7, CacheReport.Miss, 50, 0.6);
         metrics.ObserveFailure(GenerationOutcome.Failed);
         metrics.QueueRejections.Inc();
         metrics.ImagesStored.Inc(2);

@@ -59,6 +59,11 @@ public sealed class ServiceEndpointTests : IDisposable
         Assert.Contains("diffusion_generation_seconds_count 3", body);
         Assert.Contains("diffusion_cache_results_total{result=\"hit\"} 2", body);
         Assert.Contains("diffusion_cache_steps_skipped_total 40", body);
+        Assert.Contains("diffusion_steps_requested_total 150", body);
+        // Each hit skipped 20 of 50 steps; the fake reports 0.5 s of denoising for the 30 it ran: 1/3 s saved apiece.
+        var saved = System.Text.RegularExpressions.Regex.Match(body, @"^diffusion_cache_seconds_saved_total (\S+)$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(saved.Success, "no diffusion_cache_seconds_saved_total");
+        Assert.Equal(2 * 20 * 0.5 / 30, double.Parse(saved.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), 6);
         Assert.Contains("# TYPE diffusion_queue_depth gauge", body);
         Assert.Contains("# TYPE diffusion_in_flight gauge", body);
 
@@ -72,6 +77,8 @@ public sealed class ServiceEndpointTests : IDisposable
         Assert.Equal(1, cache.GetProperty("misses").GetInt64());
         Assert.Equal(2.0 / 3, cache.GetProperty("hit_rate").GetDouble(), 6);
         Assert.Equal(40, cache.GetProperty("steps_skipped").GetInt64());
+        Assert.Equal(150, cache.GetProperty("steps_requested").GetInt64());
+        Assert.Equal(2 * 20 * 0.5 / 30, cache.GetProperty("seconds_saved").GetDouble(), 3);
         Assert.Equal(3, json.GetProperty("images_stored").GetInt64());
         Assert.Equal(0, json.GetProperty("queue").GetProperty("depth").GetInt32());
         Assert.Contains(json.GetProperty("requests").EnumerateArray(), r =>

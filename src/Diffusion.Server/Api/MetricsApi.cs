@@ -64,6 +64,8 @@ public static class MetricsApi
             new CacheStats(hits, misses, hits + misses == 0 ? 0 : (double)hits / (hits + misses), (long)metrics.CacheStepsSkipped.Value,
                 hitsByK)
             {
+                StepsRequested = (long)metrics.StepsRequested.Value,
+                SecondsSaved = Math.Round(metrics.CacheSecondsSaved.Value, 3),
                 Store = metrics.CacheStorage() is { } store
                     ? new CacheStoreMetrics(store.UsedBytes, store.MaxBytes, store.Entries, store.Latents, store.Evictions, store.WritesFailed,
                         store.CorruptDiscarded)

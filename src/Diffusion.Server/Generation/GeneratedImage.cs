@@ -9,4 +9,8 @@ public sealed record GeneratedImage(
     long Seed,
     string? RevisedPrompt,
     CacheReport Cache,
-    IReadOnlyDictionary<string, double> Timings);
+    IReadOnlyDictionary<string, double> Timings)
+{
+    /// <summary>The stage that runs the denoising steps; the metrics price skipped steps by it.</summary>
+    public const string DenoiseStage = "denoise";
+}

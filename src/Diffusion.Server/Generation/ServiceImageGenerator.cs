@@ -96,7 +96,7 @@ public sealed class ServiceImageGenerator : IImageGenerator
         }
 
         timings["text_encoder"] = result.Timings.Encode.TotalSeconds;
-        timings["denoise"] = result.Timings.Denoise.TotalSeconds;
+        timings[GeneratedImage.DenoiseStage] = result.Timings.Denoise.TotalSeconds;
         timings["vae_decode_png"] = result.Timings.DecodeAndPng.TotalSeconds;
         return new GeneratedImage(result.Png[0], spec.Seed, revised, cache, timings);
     }

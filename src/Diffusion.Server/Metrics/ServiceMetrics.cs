@@ -38,6 +38,10 @@ public sealed class ServiceMetrics
             "Generated images by approximate-cache result (hit or miss).", ["result"]);
         CacheStepsSkipped = Factory.CreateCounter("diffusion_cache_steps_skipped_total",
             "Denoising steps skipped thanks to cached latents.");
+        StepsRequested = Factory.CreateCounter("diffusion_steps_requested_total",
+            "Denoising steps the generated images asked for, run or skipped.");
+        CacheSecondsSaved = Factory.CreateCounter("diffusion_cache_seconds_saved_total",
+            "Denoising seconds the skipped steps would have cost, each hit's K at its own run's time per step.");
         CacheHitsByK = Factory.CreateCounter("diffusion_cache_hits_by_k_total",
             "Cache hits by K, the denoising steps the hit skipped.", ["k"]);
         ImagesStored = Factory.CreateCounter("diffusion_images_stored_total", "Images written to the gallery store.");
@@ -105,6 +109,8 @@ public sealed class ServiceMetrics
     public Counter QueueRejections { get; }
     public Counter CacheLookups { get; }
     public Counter CacheStepsSkipped { get; }
+    public Counter StepsRequested { get; }
+    public Counter CacheSecondsSaved { get; }
     public Counter CacheHitsByK { get; }
     public Counter ImagesStored { get; }
     public Gauge CacheBytes { get; }
@@ -114,14 +120,20 @@ public sealed class ServiceMetrics
     public void ObserveRequest(string route, string method, int status) =>
         HttpRequests.WithLabels(route, method, status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
 
-    public void ObserveGeneration(double seconds, CacheReport cache)
+    /// <param name="seconds">The whole generation, queue excluded.</param>
+    /// <param name="cache">What the cache did for it.</param>
+    /// <param name="steps">The steps the request asked for.</param>
+    /// <param name="denoiseSeconds">Time spent running the steps that were not skipped; null when not measured.</param>
+    public void ObserveGeneration(double seconds, CacheReport cache, int steps, double? denoiseSeconds)
     {
         GenerationSeconds.Observe(seconds);
         Generations.WithLabels(GenerationOutcome.Succeeded).Inc();
         CacheLookups.WithLabels(cache.Hit ? "hit" : "miss").Inc();
+        StepsRequested.Inc(Math.Max(steps, 0));
         if (cache.Hit)
         {
             CacheStepsSkipped.Inc(cache.K);
+            if (SecondsSaved(cache.K, steps, denoiseSeconds) is { } saved) CacheSecondsSaved.Inc(saved);
             CacheHitsByK.WithLabels(cache.K.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
         }
         lock (recentGate)
@@ -131,6 +143,13 @@ public sealed class ServiceMetrics
             recentCount = Math.Min(recentCount + 1, RecentWindow);
         }
     }
+
+    /// <summary>
+    /// What K skipped steps would have cost: K at this run's own time per step (denoise seconds over the
+    /// steps it ran). Null when nothing was run to time (a hit that skipped every step) or nothing was timed.
+    /// </summary>
+    public static double? SecondsSaved(int k, int steps, double? denoiseSeconds) =>
+        k > 0 && steps > k && denoiseSeconds is > 0 ? k * denoiseSeconds.Value / (steps - k) : null;
 
     public void ObserveFailure(string outcome) => Generations.WithLabels(outcome).Inc();
 

@@ -72,7 +72,8 @@ public sealed class GenerationRunner(IImageGenerator generator, ImageStore store
             metrics.ObserveFailure(GenerationOutcome.Failed);
             throw new InvalidOperationException("The image generator returned something that is not a PNG.");
         }
-        metrics.ObserveGeneration(time.GetElapsedTime(started).TotalSeconds, image.Cache);
+        metrics.ObserveGeneration(time.GetElapsedTime(started).TotalSeconds, image.Cache, spec.Steps,
+            image.Timings.TryGetValue(GeneratedImage.DenoiseStage, out var denoise) ? denoise : null);
         return image;
     }
 

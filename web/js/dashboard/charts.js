@@ -35,6 +35,13 @@ export function niceTicks(max, integer = false) {
   return ticks;
 }
 
+/** Ticks for byte counts: round steps in the binary unit the scale reads in (0, 1, 2, 3 GiB; 0, 250, 500 MiB). */
+export function niceByteTicks(max) {
+  if (!(max > 0)) return [0, 1024];
+  const unit = 1024 ** Math.max(0, Math.floor(Math.log(max) / Math.log(1024)));
+  return niceTicks(max / unit).map((t) => t * unit);
+}
+
 function message(ctx, width, height, text) {
   ctx.fillStyle = cssColor('--muted');
   ctx.textAlign = 'center';
@@ -62,16 +69,18 @@ function yAxis(ctx, width, height, ticks, format) {
 
 /**
  * series: [{ label, color, points: [{t (ms), v|null}] }]; the x axis spans [now − windowSeconds, now].
- * yMax fixes the top of the scale (1 for ratios); otherwise it fits the data.
+ * yMax fixes the top of the scale (1 for ratios); otherwise it fits the data. bytes: ticks in binary units.
  */
-export function drawLineChart(canvas, { series, now, windowSeconds, format = String, yMax, integer = false, emptyText = 'no data yet' }) {
+export function drawLineChart(canvas, { series, now, windowSeconds, format = String, yMax, integer = false, bytes = false, emptyText = 'no data yet' }) {
   const { ctx, width, height } = prepare(canvas);
+  canvas.dataset.windowSeconds = String(windowSeconds);   // the span the x axis was drawn for
   const tMin = now - windowSeconds * 1000;
   const visible = series.map((s) => ({ ...s, points: s.points.filter((p) => p.t >= tMin) }));
   const values = visible.flatMap((s) => s.points.map((p) => p.v)).filter((v) => v != null);
   if (values.length === 0) { message(ctx, width, height, emptyText); return; }
 
-  const ticks = yMax != null ? niceTicks(yMax, integer) : niceTicks(Math.max(...values) * 1.1 || 1, integer);
+  const scale = bytes ? niceByteTicks : (max) => niceTicks(max, integer);
+  const ticks = scale(yMax ?? (Math.max(...values) * 1.1 || 1));
   const y = yAxis(ctx, width, height, ticks, format);
   const x = (t) => pad.left + (width - pad.left - pad.right) * ((t - tMin) / (windowSeconds * 1000));
 

@@ -43,17 +43,17 @@ function drawCharts() {
   const m = history.latest;
   if (!m) return;
   const now = history.samples.at(-1).t;
-  // Until the page has watched for the chosen span, show what it has (at least a minute) rather than a sliver.
-  const watchedSeconds = (now - history.samples[0].t) / 1000;
-  const windowSeconds = Math.min(Number(windowSelect.value), Math.max(60, Math.ceil(watchedSeconds / 60) * 60));
+  // The axis always spans the chosen window; a page opened recently fills only its right-hand part.
+  const windowSeconds = Number(windowSelect.value);
+  const span = windowSelect.selectedOptions[0]?.textContent ?? `${windowSeconds} s`;
   for (const chart of lineCharts) {
     const canvas = document.getElementById(`chart-${chart.id}`);
     const series = chart.series(history).map((s) => ({ ...s, color: cssColor(s.color) }));
     const reported = series.some((s) => s.points.some((p) => p.v != null));
-    drawLineChart(canvas, { series, now, windowSeconds, format: chart.format, yMax: chart.yMax, integer: chart.integer,
+    drawLineChart(canvas, { series, now, windowSeconds, format: chart.format, yMax: chart.yMax, integer: chart.integer, bytes: chart.bytes,
       emptyText: reported ? 'no data yet' : `${notReported} by the server` });
     const latest = series.map((s) => `${s.label} ${s.points.at(-1)?.v == null ? 'none' : chart.format(s.points.at(-1).v)}`).join(', ');
-    canvas.setAttribute('aria-label', `${canvas.closest('figure').querySelector('h3').textContent}: ${reported ? latest : notReported}`);
+    canvas.setAttribute('aria-label', `${canvas.closest('figure').querySelector('h3').textContent}: ${reported ? latest : notReported} (last ${span})`);
   }
 
   const bars = hitsByKBars(m);

@@ -166,7 +166,7 @@ export const lineCharts = [
     ],
   },
   {
-    id: 'store', format: formatBytes,
+    id: 'store', format: formatBytes, bytes: true,
     series: (history) => [
       { label: 'stored', color: '--chart-1', points: history.series((j) => read(j, paths.storeUsedBytes)) },
       { label: 'budget', color: '--chart-2', points: history.series((j) => read(j, paths.storeMaxBytes)) },

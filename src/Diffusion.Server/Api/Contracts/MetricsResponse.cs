@@ -25,6 +25,12 @@ public sealed record QueueStats(int Depth, int Capacity, int InFlight, long Reje
 /// <summary><paramref name="HitsByK"/>: hits by the K they skipped, K as text, in numeric order.</summary>
 public sealed record CacheStats(long Hits, long Misses, double HitRate, long StepsSkipped, IReadOnlyDictionary<string, long> HitsByK)
 {
+    /// <summary>Denoising steps the generated images asked for (run or skipped).</summary>
+    public long StepsRequested { get; init; }
+
+    /// <summary>What the skipped steps would have cost, each hit's K at its own run's time per step.</summary>
+    public double SecondsSaved { get; init; }
+
     /// <summary>The latent store's state; null when the service runs without a cache.</summary>
     public CacheStoreMetrics? Store { get; init; }
 }
