@@ -28,6 +28,7 @@ public static class ServerApplicationBuilderExtensions
         endpoints.MapJobsApi();
         endpoints.MapModelsApi();
         endpoints.MapGalleryApi();
+        endpoints.MapPromptsApi();
         endpoints.MapHealthApi();
         endpoints.MapMetricsApi();
         endpoints.MapOpenApi();

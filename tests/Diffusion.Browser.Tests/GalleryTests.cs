@@ -15,6 +15,8 @@ public sealed class GalleryTests(ServerAndBrowserFixture fixture) : IClassFixtur
         await fixture.App.GenerateAsync(new { prompt = "an older picture of a barn", steps = 2 });
         var page = await fixture.OpenAsync("/");
         await Expect(page.Locator(".card").First).ToContainTextAsync("an older picture of a barn");
+        // An open-vocabulary model (this SD 1.5-shaped export has no world.json): no vocabulary help at all.
+        await Expect(page.Locator("#vocabulary-help")).ToBeHiddenAsync();
 
         const string prompt = "a lighthouse on a cliff at dusk";
         await page.GetByLabel("Prompt", new() { Exact = true }).FillAsync(prompt);

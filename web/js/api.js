@@ -49,6 +49,7 @@ export async function requestJson(path, { method = 'GET', body, signal } = {}) {
 
 export const api = {
   models: () => requestJson('/v1/models'),
+  checkPrompt: (prompt) => requestJson(`/v1/prompts/check?${new URLSearchParams({ prompt })}`),
   createJob: (body) => requestJson('/v1/jobs', { method: 'POST', body }),
   job: (id) => requestJson(`/v1/jobs/${encodeURIComponent(id)}`),
   cancelJob: (id) => requestJson(`/v1/jobs/${encodeURIComponent(id)}`, { method: 'DELETE' }),

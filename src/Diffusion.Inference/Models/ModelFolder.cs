@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Diffusion.Inference.Vocabulary;
 
 namespace Diffusion.Inference.Models;
 
@@ -67,6 +68,9 @@ public sealed class ModelFolder
     /// fewer than the encoder gives; null when it reads them all (a Stable Diffusion export).</summary>
     public int? DenoiserTextTokens => ReadNumber(DenoiserPart, "text_tokens_read") is { } n ? (int)n : null;
 
+    /// <summary>What the model can draw (its world.json), or null for an open-vocabulary model such as Stable Diffusion.</summary>
+    public ModelVocabulary? Vocabulary { get; private init; }
+
     /// <summary>The model's name: model_index.json's <c>_name_or_path</c> (last segment), else the folder's name.</summary>
     public string Name { get; private init; } = "";
 
@@ -117,6 +121,7 @@ public sealed class ModelFolder
         var folder = new ModelFolder(root, components)
         {
             RecommendedGuidanceScale = guidance,
+            Vocabulary = ModelVocabulary.Load(root),
             Name = string.IsNullOrWhiteSpace(name) ? Path.GetFileName(root.TrimEnd(Path.DirectorySeparatorChar)) : Path.GetFileName(name.TrimEnd('/')),
         };
         var missing = folder.MissingParts();

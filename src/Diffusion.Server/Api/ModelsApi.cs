@@ -36,6 +36,12 @@ public static class ModelsApi
         return new ModelInfo(
             model.Id, "model", model.Created.ToUnixTimeSeconds(), model.OwnedBy,
             model.Sizes.Select(s => s.ToString()).ToList(), model.Schedulers,
-            Math.Min(options.DefaultSteps, maxSteps), maxSteps);
+            Math.Min(options.DefaultSteps, maxSteps), maxSteps)
+        {
+            Vocabulary = model.Vocabulary is { } words
+                ? new VocabularyInfo(words.Vocabulary.ImageSize, words.Vocabulary.Objects, words.Vocabulary.Colours, words.Vocabulary.Textures,
+                    words.Vocabulary.Sizes, words.Vocabulary.Positions, words.Vocabulary.Relations, words.ExamplePrompts())
+                : null,
+        };
     }
 }

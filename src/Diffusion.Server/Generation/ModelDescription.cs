@@ -1,3 +1,5 @@
+using Diffusion.Inference.Vocabulary;
+
 namespace Diffusion.Server.Generation;
 
 /// <summary>
@@ -39,6 +41,8 @@ public sealed record ModelDescription
     public int MaxSteps { get; }
     /// <summary>The guidance scale the model was tuned for (Stable Diffusion's 7.5 unless the model says otherwise).</summary>
     public double DefaultGuidanceScale { get; init; } = 7.5;
+    /// <summary>What a closed-world model can draw; null for an open-vocabulary model (a Stable Diffusion export).</summary>
+    public PromptVocabulary? Vocabulary { get; init; }
 
     public ImageSize DefaultSize => Sizes[0];
     public string DefaultScheduler => Schedulers[0];

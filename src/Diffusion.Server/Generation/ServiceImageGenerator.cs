@@ -1,3 +1,4 @@
+using Diffusion.Inference.Vocabulary;
 using System.Diagnostics;
 using Diffusion.Cache;
 using Diffusion.Cache.Generation;
@@ -42,6 +43,7 @@ public sealed class ServiceImageGenerator : IImageGenerator
             models.Schedulers.MaxSteps(GenerationRequest.MaxSteps))
         {
             DefaultGuidanceScale = models.Folder.DefaultGuidanceScale,
+            Vocabulary = models.Folder.Vocabulary is { } vocabulary ? new PromptVocabulary(vocabulary) : null,
         };
 
     public async Task<GeneratedImage> GenerateAsync(ImageGenerationSpec spec, IProgress<DenoiseProgress>? progress,

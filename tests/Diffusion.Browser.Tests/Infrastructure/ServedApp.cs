@@ -30,7 +30,7 @@ public sealed class ServedApp : IAsyncDisposable
     public string DataDirectory { get; }
     public HttpClient Http { get; }
 
-    public static async Task<ServedApp> StartAsync(string dataDirectory)
+    public static async Task<ServedApp> StartAsync(string dataDirectory, string? modelFolder = null)
     {
         // MaxSteps near the schedule's limit (999 of 1000 training steps) and paced steps (at least 15 ms each):
         // the cancel test needs a run that outlasts a click on a busy machine, and the conformance model
@@ -42,7 +42,7 @@ public sealed class ServedApp : IAsyncDisposable
         };
         // One ONNX Runtime thread: the machine is shared, and a slower run makes progress easier to watch.
         var app = ServeCommand.Build("http://127.0.0.1:0", overrides,
-            new ModelHostingOptions(RepoPaths.ConformanceModel, 1, ExecutionProviderKind.Cpu), PacedGenerator.Install);
+            new ModelHostingOptions(modelFolder ?? RepoPaths.ConformanceModel, 1, ExecutionProviderKind.Cpu), PacedGenerator.Install);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new ServedApp(app, new Uri(address), dataDirectory);

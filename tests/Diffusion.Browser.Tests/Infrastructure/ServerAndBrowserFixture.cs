@@ -3,7 +3,7 @@ using Microsoft.Playwright;
 namespace Diffusion.Browser.Tests.Infrastructure;
 
 /// <summary>One served app on a fresh data directory and one browser, shared by the tests of a class.</summary>
-public sealed class ServerAndBrowserFixture : IAsyncLifetime
+public class ServerAndBrowserFixture : IAsyncLifetime
 {
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("diffusion-web-").FullName;
     public ServedApp App { get; private set; } = null!;
@@ -13,11 +13,14 @@ public sealed class ServerAndBrowserFixture : IAsyncLifetime
     {
         // Generations are real; on a busy machine a page may need a while to show their result.
         Assertions.SetDefaultExpectTimeout(30_000);
-        App = await ServedApp.StartAsync(DataDirectory);
+        App = await ServedApp.StartAsync(DataDirectory, PrepareModelFolder());
         Browser = await BrowserSession.LaunchAsync();
     }
 
-    public async Task DisposeAsync()
+    /// <summary>The model folder to serve: the conformance model (an open-vocabulary SD 1.5 export).</summary>
+    protected virtual string PrepareModelFolder() => RepoPaths.ConformanceModel;
+
+    public virtual async Task DisposeAsync()
     {
         if (Browser is not null) await Browser.DisposeAsync();
         if (App is not null) await App.DisposeAsync();

@@ -13,13 +13,18 @@ public sealed class FakeImageGenerator : IImageGenerator
     private volatile TaskCompletionSource gate = Open();
     private int cancellations;
 
-    public ModelDescription Model { get; } = new(
+    /// <summary>The default description (an open-vocabulary model), or <paramref name="model"/>.</summary>
+    public FakeImageGenerator(ModelDescription? model = null) => Model = model ?? DefaultModel;
+
+    public static ModelDescription DefaultModel { get; } = new(
         id: "test-model",
         ownedBy: "tests",
         created: DateTimeOffset.FromUnixTimeSeconds(1_700_000_000),
         sizes: [new ImageSize(64, 64), new ImageSize(32, 48)],
         schedulers: ["ddim", "euler", "dpm++2m"],
         maxSteps: 200);
+
+    public ModelDescription Model { get; }
 
     public ConcurrentQueue<ImageGenerationSpec> Calls { get; } = new();
     public int Cancellations => Volatile.Read(ref cancellations);

@@ -6,8 +6,18 @@ import { JobsView } from './jobs-view.js';
 import { GalleryGrid } from './grid.js';
 import { Filters } from './filters.js';
 import { DetailView } from './detail.js';
+import { VocabularyHelp } from './vocabulary.js';
 
 const form = new GenerateForm(document.getElementById('generate-form'));
+const vocabulary = new VocabularyHelp({
+  prompt: form.prompt,
+  panel: document.getElementById('vocabulary-help'),
+  examples: document.getElementById('examples'),
+  suggestions: document.getElementById('suggestions'),
+  warning: document.getElementById('prompt-warning'),
+  details: document.getElementById('vocabulary'),
+  submitButton: form.submitButton,
+});
 
 const grid = new GalleryGrid({
   list: document.getElementById('grid'),
@@ -49,6 +59,7 @@ async function submit() {
     return;
   }
   form.clearError();
+  if (!(await vocabulary.confirm(body.prompt))) return;
   form.setBusy(true);
   try {
     const job = await api.createJob(body);
@@ -71,6 +82,7 @@ api.models().then(
     const model = models.data?.[0];
     if (!model) return;
     form.describeModel(model);
+    vocabulary.describe(model.vocabulary);
     document.getElementById('model-info').textContent = `Model: ${model.id} · ${(model.sizes ?? []).join(', ')}`;
   },
   (error) => form.showError(error));
