@@ -55,6 +55,9 @@ public sealed class ApproximateCache : IAsyncDisposable
 
     public CachePoints Points => _points;
 
+    /// <summary>The settings this cache was opened with.</summary>
+    public ApproximateCacheOptions Options => _options;
+
     /// <summary>The cache points a run stores (<see cref="ApproximateCacheOptions.StoredPoints"/>).</summary>
     public CachePoints StoredPoints => _storedPoints;
 
@@ -311,6 +314,8 @@ public sealed class ApproximateCache : IAsyncDisposable
                 searchTime, loadTime, $"start at step {k} of {facts.Steps}")
             {
                 SourceLineage = [new LatentAncestor(entry.Entry.TextEmbedding, k), .. entry.Entry.Lineage],
+                SourceSeed = entry.Entry.Seed,
+                SourcePrompt = entry.Entry.Prompt,
             };
         }
         return Miss(best, started, searchTime, usable.Count == 0

@@ -62,6 +62,13 @@ public sealed record ApproximateCacheOptions
     /// </summary>
     public bool StoreReachablePointsOnly { get; init; } = true;
 
+    /// <summary>
+    /// How far a hit for another seed leaves the source's path for the request's own seeded noise at its
+    /// first step (<see cref="Policy.HitVariation"/>): 0 continues the source deterministically (every seed
+    /// gets the source's picture), 1 replaces its noise with the seed's. Chosen by measurement: docs/variation.md.
+    /// </summary>
+    public float VariationStrength { get; init; } = Policy.HitVariation.DefaultStrength;
+
     /// <summary>The retrieval mode in effect.</summary>
     public RetrievalMode EffectiveMode => Mode ?? KTables.DefaultMode;
 
@@ -117,6 +124,10 @@ public sealed record ApproximateCacheOptions
         if (NearCacheBytes < 0)
         {
             problems.Add($"NearCacheBytes is {NearCacheBytes}; use 0 to turn the in-memory latent cache off.");
+        }
+        if (!float.IsFinite(VariationStrength) || VariationStrength is < 0f or > 1f)
+        {
+            problems.Add($"VariationStrength is {VariationStrength}; it must be in [0, 1] (0 gives every seed the source's picture).");
         }
         if (double.IsNaN(DuplicateSimilarity))
         {

@@ -37,6 +37,12 @@ public sealed record CacheLookup(
 {
     public bool IsHit => Status == CacheLookupStatus.Hit;
 
+    /// <summary>On a hit: the seed of the source entry's run.</summary>
+    public long? SourceSeed { get; init; }
+
+    /// <summary>On a hit: the prompt of the source entry's run.</summary>
+    public string? SourcePrompt { get; init; }
+
     /// <summary>On a hit: the prompts whose runs shaped the start latent, the source itself (up to K) first.</summary>
     public IReadOnlyList<LatentAncestor> SourceLineage { get; init; } = [];
 

@@ -19,11 +19,7 @@ public static class DenoiseJobs
         {
             throw new ArgumentException("a denoise job is one image; split multi-image requests.", nameof(request));
         }
-        var run = pipeline.CreateScheduler(request.Scheduler, request.Steps);
-        if (request.StartStep > 0)
-        {
-            run.SetBeginIndex(request.StartStep);
-        }
+        var run = pipeline.CreateRun(request, 0);
         float[] latent;
         if (request.StartLatent is not null)
         {

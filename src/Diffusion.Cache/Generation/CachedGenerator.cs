@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Diffusion.Cache.Admission;
 using Diffusion.Cache.Embeddings;
+using Diffusion.Cache.Policy;
 using Diffusion.CacheStore;
 using Diffusion.Inference.Pipeline;
 using Microsoft.Extensions.Logging;
@@ -67,10 +68,12 @@ public sealed class CachedGenerator : IAsyncDisposable
         var lookup = await _cache.LookupAsync(embedding, facts, tenant, mode, cancellationToken).ConfigureAwait(false);
         var admission = _cache.BeginAdmission(embedding, facts, tenant, mode, lookup);
 
+        var variation = HitVariation.Decide(facts, lookup, _cache.Options.VariationStrength);
         var run = request with
         {
             StartStep = lookup.IsHit ? lookup.K : 0,
             StartLatent = lookup.IsHit ? lookup.StartLatent : null,
+            ResumeNoiseStrength = variation.Strength,
             CaptureSteps = Union(request.CaptureSteps, admission?.CaptureSteps),
         };
         var result = await _runner.RunAsync(run, prompt, Combine(hooks, request.CaptureSteps, admission), cancellationToken).ConfigureAwait(false);
@@ -79,7 +82,10 @@ public sealed class CachedGenerator : IAsyncDisposable
         {
             _imageEmbeddings.TryEnqueue(admission, result.Images.Image(0).ToArray(), result.Images.Height, result.Images.Width);
         }
-        return new CachedGenerationResult(result, lookup, lookup.ToReport(), admission?.Key, embedTime, Stopwatch.GetElapsedTime(started));
+        return new CachedGenerationResult(result, lookup, lookup.ToReport(), admission?.Key, embedTime, Stopwatch.GetElapsedTime(started))
+        {
+            Variation = variation,
+        };
     }
 
     /// <summary>Waits until every queued image embedding and store write is done (tests, benchmarks, shutdown).</summary>
@@ -123,4 +129,8 @@ public sealed class CachedGenerator : IAsyncDisposable
 /// <param name="EmbedTime">Prompt encoding for the lookup.</param>
 /// <param name="Total">Wall time of the whole request (encode, lookup, run, decode).</param>
 public sealed record CachedGenerationResult(GenerationResult Generation, CacheLookup Lookup, CacheReport Cache, CacheEntryKey? StoredAs,
-    TimeSpan EmbedTime, TimeSpan Total);
+    TimeSpan EmbedTime, TimeSpan Total)
+{
+    /// <summary>How the request's seed entered a hit's remaining steps (on a miss: strength 0, the request's seed).</summary>
+    public HitVariationDecision Variation { get; init; } = new(0f, false, 0);
+}

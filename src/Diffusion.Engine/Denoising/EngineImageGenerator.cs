@@ -89,11 +89,7 @@ public sealed class EngineImageGenerator
                 : null;
             for (int j = 0; j < n; j++)
             {
-                IDiffusionScheduler scheduler = _pipeline.CreateScheduler(request.Scheduler, request.Steps);
-                if (request.StartStep > 0)
-                {
-                    scheduler.SetBeginIndex(request.StartStep);
-                }
+                IDiffusionScheduler scheduler = _pipeline.CreateRun(request, j);
 
                 states[j] = new DenoisingJobState(scheduler, conditional, unconditional, request.GuidanceScale,
                     request.CaptureSteps, captures?.ForImage(j));

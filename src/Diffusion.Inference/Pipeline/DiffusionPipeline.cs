@@ -76,6 +76,25 @@ public sealed class DiffusionPipeline
     /// <summary>A fresh sampler run for one job on this model's noise schedule.</summary>
     public IDiffusionScheduler CreateScheduler(SchedulerKind kind, int steps) => Models.Schedulers.Create(kind, steps);
 
+    /// <summary>
+    /// The sampler run for image <paramref name="image"/> of a request: begun at its start step, and on a
+    /// resumed run with resume noise, that noise drawn from the image's own seed (seed + image).
+    /// </summary>
+    public IDiffusionScheduler CreateRun(GenerationRequest request, int image)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var run = CreateScheduler(request.Scheduler, request.Steps);
+        if (request.StartStep > 0)
+        {
+            run.SetBeginIndex(request.StartStep);
+        }
+        if (request.ResumeNoiseStrength > 0f)
+        {
+            run.SetResumeNoise(CreateNoise(request.Seed + (ulong)image), request.ResumeNoiseStrength);
+        }
+        return run;
+    }
+
     /// <summary>Seeded unit noise for one image ([C,h,w]); image i of a request uses seed + i.</summary>
     public float[] CreateNoise(ulong seed)
     {
@@ -116,11 +135,7 @@ public sealed class DiffusionPipeline
         var runs = new IDiffusionScheduler[n];
         for (var j = 0; j < n; j++)
         {
-            runs[j] = CreateScheduler(request.Scheduler, request.Steps);
-            if (request.StartStep > 0)
-            {
-                runs[j].SetBeginIndex(request.StartStep);
-            }
+            runs[j] = CreateRun(request, j);
         }
         var latents = InitialLatents(request, runs[0].InitNoiseSigma);
 

@@ -33,6 +33,13 @@ public sealed record GenerationRequest
     /// <summary>The latent entering <see cref="StartStep"/>, used as is; required when StartStep &gt; 0.</summary>
     public float[]? StartLatent { get; init; }
 
+    /// <summary>
+    /// How far a resumed run (StartLatent) leaves the start latent's own path at its first step for this
+    /// request's seeded noise: 0 continues it deterministically (any seed gives the same image), 1 replaces
+    /// its noise with the seed's. See <see cref="IDiffusionScheduler.SetResumeNoise"/>.
+    /// </summary>
+    public float ResumeNoiseStrength { get; init; }
+
     /// <summary>Steps whose entering latent is handed to <see cref="GenerationHooks.LatentCaptured"/>.</summary>
     public IReadOnlySet<int>? CaptureSteps { get; init; }
 
@@ -75,6 +82,14 @@ public sealed record GenerationRequest
         if (StartStep > 0 && StartLatent is null)
         {
             throw new ArgumentException("a start step above 0 needs the latent entering that step.", nameof(StartLatent));
+        }
+        if (!float.IsFinite(ResumeNoiseStrength) || ResumeNoiseStrength < 0f || ResumeNoiseStrength > 1f)
+        {
+            throw new ArgumentException($"resume noise strength must be in [0, 1], got {ResumeNoiseStrength}.", nameof(ResumeNoiseStrength));
+        }
+        if (ResumeNoiseStrength > 0f && StartLatent is null)
+        {
+            throw new ArgumentException("resume noise applies to a resumed run; give the start latent.", nameof(ResumeNoiseStrength));
         }
         if (StartLatent is not null && StartLatent.Length != ImageCount * latentLength)
         {

@@ -72,6 +72,10 @@ public sealed class DdimScheduler : SchedulerBase
         }
     }
 
+    protected override void PredictOriginalAndNoise(ReadOnlySpan<float> modelOutput, int stepIndex, ReadOnlySpan<float> sample,
+        Span<float> original, Span<float> noise) =>
+        VariancePreservingNoise.Decompose(Schedule, Config.PredictionType, modelOutput, Timesteps[stepIndex], sample, original, noise);
+
     public override void AddNoise(ReadOnlySpan<float> original, ReadOnlySpan<float> noise, float timestep, Span<float> destination)
     {
         VariancePreservingNoise.Add(Schedule, original, noise, timestep, destination);

@@ -87,6 +87,30 @@ public sealed class EulerDiscreteScheduler : SchedulerBase
         }
     }
 
+    // Euler's convention x = x0 + σ·ε.
+    protected override void PredictOriginalAndNoise(ReadOnlySpan<float> modelOutput, int stepIndex, ReadOnlySpan<float> sample,
+        Span<float> original, Span<float> noise)
+    {
+        var sigma = _sigmas[stepIndex];
+        var prediction = Config.PredictionType;
+        var vScale = -sigma / MathF.Sqrt(sigma * sigma + 1f);
+        var vSampleScale = sigma * sigma + 1f;
+        for (var i = 0; i < sample.Length; i++)
+        {
+            var x = sample[i];
+            var m = modelOutput[i];
+            var x0 = prediction switch
+            {
+                PredictionType.Epsilon => x - sigma * m,
+                PredictionType.VPrediction => m * vScale + x / vSampleScale,
+                PredictionType.Sample => m,
+                _ => throw new InvalidOperationException($"unsupported prediction type {prediction}"),
+            };
+            original[i] = x0;
+            noise[i] = (x - x0) / sigma;
+        }
+    }
+
     public override void AddNoise(ReadOnlySpan<float> original, ReadOnlySpan<float> noise, float timestep, Span<float> destination)
     {
         if (original.Length != noise.Length || original.Length != destination.Length)

@@ -29,6 +29,15 @@ public interface IDiffusionScheduler
     /// <summary>Start the run at step <paramref name="beginIndex"/> from a latent that has the noise level of that step.</summary>
     void SetBeginIndex(int beginIndex);
 
+    /// <summary>
+    /// Makes the run's first step (<see cref="BeginIndex"/>) leave the deterministic path: it predicts the
+    /// clean latent as usual but reaches the next step's noise level with
+    /// sqrt(1−<paramref name="strength"/>²)·(predicted noise) + <paramref name="strength"/>·<paramref name="noise"/>,
+    /// so a resumed run depends on fresh noise (a request's own seed) while keeping what the start latent
+    /// had already settled. Strength 0 is the plain step; a one-step run ignores it.
+    /// </summary>
+    void SetResumeNoise(float[] noise, float strength);
+
     /// <summary>The UNet input for step <paramref name="stepIndex"/> (identity except for Euler's σ scaling).</summary>
     void ScaleModelInput(ReadOnlySpan<float> sample, int stepIndex, Span<float> destination);
 

@@ -4,6 +4,8 @@ namespace Diffusion.Inference.Scheduling;
 public abstract class SchedulerBase : IDiffusionScheduler
 {
     private float[] _timesteps = [];
+    private float[]? _resumeNoise;
+    private float _resumeStrength;
 
     protected SchedulerBase(NoiseSchedule schedule)
     {
@@ -35,6 +37,7 @@ public abstract class SchedulerBase : IDiffusionScheduler
         TimestepGrid.CheckRange(timesteps, Schedule.NumTrainTimesteps, numInferenceSteps);
         _timesteps = timesteps.Select(t => (float)t).ToArray();
         BeginIndex = 0;
+        _resumeNoise = null;
         OnTimestepsSet(timesteps);
     }
 
@@ -57,13 +60,55 @@ public abstract class SchedulerBase : IDiffusionScheduler
         sample.CopyTo(destination);
     }
 
+    public void SetResumeNoise(float[] noise, float strength)
+    {
+        ArgumentNullException.ThrowIfNull(noise);
+        if (!float.IsFinite(strength) || strength < 0f || strength > 1f)
+        {
+            throw new ArgumentOutOfRangeException(nameof(strength), strength, "resume noise strength must be in [0, 1].");
+        }
+        _resumeNoise = strength > 0f ? noise : null;
+        _resumeStrength = strength;
+    }
+
     public void Step(ReadOnlySpan<float> modelOutput, int stepIndex, ReadOnlySpan<float> sample, Span<float> prevSample)
     {
         CheckStep(stepIndex);
         CheckLengths(sample.Length, modelOutput.Length);
         CheckLengths(sample.Length, prevSample.Length);
+        if (_resumeNoise is { } noise && stepIndex == BeginIndex && stepIndex + 1 < _timesteps.Length)
+        {
+            CheckLengths(sample.Length, noise.Length);
+            _resumeNoise = null;
+            StepWithFreshNoise(modelOutput, stepIndex, sample, prevSample, noise);
+            return;
+        }
         StepCore(modelOutput, stepIndex, sample, prevSample);
     }
+
+    // The plain step still runs (a multistep sampler keeps its history); its result is then replaced by the
+    // clean estimate noised to the next step's level with the mixed noise.
+    private void StepWithFreshNoise(ReadOnlySpan<float> modelOutput, int stepIndex, ReadOnlySpan<float> sample, Span<float> prevSample,
+        float[] fresh)
+    {
+        var original = new float[sample.Length];
+        var noise = new float[sample.Length];
+        PredictOriginalAndNoise(modelOutput, stepIndex, sample, original, noise);
+        StepCore(modelOutput, stepIndex, sample, prevSample);
+        var keep = MathF.Sqrt(1f - _resumeStrength * _resumeStrength);
+        for (var i = 0; i < noise.Length; i++)
+        {
+            noise[i] = keep * noise[i] + _resumeStrength * fresh[i];
+        }
+        AddNoise(original, noise, _timesteps[stepIndex + 1], prevSample);
+    }
+
+    /// <summary>
+    /// The clean latent the model output predicts at <paramref name="stepIndex"/>, and the noise that,
+    /// added by <see cref="AddNoise"/> at that step's timestep, gives <paramref name="sample"/> back.
+    /// </summary>
+    protected abstract void PredictOriginalAndNoise(ReadOnlySpan<float> modelOutput, int stepIndex, ReadOnlySpan<float> sample,
+        Span<float> original, Span<float> noise);
 
     public abstract void AddNoise(ReadOnlySpan<float> original, ReadOnlySpan<float> noise, float timestep, Span<float> destination);
 

@@ -22,4 +22,35 @@ internal static class VariancePreservingNoise
             destination[i] = a * original[i] + s * noise[i];
         }
     }
+
+    /// <summary>x0 and ε of a latent at <paramref name="timestep"/> from the model's output.</summary>
+    public static void Decompose(NoiseSchedule schedule, PredictionType prediction, ReadOnlySpan<float> modelOutput, float timestep,
+        ReadOnlySpan<float> sample, Span<float> original, Span<float> noise)
+    {
+        var alpha = schedule.AlphasCumprod[(int)Math.Round(timestep)];
+        var a = MathF.Sqrt(alpha);
+        var s = MathF.Sqrt(1f - alpha);
+        for (var i = 0; i < sample.Length; i++)
+        {
+            var x = sample[i];
+            var m = modelOutput[i];
+            switch (prediction)
+            {
+                case PredictionType.Epsilon:
+                    original[i] = (x - s * m) / a;
+                    noise[i] = m;
+                    break;
+                case PredictionType.Sample:
+                    original[i] = m;
+                    noise[i] = (x - a * m) / s;
+                    break;
+                case PredictionType.VPrediction:
+                    original[i] = a * x - s * m;
+                    noise[i] = a * m + s * x;
+                    break;
+                default:
+                    throw new InvalidOperationException($"unsupported prediction type {prediction}");
+            }
+        }
+    }
 }

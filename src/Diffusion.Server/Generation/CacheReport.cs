@@ -13,6 +13,18 @@ public sealed record CacheReport(bool Hit, int K, float? Similarity, string? Sou
     /// <summary>The gallery image whose run stored <see cref="SourceId"/>, when the gallery still has it.</summary>
     public string? SourceImageId { get; init; }
 
+    /// <summary>On a hit: the seed of the source entry's run.</summary>
+    public long? SourceSeed { get; init; }
+
+    /// <summary>On a hit: the request repeats the source's prompt and seed, so the image is the source's picture.</summary>
+    public bool ExactRepeat { get; init; }
+
+    /// <summary>
+    /// On a hit: how far the remaining steps left the source's path for the request's own seeded noise
+    /// (0: the source's path, as for the same seed; 1: the request's noise from step K on).
+    /// </summary>
+    public double? Variation { get; init; }
+
     public static CacheReport Miss { get; } = new(false, 0, null, null);
     public static CacheReport MissWithSimilarity(float similarity) => new(false, 0, similarity, null);
 }

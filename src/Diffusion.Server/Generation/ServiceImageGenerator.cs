@@ -79,6 +79,7 @@ public sealed class ServiceImageGenerator : IImageGenerator
 
         GenerationResult result;
         CacheReport cache;
+        var seed = spec.Seed;   // the seed whose noise shaped the image
         if (_cached is null || spec.Cache == CacheMode.Off)
         {
             result = await _engine.Images!.GenerateAsync(request, hooks, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -92,7 +93,13 @@ public sealed class ServiceImageGenerator : IImageGenerator
             var lookup = cached.Lookup;
             cache = lookup.IsHit
                 ? new CacheReport(true, lookup.K, (float?)lookup.Similarity, cached.Cache.SourceId)
+                {
+                    SourceSeed = lookup.SourceSeed,
+                    ExactRepeat = cached.Variation.ExactRepeat,
+                    Variation = cached.Variation.Strength,
+                }
                 : cached.Cache.Similarity is { } similarity ? CacheReport.MissWithSimilarity((float)similarity) : CacheReport.Miss;
+            seed = unchecked((long)cached.Variation.EffectiveSeed);
             cache = cache with { StoredAs = cached.StoredAs?.Id.ToString() };
             timings["cache_lookup"] = (lookup.SearchTime + lookup.LoadTime).TotalSeconds;
         }
@@ -100,7 +107,7 @@ public sealed class ServiceImageGenerator : IImageGenerator
         timings["text_encoder"] = result.Timings.Encode.TotalSeconds;
         timings[GeneratedImage.DenoiseStage] = result.Timings.Denoise.TotalSeconds;
         timings["vae_decode_png"] = result.Timings.DecodeAndPng.TotalSeconds;
-        return new GeneratedImage(result.Png[0], spec.Seed, revised, cache, timings);
+        return new GeneratedImage(result.Png[0], seed, revised, cache, timings);
     }
 
     private async Task<string> ExpandAsync(string prompt, CancellationToken cancellationToken)

@@ -76,12 +76,13 @@ public sealed class CachedGeneratorTests(FixtureModel fixture) : IClassFixture<F
         {
             StartStep = result.Lookup.IsHit ? result.Lookup.K : 0,
             StartLatent = result.Lookup.IsHit ? result.Lookup.StartLatent : null,
+            ResumeNoiseStrength = result.Variation.Strength,
         });
         Assert.Equal(alone.FinalLatents, result.Generation.FinalLatents);   // the reused encodings give the same image
     }
 
     [Fact]
-    public async Task A_repeated_prompt_is_a_hit_that_equals_the_pipeline_resumed_from_the_stored_latent()
+    public async Task A_repeated_prompt_with_another_seed_is_a_hit_that_equals_the_pipeline_resumed_with_that_seed_s_noise()
     {
         await _generator.GenerateAsync(Request("a blue bird in the sky", 1), TenantId.Default, CacheMode.Auto);
         await _generator.FlushAsync();
@@ -95,8 +96,34 @@ public sealed class CachedGeneratorTests(FixtureModel fixture) : IClassFixture<F
         Assert.Null(second.StoredAs);                          // a repeat is not stored twice
 
         var stored = await _cache.Store.ReadAsync(second.Lookup.Source!.Value, 5);
-        var resumed = fixture.Pipeline.Generate(Request("a blue bird in the sky", 2) with { StartStep = 5, StartLatent = stored.Values });
+        Assert.Equal(new Diffusion.Cache.Policy.HitVariationDecision(1f, false, 2), second.Variation);
+        Assert.Equal(1, second.Lookup.SourceSeed);
+        var resumed = fixture.Pipeline.Generate(Request("a blue bird in the sky", 2) with
+        {
+            StartStep = 5, StartLatent = stored.Values, ResumeNoiseStrength = 1f,
+        });
         Assert.Equal(resumed.FinalLatents, second.Generation.FinalLatents);
+    }
+
+    [Fact]
+    public async Task Seeds_on_a_hit_give_different_pictures_and_the_source_s_own_seed_is_an_exact_repeat()
+    {
+        var source = await _generator.GenerateAsync(Request("a red kite over a field", 5), TenantId.Default, CacheMode.Auto);
+        await _generator.FlushAsync();
+
+        var seed6 = await _generator.GenerateAsync(Request("a red kite over a field", 6), TenantId.Default, CacheMode.Auto);
+        var seed7 = await _generator.GenerateAsync(Request("a red kite over a field", 7), TenantId.Default, CacheMode.Auto);
+        var repeat = await _generator.GenerateAsync(Request("a red kite over a field", 5), TenantId.Default, CacheMode.Auto);
+
+        Assert.All(new[] { seed6, seed7, repeat }, r => Assert.Equal(5, r.Lookup.K));
+        Assert.NotEqual(seed6.Generation.FinalLatents, seed7.Generation.FinalLatents);
+        Assert.NotEqual(source.Generation.FinalLatents, seed6.Generation.FinalLatents);
+        Assert.False(seed6.Variation.ExactRepeat);
+        Assert.True(repeat.Variation.ExactRepeat);
+        Assert.Equal(0f, repeat.Variation.Strength);
+        // The repeat continues the source's own path from its stored (fp16) latent: the same picture to rounding.
+        var drift = source.Generation.FinalLatents.Zip(repeat.Generation.FinalLatents, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(drift < 0.02f, $"the exact repeat drifted {drift} from the source");
     }
 
     [Fact]

@@ -145,6 +145,67 @@ public abstract class SchedulerContractTests
         }
     }
 
+    [Fact]
+    public void Resume_noise_makes_a_resumed_run_depend_on_the_noise_and_strength_zero_is_the_plain_run()
+    {
+        const int steps = 20, k = 10;
+        var atK = Gaussian(7, 256);
+        float[] Resumed(float[]? noise, float strength)
+        {
+            var s = Create(steps);
+            s.SetBeginIndex(k);
+            if (noise is not null) s.SetResumeNoise(noise, strength);
+            return Run(s, atK, k);
+        }
+
+        var plain = Resumed(null, 0f);
+        Assert.Equal(plain, Resumed(Gaussian(8, 256), 0f));
+        var seedA = Resumed(Gaussian(8, 256), 1f);
+        var seedB = Resumed(Gaussian(9, 256), 1f);
+        Assert.Equal(seedA, Resumed(Gaussian(8, 256), 1f));   // the same noise, the same result
+        var spread = plain.Max(Math.Abs);
+        Assert.True(seedA.Zip(seedB, (a, b) => Math.Abs(a - b)).Max() > 1e-3f * spread, "two noises gave the same run");
+        Assert.True(seedA.Zip(plain, (a, b) => Math.Abs(a - b)).Max() > 1e-3f * spread, "resume noise changed nothing");
+        // A half-strength mix lies between: it moves less far from the plain run than the full one on average.
+        var half = Resumed(Gaussian(8, 256), 0.5f);
+        double Distance(float[] a, float[] b) => a.Zip(b, (x, y) => (double)(x - y) * (x - y)).Sum();
+        Assert.True(Distance(half, plain) < Distance(seedA, plain), "strength 0.5 moved as far as strength 1");
+    }
+
+    [Fact]
+    public void Resume_noise_with_a_perfect_predictor_lands_on_the_clean_latent_noised_with_the_fresh_noise()
+    {
+        var config = Sd15Config with { SetAlphaToOne = true };
+        const int steps = 20, k = 8;
+        var x0 = Gaussian(2, 256);
+        var original = Gaussian(3, 256);
+        var fresh = Gaussian(4, 256);
+        var s = Create(steps, config);
+        s.SetBeginIndex(k);
+        s.SetResumeNoise(fresh, 1f);
+        var noisy = new float[x0.Length];
+        s.AddNoise(x0, original, s.Timesteps[k], noisy);
+        // One step with a model that predicts the original noise exactly (ε prediction, the fixture's type):
+        // the result is x0 noised with the fresh noise at step k+1.
+        var result = Run(s, noisy, k, (_, _) => original, until: k + 1);
+        var expected = new float[x0.Length];
+        s.AddNoise(x0, fresh, s.Timesteps[k + 1], expected);
+        var maxErr = expected.Zip(result, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(maxErr < 2e-3f, $"max error {maxErr}");
+    }
+
+    [Fact]
+    public void Resume_noise_of_the_wrong_length_or_strength_is_refused()
+    {
+        var s = Create(10);
+        s.SetBeginIndex(5);
+        Assert.Throws<ArgumentOutOfRangeException>(() => s.SetResumeNoise(new float[8], 1.5f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => s.SetResumeNoise(new float[8], float.NaN));
+        s.SetResumeNoise(new float[4], 1f);
+        var x = new float[8];
+        Assert.Throws<ArgumentException>(() => s.Step(x, 5, x, x));
+    }
+
     [Theory]
     [InlineData(10, 0)]
     [InlineData(25, 0)]
