@@ -188,6 +188,7 @@ public sealed class CacheReplay(IReplayExecutor executor, ApproximateCache? cach
             Embedding = embedding,
             StartStep = lookup is { IsHit: true } ? lookup.K : 0,
             StartLatent = lookup is { IsHit: true } ? lookup.StartLatent : null,
+            ResumeNoiseStrength = lookup is { IsHit: true } ? Policy.HitVariation.Decide(facts, lookup, cache!.Options.VariationStrength).Strength : 0f,
             CaptureSteps = captures,
             OnCapture = capture =>
             {

@@ -17,6 +17,9 @@ public sealed class ReplayJob
 
     public float[]? StartLatent { get; init; }
 
+    /// <summary>How far a hit leaves its source's path for this request's seed (as served: <see cref="Policy.HitVariation"/>).</summary>
+    public float ResumeNoiseStrength { get; init; }
+
     public IReadOnlySet<int>? CaptureSteps { get; init; }
 
     public Action<LatentCapture>? OnCapture { get; init; }

@@ -63,6 +63,7 @@ public sealed class UnetReplayExecutor : IReplayExecutor
             Scheduler = _scheduler,
             StartStep = job.StartStep,
             StartLatent = job.StartLatent,
+            ResumeNoiseStrength = job.ResumeNoiseStrength,
             CaptureSteps = job.CaptureSteps,
         };
         _batcher.Add(DenoiseJobs.ForRequest(_pipeline, request, prompt, _negative, job.OnCapture, job));
