@@ -21,4 +21,11 @@ public sealed class MetricTally
             .ToDictionary(kv => kv.Key, kv => Math.Round((double)kv.Value.Pass / kv.Value.Total, 4));
 
     public int Total(string metric) => _counts.GetValueOrDefault(metric).Total;
+
+    /// <summary>The share of all checks passed, every metric together.</summary>
+    public double Accuracy()
+    {
+        var total = _counts.Values.Sum(c => c.Total);
+        return total == 0 ? 0 : Math.Round(_counts.Values.Sum(c => c.Pass) / (double)total, 4);
+    }
 }

@@ -23,7 +23,7 @@ public static class EvalModelCommand
         var steps = new Option<int>("--steps") { Description = "Denoising steps.", DefaultValueFactory = _ => 50 };
         var guidance = new Option<float?>("--guidance")
         {
-            Description = "Classifier-free guidance scale (default: the one the model is served with, model_index.json's generation_defaults, else 4).",
+            Description = "Classifier-free guidance scale (default: the one the model is served with, model_index.json's generation_defaults, else 7.5).",
         };
         var noLlm = new Option<bool>("--no-llm") { Description = "Skip the LLM expansion check (llm_valid)." };
         var command = new Command("model", "Re-measure the model card's quality table (models/EVAL.json) through the C# service with the judge.")
