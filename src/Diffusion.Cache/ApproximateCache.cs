@@ -266,10 +266,18 @@ public sealed class ApproximateCache : IAsyncDisposable
         var usable = new List<(IndexCandidate Candidate, int K, CacheEntryMetadata Entry)>();
         foreach (var candidate in candidates)
         {
-            var allowed = _points.Scale(table.KFor(candidate.Similarity), facts.Steps);
+            if (Store.Find(candidate.Key) is not { } found)
+            {
+                continue;
+            }
+            // A repeat of the cached prompt may start at the deepest cache point whatever the table says: the table is
+            // calibrated on different prompts, and the same prompt's own latent keeps its accuracy (docs/variation.md).
+            var repeat = found.Entry.TextEmbedding.Length == query.Length
+                         && EmbeddingVectors.Cosine(query, found.Entry.TextEmbedding) >= _options.DuplicateSimilarity;
+            var allowed = _points.Scale(repeat ? _points.ReferenceKs.Max() : table.KFor(candidate.Similarity), facts.Steps);
             if (allowed == 0)
             {
-                break; // candidates come best first: the rest are no more similar
+                continue;
             }
             if (Store.Find(candidate.Key) is not { } entry || !facts.IsCompatibleWith(entry.Entry)
                 || (_options.CheckLineage && !LineageAllows(entry.Entry, query, facts.Steps))
@@ -335,8 +343,13 @@ public sealed class ApproximateCache : IAsyncDisposable
         var table = _options.KTables.For(RetrievalMode.PromptToPrompt);
         foreach (var ancestor in entry.Lineage)
         {
-            if (ancestor.TextEmbedding.Length != query.Length
-                || _points.Scale(table.KFor(EmbeddingVectors.Cosine(query, ancestor.TextEmbedding)), steps) < ancestor.UntilStep)
+            if (ancestor.TextEmbedding.Length != query.Length)
+            {
+                return false;
+            }
+            var similarity = EmbeddingVectors.Cosine(query, ancestor.TextEmbedding);
+            var referenceK = similarity >= _options.DuplicateSimilarity ? _points.ReferenceKs.Max() : table.KFor(similarity);
+            if (_points.Scale(referenceK, steps) < ancestor.UntilStep)
             {
                 return false;
             }

@@ -38,10 +38,14 @@ public static class CalibrationAnalysis
     /// <summary>The better mode and why, in one sentence.</summary>
     public static (RetrievalMode Mode, string Reason) Choose(IReadOnlyList<ModeAnalysis> modes, double tolerance)
     {
-        // every mode's figures are at its own margin, i.e. at equal held-out quality (drop within the tolerance)
-        var best = modes.OrderByDescending(m => Math.Round(m.CrossValidatedStepsSaved, 3)).ThenByDescending(m => m.RankCorrelation).First();
+        // every mode's figures are at its own margin, i.e. at equal held-out quality (drop within the tolerance); a mode whose
+        // table from all the pairs is empty never reuses anything in service, whatever its half-set tables saved
+        var best = modes.OrderByDescending(m => m.Table.Thresholds.Count > 0)
+            .ThenByDescending(m => Math.Round(m.CrossValidatedStepsSaved, 3)).ThenByDescending(m => m.RankCorrelation).First();
         var tie = modes.Count(m => Math.Round(m.CrossValidatedStepsSaved, 3) == Math.Round(best.CrossValidatedStepsSaved, 3)) > 1;
-        var why = tie
+        var why = best.Table.Thresholds.Count > 0 && modes.Any(m => m.Table.Thresholds.Count == 0)
+            ? "the other mode's table from all the pairs qualifies no K, so it would never reuse a latent"
+            : tie
             ? "both modes save as many held-out steps within the accuracy tolerance; its similarity ranks the runs' closeness to the full run better"
             : "at equal quality (held-out accuracy drop within the tolerance) it saves more denoising steps on held-out pairs";
         var figures = string.Join("; ", modes.Select(m =>

@@ -119,6 +119,13 @@ public static class CalibrateCacheCommand
     {
         var (model, pairs, elapsed) = CalibrationResult.ReadMeasured(jsonPath);
         Console.Error.WriteLine($"calibrate: re-analysing {pairs.Count} pairs measured on {model} ({jsonPath})");
+        // the runs' own settings (steps, guidance) describe the measurements; only the rule settings are this run's
+        using var measured = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(jsonPath));
+        if (measured.RootElement.TryGetProperty("options", out var settings))
+        {
+            if (settings.TryGetProperty("GuidanceScale", out var g)) options = options with { GuidanceScale = g.GetSingle() };
+            if (settings.TryGetProperty("Steps", out var n)) options = options with { Steps = n.GetInt32() };
+        }
         return CacheCalibration.Decide(model, pairs, options with { Pairs = pairs.Count }, elapsed);
     }
 }

@@ -69,6 +69,12 @@ public static class ModelHosting
         var time = services.GetService<TimeProvider>();
         var logger = Logger(services, "Diffusion.Cache");
         var cacheOptions = new ApproximateCacheOptions { IndexDirectory = Path.Combine(data, "cache-index") };
+        // prompt→image retrieval compares with cached final images' CLIP image embeddings; a model without an
+        // image encoder (a Stable Diffusion export) retrieves prompt→prompt whatever k-table.json prefers
+        if (cacheOptions.EffectiveMode == RetrievalMode.PromptToImage && services.GetRequiredService<DiffusionModels>().ImageEncoder is null)
+        {
+            cacheOptions = cacheOptions with { Mode = RetrievalMode.PromptToPrompt };
+        }
         var storeOptions = new CacheStoreOptions { DataDirectory = Path.Combine(data, "cache"), MaxBytes = maxBytes };
         if (options.Redis is null)
         {
