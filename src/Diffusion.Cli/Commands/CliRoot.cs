@@ -14,7 +14,7 @@ public static class CliRoot
         {
             BenchPipelineCommand.Create(), BenchEngineCommand.Create(), BenchCacheCommand.Create(),
         });
-        root.Add(new Command("eval", "Quality measurements with the judge.") { EvalModelCommand.Create(), EvalCacheCommand.Create(), EvalVariationCommand.Create() });
+        root.Add(new Command("eval", "Quality measurements with the judge.") { EvalModelCommand.Create(), EvalCacheCommand.Create(), EvalVariationCommand.Create(), EvalExpansionCommand.Create() });
         root.Add(TraceCommand.Create());
         root.Add(ReplayCommand.Create());
         root.Add(new Command("calibrate", "Calibrations.") { CalibrateCacheCommand.Create() });

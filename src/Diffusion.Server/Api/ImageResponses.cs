@@ -19,7 +19,11 @@ public static class ImageResponses
     public static JobResult ToJobResult(GenerationResult result, ResponseFormat format, string baseUrl)
     {
         var data = ToImageData(result.Images[0], format, baseUrl);
-        return new JobResult(data.Id, data.B64Json, data.Url, data.RevisedPrompt, data.Seed, data.Cache, result.Timings);
+        return new JobResult(data.Id, data.B64Json, data.Url, data.RevisedPrompt, data.Seed, data.Cache, result.Timings)
+        {
+            Expansion = data.Expansion,
+            Warnings = data.Warnings,
+        };
     }
 
     public static GalleryItem ToGalleryItem(ImageRecord record, string baseUrl)
@@ -37,5 +41,9 @@ public static class ImageResponses
         Url: format == ResponseFormat.Url ? ImageUrl(baseUrl, image.Record.Id) : null,
         RevisedPrompt: image.Image.RevisedPrompt,
         Seed: image.Record.Metadata.Seed,
-        Cache: image.Image.Cache);
+        Cache: image.Image.Cache)
+    {
+        Expansion = image.Image.Expansion,
+        Warnings = image.Image.Warnings,
+    };
 }

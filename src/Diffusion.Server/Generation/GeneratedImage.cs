@@ -13,4 +13,17 @@ public sealed record GeneratedImage(
 {
     /// <summary>The stage that runs the denoising steps; the metrics price skipped steps by it.</summary>
     public const string DenoiseStage = "denoise";
+
+    /// <summary>What the expansion guard did with an expanded prompt; null without expansion or without a vocabulary.</summary>
+    public ExpansionReport? Expansion { get; init; }
+
+    /// <summary>Words of the prompt the model does not know (it ignores them); null when there are none.</summary>
+    public IReadOnlyList<string>? Warnings { get; init; }
 }
+
+/// <summary>
+/// An expansion as served: <paramref name="FilledIn"/> names what it added that the request left open
+/// ("background", "texture", "size", "position"); <paramref name="Corrected"/> says the LLM's text dropped,
+/// swapped or invented something the request named, so the request's own facts were drawn instead.
+/// </summary>
+public sealed record ExpansionReport(IReadOnlyList<string> FilledIn, bool Corrected);

@@ -1,4 +1,3 @@
-using Diffusion.Inference.Vocabulary;
 using System.Diagnostics;
 using Diffusion.Cache;
 using Diffusion.Cache.Generation;
@@ -6,6 +5,7 @@ using Diffusion.Engine;
 using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Pipeline;
 using Diffusion.Inference.Scheduling;
+using Diffusion.Inference.Vocabulary;
 using CacheModeSetting = Diffusion.Cache.CacheMode;
 
 namespace Diffusion.Server.Generation;
@@ -20,6 +20,7 @@ public sealed class ServiceImageGenerator : IImageGenerator
     private readonly DiffusionPipeline _pipeline;
     private readonly EngineHost _engine;
     private readonly CachedGenerator? _cached;
+    private readonly ExpansionGuard? _guard;
 
     public ServiceImageGenerator(DiffusionPipeline pipeline, EngineHost engine, CachedGenerator? cached, string modelId)
     {
@@ -31,6 +32,7 @@ public sealed class ServiceImageGenerator : IImageGenerator
         }
         _cached = cached;
         Model = DescribeModel(pipeline.Models, modelId);
+        _guard = Model.Vocabulary is { } vocabulary ? new ExpansionGuard(vocabulary) : null;
     }
 
     public ModelDescription Model { get; }
@@ -53,10 +55,21 @@ public sealed class ServiceImageGenerator : IImageGenerator
         var timings = new Dictionary<string, double>();
         var prompt = spec.Prompt;
         string? revised = null;
+        ExpansionReport? expansion = null;
+        IReadOnlyList<string>? warnings = Model.Vocabulary?.Check(prompt).UnknownWords is { Count: > 0 } unknown
+            ? unknown.Select(w => $"“{w}” is not in this model's vocabulary; the model ignores it.").ToList()
+            : null;
         if (spec.ExpandPrompt)
         {
             var started = Stopwatch.GetTimestamp();
             revised = await ExpandAsync(prompt, cancellationToken).ConfigureAwait(false);
+            if (_guard is not null)
+            {
+                var guarded = _guard.Guard(prompt, revised);
+                revised = guarded.Prompt;
+                expansion = new ExpansionReport(guarded.FilledIn, guarded.Corrected);
+                warnings = guarded.Warnings.Count > 0 ? guarded.Warnings : null;
+            }
             prompt = revised;
             timings["llm_expand"] = Stopwatch.GetElapsedTime(started).TotalSeconds;
         }
@@ -107,7 +120,7 @@ public sealed class ServiceImageGenerator : IImageGenerator
         timings["text_encoder"] = result.Timings.Encode.TotalSeconds;
         timings[GeneratedImage.DenoiseStage] = result.Timings.Denoise.TotalSeconds;
         timings["vae_decode_png"] = result.Timings.DecodeAndPng.TotalSeconds;
-        return new GeneratedImage(result.Png[0], seed, revised, cache, timings);
+        return new GeneratedImage(result.Png[0], seed, revised, cache, timings) { Expansion = expansion, Warnings = warnings };
     }
 
     private async Task<string> ExpandAsync(string prompt, CancellationToken cancellationToken)

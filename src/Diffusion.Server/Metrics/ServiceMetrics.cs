@@ -42,6 +42,9 @@ public sealed class ServiceMetrics
             "Denoising steps the generated images asked for, run or skipped.");
         CacheSecondsSaved = Factory.CreateCounter("diffusion_cache_seconds_saved_total",
             "Denoising seconds the skipped steps would have cost, each hit's K at its own run's time per step.");
+        Expansions = Factory.CreateCounter("diffusion_prompt_expansions_total",
+            "Prompt expansions by the guard's outcome: kept (the LLM kept the request) or corrected (the request's facts were drawn).",
+            ["outcome"]);
         CacheHitsByK = Factory.CreateCounter("diffusion_cache_hits_by_k_total",
             "Cache hits by K, the denoising steps the hit skipped.", ["k"]);
         ImagesStored = Factory.CreateCounter("diffusion_images_stored_total", "Images written to the gallery store.");
@@ -111,6 +114,7 @@ public sealed class ServiceMetrics
     public Counter CacheStepsSkipped { get; }
     public Counter StepsRequested { get; }
     public Counter CacheSecondsSaved { get; }
+    public Counter Expansions { get; }
     public Counter CacheHitsByK { get; }
     public Counter ImagesStored { get; }
     public Gauge CacheBytes { get; }
@@ -150,6 +154,8 @@ public sealed class ServiceMetrics
     /// </summary>
     public static double? SecondsSaved(int k, int steps, double? denoiseSeconds) =>
         k > 0 && steps > k && denoiseSeconds is > 0 ? k * denoiseSeconds.Value / (steps - k) : null;
+
+    public void ObserveExpansion(ExpansionReport expansion) => Expansions.WithLabels(expansion.Corrected ? "corrected" : "kept").Inc();
 
     public void ObserveFailure(string outcome) => Generations.WithLabels(outcome).Inc();
 

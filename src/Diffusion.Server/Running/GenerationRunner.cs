@@ -74,6 +74,7 @@ public sealed class GenerationRunner(IImageGenerator generator, ImageStore store
         }
         metrics.ObserveGeneration(time.GetElapsedTime(started).TotalSeconds, image.Cache, spec.Steps,
             image.Timings.TryGetValue(GeneratedImage.DenoiseStage, out var denoise) ? denoise : null);
+        if (image.Expansion is { } expansion) metrics.ObserveExpansion(expansion);
         return image;
     }
 

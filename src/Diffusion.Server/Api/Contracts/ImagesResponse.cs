@@ -17,4 +17,13 @@ public sealed record ImageData(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Url,
     string? RevisedPrompt,
     long Seed,
-    CacheReport Cache);
+    CacheReport Cache)
+{
+    /// <summary>What the expansion guard did (expand_prompt on a model with a vocabulary).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ExpansionReport? Expansion { get; init; }
+
+    /// <summary>Words of the prompt outside the model's vocabulary: ignored by the model, never replaced.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Warnings { get; init; }
+}

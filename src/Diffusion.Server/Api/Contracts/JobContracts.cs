@@ -31,4 +31,11 @@ public sealed record JobResult(
     string? RevisedPrompt,
     long Seed,
     CacheReport Cache,
-    IReadOnlyDictionary<string, double> Timings);
+    IReadOnlyDictionary<string, double> Timings)
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ExpansionReport? Expansion { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Warnings { get; init; }
+}
