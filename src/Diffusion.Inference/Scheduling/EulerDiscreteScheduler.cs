@@ -68,21 +68,10 @@ public sealed class EulerDiscreteScheduler : SchedulerBase
     {
         var sigma = _sigmas[stepIndex];
         var dt = _sigmas[stepIndex + 1] - sigma;
-        var prediction = Config.PredictionType;
-        var vScale = -sigma / MathF.Sqrt(sigma * sigma + 1f);
-        var vSampleScale = sigma * sigma + 1f;
         for (var i = 0; i < sample.Length; i++)
         {
             var x = sample[i];
-            var m = modelOutput[i];
-            var x0 = prediction switch
-            {
-                PredictionType.Epsilon => x - sigma * m,
-                PredictionType.VPrediction => m * vScale + x / vSampleScale,
-                PredictionType.Sample => m,
-                _ => throw new InvalidOperationException($"unsupported prediction type {prediction}"),
-            };
-            var derivative = (x - x0) / sigma;
+            var derivative = (x - Original(modelOutput[i], x, sigma)) / sigma;
             prevSample[i] = x + derivative * dt;
         }
     }
@@ -92,24 +81,22 @@ public sealed class EulerDiscreteScheduler : SchedulerBase
         Span<float> original, Span<float> noise)
     {
         var sigma = _sigmas[stepIndex];
-        var prediction = Config.PredictionType;
-        var vScale = -sigma / MathF.Sqrt(sigma * sigma + 1f);
-        var vSampleScale = sigma * sigma + 1f;
         for (var i = 0; i < sample.Length; i++)
         {
             var x = sample[i];
-            var m = modelOutput[i];
-            var x0 = prediction switch
-            {
-                PredictionType.Epsilon => x - sigma * m,
-                PredictionType.VPrediction => m * vScale + x / vSampleScale,
-                PredictionType.Sample => m,
-                _ => throw new InvalidOperationException($"unsupported prediction type {prediction}"),
-            };
-            original[i] = x0;
-            noise[i] = (x - x0) / sigma;
+            original[i] = Original(modelOutput[i], x, sigma);
+            noise[i] = (x - original[i]) / sigma;
         }
     }
+
+    /// <summary>The clean latent a model output predicts for x at noise level σ.</summary>
+    private float Original(float modelOutput, float x, float sigma) => Config.PredictionType switch
+    {
+        PredictionType.Epsilon => x - sigma * modelOutput,
+        PredictionType.VPrediction => modelOutput * (-sigma / MathF.Sqrt(sigma * sigma + 1f)) + x / (sigma * sigma + 1f),
+        PredictionType.Sample => modelOutput,
+        var other => throw new InvalidOperationException($"unsupported prediction type {other}"),
+    };
 
     public override void AddNoise(ReadOnlySpan<float> original, ReadOnlySpan<float> noise, float timestep, Span<float> destination)
     {
