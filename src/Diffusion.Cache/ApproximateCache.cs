@@ -255,6 +255,14 @@ public sealed class ApproximateCache : IAsyncDisposable
         try
         {
             candidates = _replica.Search(retrieval, Tenants(tenant), query, _options.SearchCandidates);
+            if (retrieval != RetrievalMode.PromptToPrompt)
+            {
+                // A repeat of a cached prompt is found by its text at once, before its run has finished and its image
+                // is embedded, and whatever the image neighbours are.
+                var repeats = _replica.Search(RetrievalMode.PromptToPrompt, Tenants(tenant), query, 1)
+                    .Where(c => c.Similarity >= _options.DuplicateSimilarity && candidates.All(k => k.Key != c.Key)).ToArray();
+                candidates = [.. repeats, .. candidates];
+            }
         }
         catch (FaissException e)
         {

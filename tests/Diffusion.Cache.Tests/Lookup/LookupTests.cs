@@ -36,6 +36,24 @@ public sealed class LookupTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task In_prompt_to_image_mode_a_repeat_is_found_by_its_text_before_its_image_is_embedded()
+    {
+        await using var cache = await ApproximateCache.OpenLocalAsync(
+            Synthetic.CacheOptions(Path.Combine(_directory.Path, "p2i")) with { Mode = RetrievalMode.PromptToImage },
+            Synthetic.StoreOptions(Path.Combine(_directory.Path, "p2i")));
+        await Synthetic.AdmitAsync(cache, Synthetic.Base, Synthetic.Facts(), TenantId.Default, entry: 4);   // no image embedding yet
+
+        var repeat = await cache.LookupAsync(Synthetic.Base, Synthetic.Facts(), TenantId.Default, CacheMode.Auto, default);
+        Assert.True(repeat.IsHit, repeat.Detail);
+        Assert.Equal(25, repeat.K);   // the repeat rule: the deepest cache point
+        Assert.Equal((4, 25), Synthetic.Decode(repeat.StartLatent!));
+
+        // A merely similar prompt has nothing to match by image yet.
+        var similar = await cache.LookupAsync(Synthetic.AtSimilarity(0.95), Synthetic.Facts("another"), TenantId.Default, CacheMode.Auto, default);
+        Assert.False(similar.IsHit);
+    }
+
+    [Fact]
     public async Task A_prompt_below_every_threshold_is_a_miss_that_reports_the_best_similarity()
     {
         await Synthetic.AdmitAsync(_cache, Synthetic.Base, Synthetic.Facts(), TenantId.Default, entry: 1);
