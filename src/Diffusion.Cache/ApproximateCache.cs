@@ -271,32 +271,25 @@ public sealed class ApproximateCache : IAsyncDisposable
         }
         double? best = candidates.Count > 0 ? candidates[0].Similarity : null;
         var table = _options.KTables.For(retrieval);
-        var usable = new List<(IndexCandidate Candidate, int K, CacheEntryMetadata Entry)>();
+        var usable = new List<(IndexCandidate Candidate, int K, CacheEntryMetadata Entry, double? TextSimilarity)>();
         foreach (var candidate in candidates)
         {
-            if (Store.Find(candidate.Key) is not { } found)
+            if (Store.Find(candidate.Key) is not { } entry)
             {
                 continue;
             }
-            // A repeat of the cached prompt may start at the deepest cache point whatever the table says: the table is
-            // calibrated on different prompts, and the same prompt's own latent keeps its accuracy (docs/variation.md).
-            var repeat = found.Entry.TextEmbedding.Length == query.Length
-                         && EmbeddingVectors.Cosine(query, found.Entry.TextEmbedding) >= _options.DuplicateSimilarity;
-            var allowed = _points.Scale(repeat ? _points.ReferenceKs.Max() : table.KFor(candidate.Similarity), facts.Steps);
-            if (allowed == 0)
-            {
-                continue;
-            }
-            if (Store.Find(candidate.Key) is not { } entry || !facts.IsCompatibleWith(entry.Entry)
+            var textSimilarity = TextSimilarity(query, entry.Entry.TextEmbedding);
+            var allowed = _points.Scale(ReferenceK(table, candidate.Similarity, textSimilarity), facts.Steps);
+            if (allowed == 0 || !facts.IsCompatibleWith(entry.Entry)
                 || (_options.CheckLineage && !LineageAllows(entry.Entry, query, facts.Steps))
                 || !Store.TryGetBestK(candidate.Key, allowed, out var k))
             {
                 continue;
             }
-            usable.Add((candidate, k, entry));
+            usable.Add((candidate, k, entry, textSimilarity));
         }
         var searchTime = _time.GetElapsedTime(started);
-        foreach (var (candidate, k, entry) in usable.OrderByDescending(u => u.K).ThenByDescending(u => u.Candidate.Similarity))
+        foreach (var (candidate, k, entry, promptSimilarity) in usable.OrderByDescending(u => u.K).ThenByDescending(u => u.Candidate.Similarity))
         {
             var latentKey = new LatentKey(candidate.Key, k);
             var values = _near.TryGet(latentKey);
@@ -323,9 +316,6 @@ public sealed class ApproximateCache : IAsyncDisposable
             }
             Store.RecordHit(candidate.Key, k);
             var loadTime = _time.GetElapsedTime(started) - searchTime;
-            var promptSimilarity = entry.Entry.TextEmbedding.Length == query.Length
-                ? EmbeddingVectors.Cosine(query, entry.Entry.TextEmbedding)
-                : (double?)null;
             return new CacheLookup(CacheLookupStatus.Hit, retrieval, k, candidate.Similarity, promptSimilarity, candidate.Key, values,
                 searchTime, loadTime, $"start at step {k} of {facts.Steps}")
             {
@@ -346,18 +336,24 @@ public sealed class ApproximateCache : IAsyncDisposable
     /// Whether the request may start from latents an ancestor's run denoised up to its step: the prompt→prompt table
     /// must allow that step at the request's text similarity to the ancestor, as if the ancestor's own run were the source.
     /// </summary>
+    /// <summary>
+    /// K of the reference run a candidate may lend: the table's K at <paramref name="similarity"/> (the mode's), or
+    /// the deepest cache point for a repeat of the cached prompt (text cosine at least DuplicateSimilarity). The
+    /// tables are calibrated on different prompts; the same prompt's own latent keeps its accuracy (docs/variation.md).
+    /// </summary>
+    private int ReferenceK(SimilarityKTable table, double similarity, double? textSimilarity) =>
+        textSimilarity >= _options.DuplicateSimilarity ? _points.ReferenceKs.Max() : table.KFor(similarity);
+
+    private static double? TextSimilarity(float[] query, float[] textEmbedding) =>
+        textEmbedding.Length == query.Length ? EmbeddingVectors.Cosine(query, textEmbedding) : null;
+
     private bool LineageAllows(CacheEntryDescriptor entry, float[] query, int steps)
     {
         var table = _options.KTables.For(RetrievalMode.PromptToPrompt);
         foreach (var ancestor in entry.Lineage)
         {
-            if (ancestor.TextEmbedding.Length != query.Length)
-            {
-                return false;
-            }
-            var similarity = EmbeddingVectors.Cosine(query, ancestor.TextEmbedding);
-            var referenceK = similarity >= _options.DuplicateSimilarity ? _points.ReferenceKs.Max() : table.KFor(similarity);
-            if (_points.Scale(referenceK, steps) < ancestor.UntilStep)
+            if (TextSimilarity(query, ancestor.TextEmbedding) is not { } similarity
+                || _points.Scale(ReferenceK(table, similarity, similarity), steps) < ancestor.UntilStep)
             {
                 return false;
             }

@@ -56,9 +56,11 @@ public sealed class ServiceImageGenerator : IImageGenerator
         var prompt = spec.Prompt;
         string? revised = null;
         ExpansionReport? expansion = null;
-        IReadOnlyList<string>? warnings = Model.Vocabulary?.Check(prompt).UnknownWords is { Count: > 0 } unknown
-            ? unknown.Select(w => $"“{w}” is not in this model's vocabulary; the model ignores it.").ToList()
-            : null;
+        IReadOnlyList<string>? warnings = null;
+        if (!spec.ExpandPrompt && Model.Vocabulary?.Check(prompt).UnknownWords is { Count: > 0 } unknown)
+        {
+            warnings = unknown.Select(w => $"“{w}” is not in this model's vocabulary; the model ignores it.").ToList();
+        }
         if (spec.ExpandPrompt)
         {
             var started = Stopwatch.GetTimestamp();

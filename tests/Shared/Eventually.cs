@@ -1,5 +1,6 @@
-namespace Diffusion.Server.Tests.Infrastructure;
+namespace Diffusion.Tests.Shared;
 
+/// <summary>Polling for a condition that becomes true later (shared by the test projects through a linked file).</summary>
 public static class Eventually
 {
     /// <summary>Polls <paramref name="condition"/> every 100 ms until it holds or the time is up (then fails with <paramref name="message"/>).</summary>
