@@ -1,3 +1,4 @@
+using Diffusion.Server.Identity;
 using Diffusion.Server.Api;
 using Diffusion.Server.Metrics;
 using Microsoft.AspNetCore.Builder;
@@ -8,7 +9,8 @@ namespace Diffusion.Server;
 public static class ServerApplicationBuilderExtensions
 {
     /// <summary>
-    /// The middleware, outermost first: OpenAI-shaped errors, the web UI's static files, routing, request metrics. Endpoints are
+    /// The middleware, outermost first: OpenAI-shaped errors, the web UI's static files, routing, API-key authentication and
+    /// authorization, per-tenant rate limits, request metrics. Endpoints are
     /// added by <see cref="MapDiffusionApi"/> (a WebApplication runs them after this pipeline; a plain
     /// IApplicationBuilder needs <c>UseEndpoints(e =&gt; e.MapDiffusionApi())</c>).
     /// </summary>
@@ -17,20 +19,27 @@ public static class ServerApplicationBuilderExtensions
         app.UseOpenAiErrors();
         app.UseWebUi();
         app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseMiddleware<RequestMetricsMiddleware>();
         return app;
     }
 
-    /// <summary>Every endpoint of the service, plus the OpenAPI document at /openapi/v1.json.</summary>
+    /// <summary>
+    /// Every endpoint of the service, plus the OpenAPI document at /openapi/v1.json. The API needs a key (when keys are
+    /// configured), the metrics an admin key; health, the OpenAPI document and the web UI's files are public.
+    /// </summary>
     public static IEndpointRouteBuilder MapDiffusionApi(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapImagesApi();
-        endpoints.MapJobsApi();
-        endpoints.MapModelsApi();
-        endpoints.MapGalleryApi();
-        endpoints.MapPromptsApi();
+        var api = endpoints.MapGroup("").RequireAuthorization();
+        api.MapImagesApi();
+        api.MapJobsApi();
+        api.MapModelsApi();
+        api.MapGalleryApi();
+        api.MapPromptsApi();
+        endpoints.MapGroup("").RequireAuthorization(ServerIdentity.AdminPolicy).MapMetricsApi();
         endpoints.MapHealthApi();
-        endpoints.MapMetricsApi();
         endpoints.MapOpenApi();
         endpoints.MapWebUi();
         return endpoints;

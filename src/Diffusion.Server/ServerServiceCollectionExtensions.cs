@@ -1,4 +1,6 @@
+using Diffusion.Server.Api;
 using Diffusion.Server.Api.Requests;
+using Diffusion.Server.Identity;
 using Diffusion.Server.Images;
 using Diffusion.Server.Jobs;
 using Diffusion.Server.Metrics;
@@ -33,13 +35,17 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<GenerationQueue>();
         services.AddSingleton<GenerationRunner>();
         services.AddSingleton<GenerationRequestParser>();
+        services.AddSingleton<JobJournal>();
         services.AddSingleton<JobRegistry>();
         services.AddSingleton<JobExecutor>();
 
         services.AddHostedService<StartupCheck>();
+        services.AddHostedService<JobRecovery>();
         services.AddHostedService<GenerationWorker>();
         services.AddHostedService<JobSweeper>();
 
+        services.AddServerIdentity();
+        services.AddGenerationRateLimit();
         services.AddRouting();
         services.ConfigureHttpJsonOptions(json => ApiJson.Apply(json.SerializerOptions));
         services.AddOpenApi();

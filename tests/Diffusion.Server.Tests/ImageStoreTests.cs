@@ -1,3 +1,4 @@
+using Diffusion.CacheStore;
 using System.Text.Json;
 using Diffusion.Server.Generation;
 using Diffusion.Server.Images;
@@ -32,10 +33,10 @@ public sealed class ImageStoreTests : IDisposable
         var record = await store.SaveAsync(Metadata("a cat", hit: true, seed: 77), png, CancellationToken.None);
 
         Assert.Equal(time.GetUtcNow(), record.Created);
-        Assert.True(store.TryGet(record.Id, out var found));
+        Assert.True(store.TryGet(record.Id, TenantId.Default, out var found));
         Assert.Equal("a cat", found.Metadata.Prompt);
         Assert.Equal(new CacheReport(true, 10, 0.93f, "entry-1"), found.Metadata.Cache);
-        await using (var stream = store.OpenPng(record.Id)!)
+        await using (var stream = store.OpenPng(record.Id, TenantId.Default)!)
         {
             using var copy = new MemoryStream();
             await stream.CopyToAsync(copy);
@@ -61,7 +62,7 @@ public sealed class ImageStoreTests : IDisposable
         var reopened = Open();
         Assert.Equal(2, reopened.Count);
         Assert.Equal([b.Id, a.Id], reopened.List(new GalleryQuery()).Items.Select(i => i.Id));
-        Assert.True(reopened.TryGet(a.Id, out var loaded));
+        Assert.True(reopened.TryGet(a.Id, TenantId.Default, out var loaded));
         Assert.Equal(a, loaded with { Metadata = a.Metadata });
         Assert.Equal(a.Metadata.Timings, loaded.Metadata.Timings);
     }
@@ -96,8 +97,8 @@ public sealed class ImageStoreTests : IDisposable
         File.WriteAllText(Path.Combine(directory, "images", bad.Id + ".json"), "{ torn");
 
         var reopened = Open();
-        Assert.True(reopened.TryGet(good.Id, out _));
-        Assert.False(reopened.TryGet(bad.Id, out _));
+        Assert.True(reopened.TryGet(good.Id, TenantId.Default, out _));
+        Assert.False(reopened.TryGet(bad.Id, TenantId.Default, out _));
     }
 
     [Fact]
@@ -113,7 +114,7 @@ public sealed class ImageStoreTests : IDisposable
 
         Assert.Equal(3, store.Count);
         Assert.Equal([ids[4], ids[3], ids[2]], store.List(new GalleryQuery()).Items.Select(i => i.Id));
-        Assert.Null(store.OpenPng(ids[0]));
+        Assert.Null(store.OpenPng(ids[0], TenantId.Default));
         Assert.Equal(6, Directory.GetFiles(Path.Combine(directory, "images")).Length);
 
         // Lowering the retention trims at start-up as well.

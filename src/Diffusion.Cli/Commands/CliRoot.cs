@@ -9,6 +9,7 @@ public static class CliRoot
     {
         var root = new RootCommand("Image generation with approximate caching: serve the API or run tools.");
         root.Add(ServeCommand.Create());
+        root.Add(KeysCommand.Create());
         root.Add(GenerateCommand.Create());
         root.Add(new Command("bench", "Benchmarks that print ratios against a baseline run side by side.")
         {

@@ -3,6 +3,7 @@ using System.Globalization;
 using Diffusion.Inference.Onnx;
 using Diffusion.Server;
 using Diffusion.Server.Generation;
+using Diffusion.Server.Identity;
 using Diffusion.Server.Options;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -22,6 +23,9 @@ public static class ServeCommand
 {
     public const string Name = "serve";
     public const string DefaultUrls = "http://127.0.0.1:5000";
+
+    /// <summary>API keys in clear for deployments that inject secrets as environment variables.</summary>
+    public const string ApiKeysVariable = "DIFFUSION_API_KEYS";
 
     public static Command Create()
     {
@@ -92,6 +96,15 @@ public static class ServeCommand
                 $"Gallery images kept; the oldest are deleted beyond this [default: {defaults.ImageRetentionCount}]"),
             Setting<int>("--job-retention", nameof(ServerOptions.JobRetentionSeconds),
                 $"Seconds a finished job stays readable [default: {defaults.JobRetentionSeconds}]"),
+            Setting<string>("--api-keys", nameof(ServerOptions.ApiKeysFile),
+                $"Keys file with hashed API keys, written by `keys add` [default: {{data-dir}}/{ApiKeyFile.DefaultName} when it exists]. " +
+                $"Keys in clear may also come from the environment variable {ApiKeysVariable} ({ApiKeyText.Format}). " +
+                "With no keys the API is open, and only loopback addresses are allowed"),
+            Setting<int>("--rate-limit", nameof(ServerOptions.RateLimitPerMinute),
+                $"Generation requests per minute and tenant, 0 = no limit [default: {defaults.RateLimitPerMinute}]"),
+            Setting<double>("--max-queue-wait", nameof(ServerOptions.MaxQueueWaitSeconds),
+                "Refuse new work (429) when it would wait longer than this many seconds, so accepted work stays fast " +
+                "under overload; 0 = only --max-queue limits [default: 0]"),
         };
 
         command.SetAction((parseResult, cancellationToken) =>
@@ -124,6 +137,8 @@ public static class ServeCommand
         {
             InitialData = new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning" },
         });
+        if (Environment.GetEnvironmentVariable(ApiKeysVariable) is { Length: > 0 } keys)
+            builder.Configuration.AddInMemoryCollection([new($"{ServerOptions.SectionName}:{nameof(ServerOptions.ApiKeys)}", keys)]);
         builder.Configuration.AddInMemoryCollection(overrides);
         if (urls is not null || string.IsNullOrEmpty(builder.Configuration["urls"]))
             builder.WebHost.UseUrls((urls ?? DefaultUrls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
@@ -146,6 +161,12 @@ public static class ServeCommand
         {
             // Checked before start so a bad setting is one clear message, not a host failure log.
             _ = app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
+            var listen = (urls ?? app.Configuration["urls"] ?? DefaultUrls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            if (ExposureCheck.Problem(listen, app.Services.GetRequiredService<ApiKeyRing>()) is { } exposed)
+            {
+                await error.WriteLineAsync($"serve: refusing to start: {exposed}");
+                return 2;
+            }
             // Loads the models now, so a missing or broken folder is one clear message at start-up.
             _ = app.Services.GetRequiredService<IImageGenerator>();
         }

@@ -28,6 +28,27 @@ public sealed record ApiError(int Status, string Message, string Type, string? P
             $"the generation queue is full ({capacity} waiting); retry after the time in the Retry-After header",
             RateLimit, null, ErrorCodes.QueueFull);
 
+    public static ApiError TenantQueueFull(int share) =>
+        new(StatusCodes.Status429TooManyRequests,
+            $"this tenant already has {share} generations waiting, its share of the queue; retry after the time in the Retry-After header",
+            RateLimit, null, ErrorCodes.QueueFull);
+
+    public static ApiError Overloaded(double estimatedWait, double maxWait) =>
+        new(StatusCodes.Status429TooManyRequests,
+            $"the service is overloaded: new work would wait about {estimatedWait:0.#} s, more than the {maxWait:0.#} s it accepts; " +
+            "retry after the time in the Retry-After header", RateLimit, null, ErrorCodes.Overloaded);
+
+    public static ApiError RateLimited(int perMinute) =>
+        new(StatusCodes.Status429TooManyRequests,
+            $"rate limit of {perMinute} generation requests per minute reached for this tenant; retry after the time in the Retry-After header",
+            RateLimit, null, ErrorCodes.RateLimited);
+
+    public static ApiError Unauthenticated(string message) =>
+        new(StatusCodes.Status401Unauthorized, message, "authentication_error", null, ErrorCodes.InvalidApiKey);
+
+    public static ApiError Forbidden(string message) =>
+        new(StatusCodes.Status403Forbidden, message, "permission_error", null, ErrorCodes.Forbidden);
+
     public static ApiError Unavailable(string message) =>
         new(StatusCodes.Status503ServiceUnavailable, message, ServerError, null, ErrorCodes.Unavailable);
 
@@ -60,6 +81,10 @@ public static class ErrorCodes
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string PayloadTooLarge = "payload_too_large";
     public const string QueueFull = "queue_full";
+    public const string Overloaded = "overloaded";
+    public const string RateLimited = "rate_limit_exceeded";
+    public const string InvalidApiKey = "invalid_api_key";
+    public const string Forbidden = "forbidden";
     public const string Unavailable = "service_unavailable";
     public const string Internal = "internal_error";
     public const string Cancelled = "cancelled";

@@ -39,6 +39,9 @@ public static class ErrorHandling
         var path = request.Path.Value is { Length: > 100 } long_ ? long_[..100] + "..." : request.Path.Value;
         var error = status switch
         {
+            StatusCodes.Status401Unauthorized => ApiError.Unauthenticated(
+                "missing or invalid API key: send the header 'Authorization: Bearer <key>' with a key from the service's operator"),
+            StatusCodes.Status403Forbidden => ApiError.Forbidden($"{request.Method} {path} needs an admin key"),
             StatusCodes.Status404NotFound => ApiError.NotFound($"no endpoint {request.Method} {path}; see /openapi/v1.json"),
             // Routing refuses a body type an endpoint does not accept before the endpoint runs.
             StatusCodes.Status415UnsupportedMediaType => Requests.GenerationRequestReader.CheckContentType(request.ContentType)

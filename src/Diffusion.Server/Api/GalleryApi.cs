@@ -1,3 +1,4 @@
+using Diffusion.Server.Identity;
 using Diffusion.Server.Api.Contracts;
 using Diffusion.Server.Api.Requests;
 using Diffusion.Server.Images;
@@ -9,7 +10,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Diffusion.Server.Api;
 
-/// <summary>The stored images for the browser gallery: newest first, filterable.</summary>
+/// <summary>The caller's stored images for the browser gallery: newest first, filterable.</summary>
 public static class GalleryApi
 {
     public static IEndpointRouteBuilder MapGalleryApi(this IEndpointRouteBuilder app)
@@ -21,12 +22,14 @@ public static class GalleryApi
         return app;
     }
 
-    public static Results<Ok<GalleryList>, JsonHttpResult<ErrorResponse>> ListGallery(HttpRequest request, [FromServices] ImageStore store)
+    public static Results<Ok<GalleryList>, JsonHttpResult<ErrorResponse>> ListGallery(HttpContext context, [FromServices] ImageStore store)
     {
+        var request = context.Request;
         var query = GalleryQueryParser.Parse(request.Query);
         if (!query.IsValid) return query.Error.ToResult();
 
-        var page = store.List(query.Value);
+        // Only the caller's tenant's images: the listing never shows another tenant's prompts.
+        var page = store.List(query.Value with { Tenant = context.Caller().Tenant });
         var baseUrl = ImageResponses.BaseUrl(request);
         var items = page.Items.Select(r => ImageResponses.ToGalleryItem(r, baseUrl)).ToList();
         var hasMore = query.Value.Offset + items.Count < page.Total;

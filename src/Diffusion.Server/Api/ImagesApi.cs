@@ -1,3 +1,4 @@
+using Diffusion.Server.Identity;
 using Diffusion.Server.Api.Contracts;
 using Diffusion.Server.Api.Requests;
 using Diffusion.Server.Generation;
@@ -10,6 +11,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +26,7 @@ public static class ImagesApi
 
         group.MapPost("/generations", CreateImagesAsync)
             .WithName("CreateImages")
+            .RequireRateLimiting(GenerationRateLimit.PolicyName)
             .WithSummary("Generate images from a prompt (OpenAI-compatible, with extensions).")
             .Accepts<ImageGenerationRequest>("application/json")
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
@@ -55,15 +58,15 @@ public static class ImagesApi
         [FromServices] TimeProvider time,
         CancellationToken cancellationToken)
     {
-        var parsed = await parser.ParseAsync(context.Request, cancellationToken);
+        var parsed = await parser.ParseAsync(context.Request, context.Caller(), cancellationToken);
         if (!parsed.IsValid) return parsed.Error.ToResult();
         var plan = parsed.Value;
 
         // The request's own token: a client that disconnects cancels its queued or running work.
-        var status = queue.TryEnqueue(
+        var status = queue.TryEnqueue(plan.Spec.Tenant,
             (queued, token) => runner.RunAsync(plan, queued, progress: null, token), cancellationToken, out var completion);
-        if (status == EnqueueStatus.Full)
-            return QueueResponses.QueueFull(context.Response, queue, metrics, options.Value.Workers);
+        if (status != EnqueueStatus.Accepted)
+            return QueueResponses.Refused(status, context.Response, queue, metrics, options.Value);
 
         try
         {
@@ -89,22 +92,23 @@ public static class ImagesApi
     }
 
     public static Results<FileStreamHttpResult, JsonHttpResult<ErrorResponse>> GetImage(
-        string id, HttpResponse response, [FromServices] ImageStore store)
+        string id, HttpContext context, [FromServices] ImageStore store)
     {
         if (!ImageId.TryParse(id, out var imageId)) return BadId(id);
-        var stream = store.OpenPng(imageId);
+        // Another tenant's image answers exactly like a missing one.
+        var stream = store.OpenPng(imageId, context.Caller().Tenant);
         if (stream is null) return ApiError.NotFound($"no image '{imageId}'", "id").ToResult();
-        // Ids are never reused, so the bytes behind a URL never change.
-        response.Headers.CacheControl = "public, max-age=31536000, immutable";
+        // Ids are never reused, so the bytes behind a URL never change; private: only this tenant may see them.
+        context.Response.Headers.CacheControl = "private, max-age=31536000, immutable";
         return TypedResults.Stream(stream, "image/png", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{imageId}\""));
     }
 
     public static Results<Ok<GalleryItem>, JsonHttpResult<ErrorResponse>> GetImageMetadata(
-        string id, HttpRequest request, [FromServices] ImageStore store)
+        string id, HttpContext context, [FromServices] ImageStore store)
     {
         if (!ImageId.TryParse(id, out var imageId)) return BadId(id);
-        if (!store.TryGet(imageId, out var record)) return ApiError.NotFound($"no image '{imageId}'", "id").ToResult();
-        return TypedResults.Ok(ImageResponses.ToGalleryItem(record, ImageResponses.BaseUrl(request)));
+        if (!store.TryGet(imageId, context.Caller().Tenant, out var record)) return ApiError.NotFound($"no image '{imageId}'", "id").ToResult();
+        return TypedResults.Ok(ImageResponses.ToGalleryItem(record, ImageResponses.BaseUrl(context.Request)));
     }
 
     private static JsonHttpResult<ErrorResponse> BadId(string id) =>

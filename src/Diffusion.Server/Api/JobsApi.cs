@@ -1,3 +1,4 @@
+using Diffusion.Server.Identity;
 using Diffusion.Server.Api.Contracts;
 using Diffusion.Server.Api.Requests;
 using Diffusion.Server.Jobs;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 
@@ -28,6 +30,7 @@ public static class JobsApi
 
         group.MapPost("", CreateJobAsync)
             .WithName("CreateJob")
+            .RequireRateLimiting(GenerationRateLimit.PolicyName)
             .WithSummary("Queue one image generation; answers 202 with the job id and its events URL.")
             .Accepts<ImageGenerationRequest>("application/json")
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
@@ -51,39 +54,48 @@ public static class JobsApi
         [FromServices] IOptions<ServerOptions> options,
         CancellationToken cancellationToken)
     {
-        var parsed = await parser.ParseAsync(context.Request, cancellationToken);
+        var parsed = await parser.ParseAsync(context.Request, context.Caller(), cancellationToken);
         if (!parsed.IsValid) return parsed.Error.ToResult();
         if (parsed.Value.Count != 1)
             return ApiError.Invalid($"a job makes one image; n must be 1 (it is {parsed.Value.Count}); " +
                                     "create one job per image or use /v1/images/generations", "n").ToResult();
 
-        var job = jobs.Create(parsed.Value, ImageResponses.BaseUrl(context.Request));
+        Job job;
+        try
+        {
+            job = jobs.Create(parsed.Value, ImageResponses.BaseUrl(context.Request));
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            // Not journaled means a crash could lose it: refuse rather than promise.
+            return ApiError.Unavailable($"the job could not be recorded ({ex.Message.TrimEnd('.')}); nothing was queued, retry later").ToResult();
+        }
         // The job's token, not the request's: the job outlives this request.
-        var status = queue.TryEnqueue((queued, token) => executor.ExecuteAsync(job, queued, token), job.CancellationToken, out _);
-        if (status == EnqueueStatus.Full)
+        var status = queue.TryEnqueue(job.Plan.Spec.Tenant, (queued, token) => executor.ExecuteAsync(job, queued, token), job.CancellationToken, out _);
+        if (status != EnqueueStatus.Accepted)
         {
             jobs.Remove(job.Id);
-            return QueueResponses.QueueFull(context.Response, queue, metrics, options.Value.Workers);
+            return QueueResponses.Refused(status, context.Response, queue, metrics, options.Value);
         }
 
         var created = new JobCreatedResponse(job.Id.Value, "job", job.Status, job.Created.ToUnixTimeSeconds(), job.EventsUrl);
         return TypedResults.Accepted($"/v1/jobs/{job.Id}", created);
     }
 
-    public static Results<Ok<JobResponse>, JsonHttpResult<ErrorResponse>> GetJob(string id, [FromServices] JobRegistry jobs) =>
-        Find(id, jobs, out var job) is { } error ? error.ToResult() : TypedResults.Ok(job.ToResponse());
+    public static Results<Ok<JobResponse>, JsonHttpResult<ErrorResponse>> GetJob(string id, HttpContext context, [FromServices] JobRegistry jobs) =>
+        Find(id, context.Caller(), jobs, out var job) is { } error ? error.ToResult() : TypedResults.Ok(job.ToResponse());
 
     public static Results<JobEventStream, JsonHttpResult<ErrorResponse>> GetJobEvents(
-        string id, [FromServices] JobRegistry jobs, [FromServices] TimeProvider time)
+        string id, HttpContext context, [FromServices] JobRegistry jobs, [FromServices] TimeProvider time)
     {
-        if (Find(id, jobs, out var job) is { } error) return error.ToResult();
+        if (Find(id, context.Caller(), jobs, out var job) is { } error) return error.ToResult();
         return new JobEventStream(job.Subscribe(), time);
     }
 
     public static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, JsonHttpResult<ErrorResponse>>> CancelJobAsync(
-        string id, [FromServices] JobRegistry jobs, [FromServices] TimeProvider time, CancellationToken cancellationToken)
+        string id, HttpContext context, [FromServices] JobRegistry jobs, [FromServices] TimeProvider time, CancellationToken cancellationToken)
     {
-        if (Find(id, jobs, out var job) is { } error) return error.ToResult();
+        if (Find(id, context.Caller(), jobs, out var job) is { } error) return error.ToResult();
         job.RequestCancel();
         // Give a running generation a moment to stop so the answer can say "cancelled".
         await Task.WhenAny(job.Finished, Task.Delay(CancelWait, time, cancellationToken));
@@ -92,11 +104,12 @@ public static class JobsApi
             : TypedResults.Accepted($"/v1/jobs/{job.Id}", job.ToResponse());
     }
 
-    private static ApiError? Find(string id, JobRegistry jobs, out Job job)
+    /// <summary>The caller's job; another tenant's job answers exactly like a missing one.</summary>
+    private static ApiError? Find(string id, Caller caller, JobRegistry jobs, out Job job)
     {
         job = null!;
         if (!JobId.TryParse(id, out var jobId))
             return ApiError.NotFound($"no job '{(id.Length <= 40 ? id : id[..40] + "...")}' (job ids look like job_ followed by 24 hex digits)", "id");
-        return jobs.TryGet(jobId, out job) ? null : ApiError.NotFound($"no job '{jobId}'; finished jobs are forgotten after a while", "id");
+        return jobs.TryGet(jobId, caller.Tenant, out job) ? null : ApiError.NotFound($"no job '{jobId}'; finished jobs are forgotten after a while", "id");
     }
 }

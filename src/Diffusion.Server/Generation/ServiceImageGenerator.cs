@@ -102,7 +102,7 @@ public sealed class ServiceImageGenerator : IImageGenerator
         }
         else
         {
-            var cached = await _cached.GenerateAsync(request, CacheTenants.FromUser(spec.User), ToCacheMode(spec.Cache), hooks, cancellationToken)
+            var cached = await _cached.GenerateAsync(request, spec.Tenant, ToCacheMode(spec.Cache), hooks, cancellationToken)
                 .ConfigureAwait(false);
             result = cached.Generation;
             var lookup = cached.Lookup;

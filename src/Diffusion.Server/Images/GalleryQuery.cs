@@ -1,11 +1,14 @@
+using Diffusion.CacheStore;
+
 namespace Diffusion.Server.Images;
 
 /// <summary>
-/// A gallery listing: newest first, optionally only images whose prompt or revised prompt contains
+/// A gallery listing of <paramref name="Tenant"/>'s images: newest first, optionally only images whose prompt or revised prompt contains
 /// <paramref name="Text"/> (case-insensitive), created in [<paramref name="Since"/>, <paramref name="Until"/>),
 /// and with the given cache outcome.
 /// </summary>
 public sealed record GalleryQuery(
+    TenantId Tenant = default,
     string? Text = null,
     DateTimeOffset? Since = null,
     DateTimeOffset? Until = null,
@@ -17,6 +20,7 @@ public sealed record GalleryQuery(
 
     public bool Matches(ImageRecord record)
     {
+        if (record.Metadata.Owner != Tenant) return false;
         if (Since is { } since && record.Created < since) return false;
         if (Until is { } until && record.Created >= until) return false;
         if (CacheHit is { } hit && record.Metadata.Cache.Hit != hit) return false;

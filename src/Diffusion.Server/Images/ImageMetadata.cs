@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using Diffusion.CacheStore;
 using Diffusion.Server.Generation;
 
 namespace Diffusion.Server.Images;
@@ -18,4 +20,11 @@ public sealed record ImageMetadata(
     bool ExpandPrompt,
     string? User,
     CacheReport Cache,
-    IReadOnlyDictionary<string, double> Timings);
+    IReadOnlyDictionary<string, double> Timings)
+{
+    /// <summary>The tenant that made the image; only it can see the image. Images saved before tenants existed have none: the default tenant's.</summary>
+    public string? Tenant { get; init; }
+
+    [JsonIgnore]
+    public TenantId Owner => TenantId.TryParse(Tenant, out var tenant) ? tenant : TenantId.Default;
+}

@@ -66,33 +66,37 @@ public sealed class ImageStore
         return record;
     }
 
-    /// <summary>The newest stored image whose run was stored in the latent cache as <paramref name="cacheEntryId"/>, if any.</summary>
-    public ImageRecord? FindByCacheEntry(string cacheEntryId)
+    /// <summary>
+    /// The newest image of <paramref name="tenant"/> whose run was stored in the latent cache as
+    /// <paramref name="cacheEntryId"/>, if any; another tenant's image is never named.
+    /// </summary>
+    public ImageRecord? FindByCacheEntry(string cacheEntryId, TenantId tenant)
     {
         lock (gate)
         {
             for (var i = index.Count - 1; i >= 0; i--)
             {
-                if (index[i].Metadata.Cache.StoredAs == cacheEntryId) return index[i];
+                if (index[i].Metadata.Cache.StoredAs == cacheEntryId && index[i].Metadata.Owner == tenant) return index[i];
             }
             return null;
         }
     }
 
-    public bool TryGet(ImageId id, out ImageRecord record)
+    /// <summary>The image if it exists and belongs to <paramref name="tenant"/>; another tenant's image is "not found".</summary>
+    public bool TryGet(ImageId id, TenantId tenant, out ImageRecord record)
     {
         lock (gate)
         {
             var at = Find(id);
-            record = at >= 0 ? index[at] : null!;
-            return at >= 0;
+            record = at >= 0 && index[at].Metadata.Owner == tenant ? index[at] : null!;
+            return record is not null;
         }
     }
 
-    /// <summary>Opens the PNG for reading, or returns null when no such image is stored.</summary>
-    public Stream? OpenPng(ImageId id)
+    /// <summary>Opens the PNG of <paramref name="tenant"/>'s image for reading, or returns null when it has no such image.</summary>
+    public Stream? OpenPng(ImageId id, TenantId tenant)
     {
-        if (!TryGet(id, out _)) return null;
+        if (!TryGet(id, tenant, out _)) return null;
         try
         {
             // FileShare.Delete: retention may remove the file while a response is streaming it.

@@ -27,14 +27,28 @@ public sealed class Job : IProgress<DenoiseProgress>
     private JobResult? result;
     private ApiError? error;
     private JobEvent? finalEvent;
+    private readonly Action<Job, JobStatus, DateTimeOffset, JobResult?, ApiError?>? ended;
 
-    public Job(JobId id, GenerationPlan plan, string baseUrl, TimeProvider time)
+    /// <param name="ended">Called once when the job reaches its final status (the journal records it).</param>
+    /// <param name="created">When the job was accepted; now unless it is restored from the journal.</param>
+    public Job(JobId id, GenerationPlan plan, string baseUrl, TimeProvider time,
+        Action<Job, JobStatus, DateTimeOffset, JobResult?, ApiError?>? ended = null, DateTimeOffset? created = null)
     {
         Id = id;
         Plan = plan;
         BaseUrl = baseUrl;
         this.time = time;
-        Created = time.GetUtcNow();
+        this.ended = ended;
+        Created = created ?? time.GetUtcNow();
+    }
+
+    /// <summary>A job that had already ended before a restart, as the journal recorded it.</summary>
+    public static Job Ended(JournaledJob journaled, TimeProvider time)
+    {
+        var job = new Job(journaled.Id, journaled.Plan, journaled.BaseUrl, time, created: journaled.Created);
+        job.Finish(journaled.Status, journaled.Result,
+            journaled.Status == JobStatus.Succeeded ? null : journaled.Error ?? ApiError.JobCancelled, journaled.Finished);
+        return job;
     }
 
     public JobId Id { get; }
@@ -143,13 +157,13 @@ public sealed class Job : IProgress<DenoiseProgress>
         lock (gate) subscribers.Remove(channel);
     }
 
-    private void Finish(JobStatus final, JobResult? value, ApiError? failure)
+    private void Finish(JobStatus final, JobResult? value, ApiError? failure, DateTimeOffset? at = null)
     {
         lock (gate)
         {
             if (finalEvent is not null) return;
             status = final;
-            finishedAt = time.GetUtcNow();
+            finishedAt = at ?? time.GetUtcNow();
             result = value;
             error = failure;
             finalEvent = value is not null
@@ -159,6 +173,7 @@ public sealed class Job : IProgress<DenoiseProgress>
             foreach (var subscriber in subscribers) subscriber.Writer.TryComplete();
             subscribers.Clear();
         }
+        ended?.Invoke(this, final, finishedAt.Value, value, failure);
         finished.TrySetResult();
     }
 

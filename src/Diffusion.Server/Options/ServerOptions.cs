@@ -43,5 +43,36 @@ public sealed class ServerOptions
 
     public TimeSpan JobRetention => TimeSpan.FromSeconds(JobRetentionSeconds);
 
+    /// <summary>
+    /// API keys in clear (<see cref="Identity.ApiKeyText.Format"/>), e.g. from the environment variable
+    /// <c>DIFFUSION_API_KEYS</c>; hashed when read. Adds to the keys file. None anywhere: the API is open (loopback only).
+    /// </summary>
+    public string? ApiKeys { get; set; }
+
+    /// <summary>The keys file (hashed keys); null reads <c>{DataDirectory}/api-keys.json</c> when it exists.</summary>
+    public string? ApiKeysFile { get; set; }
+
+    /// <summary>Generation requests per minute and tenant (POST of images and jobs) when keys are configured; 0 turns the limit off.</summary>
+    public int RateLimitPerMinute { get; set; } = 600;
+
+    /// <summary>
+    /// Share of <see cref="MaxQueueLength"/> one tenant's waiting work may take when several tenants have keys,
+    /// so one tenant cannot fill the queue for everyone.
+    /// </summary>
+    public double TenantQueueShare { get; set; } = 0.5;
+
+    /// <summary>
+    /// Refuse new work (429) when its estimated wait (work ahead × recent generation time ÷ workers) exceeds this
+    /// many seconds, so accepted work keeps its latency under overload; 0 turns it off (only the queue length limits).
+    /// </summary>
+    public double MaxQueueWaitSeconds { get; set; }
+
+    public string ApiKeysFilePath => string.IsNullOrEmpty(ApiKeysFile)
+        ? Path.Combine(Path.GetFullPath(DataDirectory), Identity.ApiKeyFile.DefaultName)
+        : Path.GetFullPath(ApiKeysFile);
+
+    /// <summary>The SQLite journal of accepted jobs, which survive a crash.</summary>
+    public string JobJournalPath => Path.Combine(Path.GetFullPath(DataDirectory), "jobs.db");
+
     public string ImagesDirectory => Path.Combine(Path.GetFullPath(DataDirectory), "images");
 }

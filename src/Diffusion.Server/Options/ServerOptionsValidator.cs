@@ -30,6 +30,20 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         Range(nameof(options.ImageRetentionCount), options.ImageRetentionCount, 1, 10_000_000);
         Range(nameof(options.JobRetentionSeconds), options.JobRetentionSeconds, 1, 7 * 24 * 3600);
 
+        Range(nameof(options.RateLimitPerMinute), options.RateLimitPerMinute, 0, 1_000_000);
+        if (!double.IsFinite(options.TenantQueueShare) || options.TenantQueueShare is <= 0 or > 1)
+            failures.Add($"Server:TenantQueueShare must be in (0, 1]; it is {options.TenantQueueShare}.");
+        if (!double.IsFinite(options.MaxQueueWaitSeconds) || options.MaxQueueWaitSeconds is < 0 or > 86_400)
+            failures.Add($"Server:MaxQueueWaitSeconds must be between 0 (off) and 86400; it is {options.MaxQueueWaitSeconds}.");
+        try
+        {
+            _ = new Identity.ApiKeyRing(Microsoft.Extensions.Options.Options.Create(options));
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            failures.Add($"Server:ApiKeys / Server:ApiKeysFile: {ex.Message}");
+        }
+
         if (!double.IsFinite(options.MaxGuidanceScale) || options.MaxGuidanceScale is < 0 or > 100)
             failures.Add($"Server:MaxGuidanceScale must be between 0 and 100; it is {options.MaxGuidanceScale}.");
         else if (options.DefaultGuidanceScale is { } g && (!double.IsFinite(g) || g < 0 || g > options.MaxGuidanceScale))

@@ -1,4 +1,8 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Diffusion.CacheStore;
+using Diffusion.Server.Identity;
+using Diffusion.Server.Jobs;
 using Diffusion.Server.Metrics;
 using Diffusion.Server.Options;
 using Microsoft.Extensions.Options;
@@ -8,17 +12,27 @@ namespace Diffusion.Server.Queue;
 /// <summary>
 /// The one bounded queue in front of the generator: synchronous requests and jobs both wait here, so
 /// the machine runs at most <see cref="ServerOptions.Workers"/> generations at a time and at most
-/// <see cref="ServerOptions.MaxQueueLength"/> wait. <see cref="GenerationWorker"/> drains it.
+/// <see cref="ServerOptions.MaxQueueLength"/> wait. <see cref="GenerationWorker"/> drains it. Admission is refused
+/// (429) when the queue is full, when the tenant already has its share waiting (with several tenants), or when the
+/// estimated wait is over <see cref="ServerOptions.MaxQueueWaitSeconds"/>.
 /// </summary>
 public sealed class GenerationQueue
 {
     private readonly Channel<QueuedWork> channel;
     private readonly ServiceMetrics metrics;
     private readonly TimeProvider time;
+    private readonly ConcurrentDictionary<TenantId, int> waitingByTenant = new();
+    private readonly Lock admission = new();
+    private readonly int workers;
+    private readonly double maxWaitSeconds;
 
-    public GenerationQueue(IOptions<ServerOptions> options, ServiceMetrics metrics, TimeProvider time)
+    public GenerationQueue(IOptions<ServerOptions> options, ServiceMetrics metrics, TimeProvider time, ApiKeyRing keys)
     {
         Capacity = options.Value.MaxQueueLength;
+        // One tenant (the open service, or one key holder) may use the whole queue; several share it.
+        TenantCapacity = keys.Tenants.Count > 1 ? Math.Max(1, (int)Math.Ceiling(Capacity * options.Value.TenantQueueShare)) : Capacity;
+        workers = options.Value.Workers;
+        maxWaitSeconds = options.Value.MaxQueueWaitSeconds;
         channel = Channel.CreateBounded<QueuedWork>(new BoundedChannelOptions(Capacity)
         {
             FullMode = BoundedChannelFullMode.Wait, // TryWrite then fails instead of dropping work
@@ -31,36 +45,94 @@ public sealed class GenerationQueue
 
     public int Capacity { get; }
 
+    /// <summary>Most waiting items of one tenant.</summary>
+    public int TenantCapacity { get; }
+
     /// <summary>Work waiting to start (not counting work that is running).</summary>
     public int Depth => channel.Reader.Count;
 
+    /// <summary>Seconds new work would wait before it starts, from recent generation times; 0 without history.</summary>
+    public double EstimatedWaitSeconds()
+    {
+        var recent = metrics.RecentGenerationSeconds();
+        return recent.Length == 0 ? 0 : recent.Average() * (Depth + metrics.InFlight.Value) / Math.Max(1, workers);
+    }
+
     public EnqueueStatus TryEnqueue<T>(
+        TenantId tenant,
         Func<TimeSpan, CancellationToken, Task<T>> execute,
         CancellationToken cancellationToken,
         out Task<T> completion)
     {
-        var work = new QueuedWork<T>(execute, time.GetTimestamp(), cancellationToken);
+        var work = new QueuedWork<T>(tenant, execute, time.GetTimestamp(), cancellationToken);
         completion = work.Completion;
-        if (!channel.Writer.TryWrite(work))
+        var status = Admit(work);
+        if (status != EnqueueStatus.Accepted)
         {
             metrics.QueueRejections.Inc();
-            return EnqueueStatus.Full;
+            return status;
         }
         metrics.QueueDepth.Set(Depth);
         return EnqueueStatus.Accepted;
     }
 
+    /// <summary>
+    /// Queues a job recovered from the journal after a restart: it was accepted before the crash, so only the queue's
+    /// length can refuse it, not the tenant's share or the wait estimate.
+    /// </summary>
+    public EnqueueStatus TryEnqueueRecovered(TenantId tenant, Func<TimeSpan, CancellationToken, Task<JobStatus>> execute,
+        CancellationToken cancellationToken)
+    {
+        var work = new QueuedWork<JobStatus>(tenant, execute, time.GetTimestamp(), cancellationToken);
+        lock (admission)
+        {
+            if (!channel.Writer.TryWrite(work)) return EnqueueStatus.Full;
+            waitingByTenant[tenant] = waitingByTenant.GetValueOrDefault(tenant) + 1;
+        }
+        metrics.QueueDepth.Set(Depth);
+        return EnqueueStatus.Accepted;
+    }
+
+    private EnqueueStatus Admit(QueuedWork work)
+    {
+        if (maxWaitSeconds > 0 && EstimatedWaitSeconds() > maxWaitSeconds) return EnqueueStatus.WaitTooLong;
+        // Under one lock so two requests of a tenant cannot both take its last place.
+        lock (admission)
+        {
+            var waiting = waitingByTenant.GetValueOrDefault(work.Tenant);
+            if (Depth >= Capacity) return EnqueueStatus.Full;
+            if (waiting >= TenantCapacity) return EnqueueStatus.TenantShareFull;
+            if (!channel.Writer.TryWrite(work)) return EnqueueStatus.Full;
+            waitingByTenant[work.Tenant] = waiting + 1;
+            return EnqueueStatus.Accepted;
+        }
+    }
+
     internal async ValueTask<QueuedWork> DequeueAsync(CancellationToken cancellationToken)
     {
         var work = await channel.Reader.ReadAsync(cancellationToken);
-        metrics.QueueDepth.Set(Depth);
+        Left(work);
         return work;
     }
 
     /// <summary>Cancels everything still waiting; used when the host stops.</summary>
     internal void AbandonAll()
     {
-        while (channel.Reader.TryRead(out var work)) work.Abandon();
+        while (channel.Reader.TryRead(out var work))
+        {
+            Left(work);
+            work.Abandon();
+        }
+    }
+
+    private void Left(QueuedWork work)
+    {
+        lock (admission)
+        {
+            var waiting = waitingByTenant.GetValueOrDefault(work.Tenant) - 1;
+            if (waiting <= 0) waitingByTenant.TryRemove(work.Tenant, out _);
+            else waitingByTenant[work.Tenant] = waiting;
+        }
         metrics.QueueDepth.Set(Depth);
     }
 }

@@ -1,11 +1,16 @@
+using Diffusion.CacheStore;
+
 namespace Diffusion.Server.Queue;
 
 /// <summary>
 /// One unit of work waiting in the <see cref="GenerationQueue"/>. Its owner's token can cancel it
 /// while it waits (it then never runs) or while it runs.
 /// </summary>
-public abstract class QueuedWork(long enqueuedTimestamp, CancellationToken cancellationToken)
+public abstract class QueuedWork(TenantId tenant, long enqueuedTimestamp, CancellationToken cancellationToken)
 {
+    /// <summary>Whose work it is, for the tenant's share of the queue.</summary>
+    public TenantId Tenant { get; } = tenant;
+
     public long EnqueuedTimestamp { get; } = enqueuedTimestamp;
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
@@ -18,9 +23,10 @@ public abstract class QueuedWork(long enqueuedTimestamp, CancellationToken cance
 
 /// <summary>Queued work producing a <typeparamref name="T"/>, which the owner awaits through <see cref="Completion"/>.</summary>
 public sealed class QueuedWork<T>(
+    TenantId tenant,
     Func<TimeSpan, CancellationToken, Task<T>> execute,
     long enqueuedTimestamp,
-    CancellationToken cancellationToken) : QueuedWork(enqueuedTimestamp, cancellationToken)
+    CancellationToken cancellationToken) : QueuedWork(tenant, enqueuedTimestamp, cancellationToken)
 {
     private readonly TaskCompletionSource<T> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

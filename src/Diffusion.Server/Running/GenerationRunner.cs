@@ -28,7 +28,7 @@ public sealed class GenerationRunner(IImageGenerator generator, ImageStore store
         {
             var spec = plan.SpecFor(i);
             var image = await GenerateOneAsync(spec, progress, cancellationToken);
-            if (image.Cache is { Hit: true, SourceId: { } source } && store.FindByCacheEntry(source) is { } sourceImage)
+            if (image.Cache is { Hit: true, SourceId: { } source } && store.FindByCacheEntry(source, spec.Tenant) is { } sourceImage)
             {
                 image = image with { Cache = image.Cache with { SourceImageId = sourceImage.Id.ToString() } };
             }
@@ -93,7 +93,10 @@ public sealed class GenerationRunner(IImageGenerator generator, ImageStore store
         ExpandPrompt: spec.ExpandPrompt,
         User: spec.User,
         Cache: image.Cache,
-        Timings: image.Timings);
+        Timings: image.Timings)
+    {
+        Tenant = spec.Tenant.Value,
+    };
 
     private static void Add(Dictionary<string, double> timings, string stage, double seconds) =>
         timings[stage] = timings.GetValueOrDefault(stage) + seconds;

@@ -53,7 +53,7 @@ public static class GalleryQueryParser
             return ApiError.Invalid($"offset must be a non-negative integer; it is '{Clip(offsetText)}'", "offset");
 
         var text = Get("q");
-        return Checked<GalleryQuery>.Ok(new GalleryQuery(string.IsNullOrWhiteSpace(text) ? null : text.Trim(), since, until, hit, offset, limit));
+        return Checked<GalleryQuery>.Ok(new GalleryQuery(default, string.IsNullOrWhiteSpace(text) ? null : text.Trim(), since, until, hit, offset, limit));
     }
 
     private static bool TryParseTime(string text, out DateTimeOffset? time)

@@ -1,3 +1,4 @@
+using Diffusion.Server.Identity;
 using Diffusion.Server.Generation;
 using Diffusion.Server.Options;
 using Diffusion.Server.Running;
@@ -9,10 +10,13 @@ namespace Diffusion.Server.Api.Requests;
 /// <summary>Reads and validates a generation request body into a <see cref="GenerationPlan"/>.</summary>
 public sealed class GenerationRequestParser(IOptions<ServerOptions> options, IImageGenerator generator)
 {
-    public async Task<Checked<GenerationPlan>> ParseAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The plan of <paramref name="caller"/>'s request: its tenant and cache scope come from the caller, never the body.</summary>
+    public async Task<Checked<GenerationPlan>> ParseAsync(HttpRequest request, Caller caller, CancellationToken cancellationToken)
     {
         var decoded = await GenerationRequestReader.ReadAsync(request, cancellationToken);
         if (!decoded.IsValid) return decoded.Error;
-        return GenerationRequestValidator.Validate(decoded.Value, options.Value, generator.Model);
+        var plan = GenerationRequestValidator.Validate(decoded.Value, options.Value, generator.Model);
+        if (!plan.IsValid) return plan;
+        return Checked<GenerationPlan>.Ok(plan.Value with { Spec = plan.Value.Spec with { Tenant = caller.Tenant, CacheScope = caller.Scope } });
     }
 }
