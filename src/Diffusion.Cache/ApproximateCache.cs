@@ -130,15 +130,17 @@ public sealed class ApproximateCache : IAsyncDisposable
 
     /// <summary>
     /// Looks up a similar cached prompt for a request. <paramref name="promptEmbedding"/> is the request's CLIP
-    /// text embedding (normalised here). Never throws for an unreachable backend: that is a miss.
+    /// text embedding (normalised here). With a <paramref name="pool"/> that includes <paramref name="tenant"/>, the other
+    /// members' entries are candidates too, under the pool's corroboration rule. Never throws for an unreachable backend: that is a miss.
     /// </summary>
     public async Task<CacheLookup> LookupAsync(float[] promptEmbedding, CacheRequestFacts facts, TenantId tenant, CacheMode mode,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, SharedPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(promptEmbedding);
         ArgumentNullException.ThrowIfNull(facts);
         facts.Validate();
-        var lookup = await FindAsync(promptEmbedding, facts, tenant, mode, cancellationToken).ConfigureAwait(false);
+        var lookup = await FindAsync(promptEmbedding, facts, tenant, mode, pool is not null && pool.Includes(tenant) ? pool : null, cancellationToken)
+            .ConfigureAwait(false);
         Metrics.RecordRequest(facts.Steps, lookup.IsHit ? lookup.K : 0);
         Metrics.RecordLookup(lookup);
         return lookup;
@@ -238,7 +240,7 @@ public sealed class ApproximateCache : IAsyncDisposable
     }
 
     private async Task<CacheLookup> FindAsync(float[] promptEmbedding, CacheRequestFacts facts, TenantId tenant, CacheMode mode,
-        CancellationToken cancellationToken)
+        SharedPool? pool, CancellationToken cancellationToken)
     {
         var retrieval = Mode;
         if (mode != CacheMode.Auto)
@@ -254,12 +256,12 @@ public sealed class ApproximateCache : IAsyncDisposable
         IReadOnlyList<IndexCandidate> candidates;
         try
         {
-            candidates = _replica.Search(retrieval, Tenants(tenant), query, _options.SearchCandidates);
+            candidates = _replica.Search(retrieval, Tenants(tenant, pool), query, _options.SearchCandidates);
             if (retrieval != RetrievalMode.PromptToPrompt)
             {
                 // A repeat of a cached prompt is found by its text at once, before its run has finished and its image
                 // is embedded, and whatever the image neighbours are.
-                var repeats = _replica.Search(RetrievalMode.PromptToPrompt, Tenants(tenant), query, 1)
+                var repeats = _replica.Search(RetrievalMode.PromptToPrompt, Tenants(tenant, pool), query, 1)
                     .Where(c => c.Similarity >= _options.DuplicateSimilarity && candidates.All(k => k.Key != c.Key)).ToArray();
                 candidates = [.. repeats, .. candidates];
             }
@@ -269,13 +271,19 @@ public sealed class ApproximateCache : IAsyncDisposable
             _logger.LogError(e, "Cache index search failed; serving a miss");
             return Miss(null, started, TimeSpan.Zero, "index search failed");
         }
-        double? best = candidates.Count > 0 ? candidates[0].Similarity : null;
+        // A miss reports how close the requester's own nearest entry was, never another tenant's (that would say what they sent).
+        double? best = candidates.Where(c => pool is null || !IsPoolEntry(c.Key.Tenant, tenant, pool)).Select(c => (double?)c.Similarity).FirstOrDefault();
         var table = _options.KTables.For(retrieval);
         var usable = new List<(IndexCandidate Candidate, int K, CacheEntryMetadata Entry, double? TextSimilarity)>();
         foreach (var candidate in candidates)
         {
             if (Store.Find(candidate.Key) is not { } entry)
             {
+                continue;
+            }
+            if (pool is not null && IsPoolEntry(candidate.Key.Tenant, tenant, pool) && !Corroborated(entry.Entry.TextEmbedding, tenant, pool))
+            {
+                Metrics.RecordUncorroborated();
                 continue;
             }
             var textSimilarity = TextSimilarity(query, entry.Entry.TextEmbedding);
@@ -322,6 +330,7 @@ public sealed class ApproximateCache : IAsyncDisposable
                 SourceLineage = [new LatentAncestor(entry.Entry.TextEmbedding, k), .. entry.Entry.Lineage],
                 SourceSeed = entry.Entry.Seed,
                 SourcePrompt = entry.Entry.Prompt,
+                FromSharedPool = pool is not null && IsPoolEntry(candidate.Key.Tenant, tenant, pool),
             };
         }
         return Miss(best, started, searchTime, usable.Count == 0
@@ -361,6 +370,40 @@ public sealed class ApproximateCache : IAsyncDisposable
         return true;
     }
 
-    private IEnumerable<TenantId> Tenants(TenantId tenant) =>
-        _options.SharedTenant is { } shared && shared != tenant ? [tenant, shared] : [tenant];
+    private IEnumerable<TenantId> Tenants(TenantId tenant, SharedPool? pool = null)
+    {
+        IEnumerable<TenantId> tenants = _options.SharedTenant is { } shared && shared != tenant ? [tenant, shared] : [tenant];
+        return pool is null ? tenants : tenants.Concat(pool.Members).Distinct();
+    }
+
+    private bool IsPoolEntry(TenantId owner, TenantId requester, SharedPool pool) =>
+        owner != requester && owner != _options.SharedTenant && pool.Includes(owner);
+
+    /// <summary>
+    /// Whether at least <see cref="SharedPool.Corroboration"/> pool members other than the requester hold an entry of the
+    /// same prompt (text cosine at least DuplicateSimilarity). Counted from the text indexes, so it holds as soon as
+    /// their runs are stored, whoever's entry is then picked.
+    /// </summary>
+    private bool Corroborated(float[] textEmbedding, TenantId requester, SharedPool pool)
+    {
+        if (pool.Corroboration <= 1)
+        {
+            return true;
+        }
+        var query = EmbeddingVectors.Normalize(textEmbedding);
+        var tenants = 0;
+        foreach (var member in pool.Members)
+        {
+            if (member == requester)
+            {
+                continue;
+            }
+            var best = _replica.Search(RetrievalMode.PromptToPrompt, [member], query, 1);
+            if (best.Count > 0 && best[0].Similarity >= _options.DuplicateSimilarity && ++tenants >= pool.Corroboration)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -43,6 +43,9 @@ public sealed record CacheLookup(
     /// <summary>On a hit: the prompt of the source entry's run.</summary>
     public string? SourcePrompt { get; init; }
 
+    /// <summary>On a hit: the source is another tenant's entry, served through the shared pool.</summary>
+    public bool FromSharedPool { get; init; }
+
     /// <summary>On a hit: the prompts whose runs shaped the start latent, the source itself (up to K) first.</summary>
     public IReadOnlyList<LatentAncestor> SourceLineage { get; init; } = [];
 

@@ -47,10 +47,11 @@ public sealed class CachedGenerator : IAsyncDisposable
 
     /// <summary>
     /// Generates <paramref name="request"/> (which must not set StartStep/StartLatent: the cache decides) for
-    /// <paramref name="tenant"/>. The caller's hooks still see progress and the captures it asked for.
+    /// <paramref name="tenant"/>, which may also start from <paramref name="pool"/>'s entries. The caller's hooks still
+    /// see progress and the captures it asked for.
     /// </summary>
     public async Task<CachedGenerationResult> GenerateAsync(GenerationRequest request, TenantId tenant, CacheMode mode,
-        GenerationHooks? hooks = null, CancellationToken cancellationToken = default)
+        GenerationHooks? hooks = null, CancellationToken cancellationToken = default, SharedPool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         var models = _pipeline.Models;
@@ -65,7 +66,7 @@ public sealed class CachedGenerator : IAsyncDisposable
         var embedTime = Stopwatch.GetElapsedTime(started);
 
         var facts = CacheRequestFacts.For(request, models, ModelId);
-        var lookup = await _cache.LookupAsync(embedding, facts, tenant, mode, cancellationToken).ConfigureAwait(false);
+        var lookup = await _cache.LookupAsync(embedding, facts, tenant, mode, cancellationToken, pool).ConfigureAwait(false);
         var admission = _cache.BeginAdmission(embedding, facts, tenant, mode, lookup);
 
         var variation = HitVariation.Decide(facts, lookup, _cache.Options.VariationStrength);

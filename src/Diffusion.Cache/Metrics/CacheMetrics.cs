@@ -16,6 +16,7 @@ public sealed class CacheMetrics
     private long _misses;
     private long _skipped;
     private long _readFailures;
+    private long _uncorroborated;
     private long _nearCacheReads;
     private long _stepsRequested;
     private long _stepsSaved;
@@ -60,6 +61,8 @@ public sealed class CacheMetrics
 
     internal void RecordReadFailure() => Interlocked.Increment(ref _readFailures);
 
+    internal void RecordUncorroborated() => Interlocked.Increment(ref _uncorroborated);
+
     internal void RecordNearCacheRead() => Interlocked.Increment(ref _nearCacheReads);
 
     internal void RecordLatentWrite(LatentWriteStatus status, long bytes)
@@ -98,7 +101,10 @@ public sealed class CacheMetrics
         Interlocked.Read(ref _imageEmbeddingsDropped),
         Interlocked.Read(ref _admissionsSkippedAsDuplicate),
         LookupLatency.Snapshot(),
-        store);
+        store)
+    {
+        UncorroboratedSkipped = Interlocked.Read(ref _uncorroborated),
+    };
 }
 
 /// <param name="Lookups">Searches made (hits + misses); requests with cache off/refresh are <paramref name="Skipped"/>.</param>
@@ -128,6 +134,9 @@ public sealed record CacheMetricsSnapshot(
     HistogramSnapshot LookupLatency,
     CacheStoreStats? Store)
 {
+    /// <summary>Shared-pool candidates passed over because too few other tenants had sent the same prompt.</summary>
+    public long UncorroboratedSkipped { get; init; }
+
     public double HitRate => Lookups == 0 ? 0 : (double)Hits / Lookups;
 
     public double StepsSavedFraction => StepsRequested == 0 ? 0 : (double)StepsSaved / StepsRequested;

@@ -5,6 +5,7 @@ using Diffusion.Engine;
 using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Pipeline;
 using Diffusion.Server.Generation;
+using Diffusion.Server.Identity;
 using Diffusion.Server.Metrics;
 using Diffusion.Server.Options;
 using Microsoft.Extensions.DependencyInjection;
@@ -57,7 +58,7 @@ public static class ModelHosting
                 sp.GetRequiredService<ServiceMetrics>().TrackCacheStorage(() => cache.Store.Stats);
             }
             return new ServiceImageGenerator(pipeline, engine,
-                options.Cache ? sp.GetRequiredService<CachedGenerator>() : null, pipeline.Models.Folder.Name);
+                options.Cache ? sp.GetRequiredService<CachedGenerator>() : null, pipeline.Models.Folder.Name, sp.GetService<SharedPoolPolicy>());
         });
         return services;
     }

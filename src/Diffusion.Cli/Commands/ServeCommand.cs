@@ -74,10 +74,17 @@ public static class ServeCommand
             Description = "Share the cache between instances through this Redis (host:port); without it the cache is local",
             HelpName = "host:port",
         };
+        var poolDefences = new Option<string?>("--shared-pool-defences")
+        {
+            Description = "Defences of the cache's shared pool (tenants whose keys have cache scope shared): corroboration, " +
+                          "hidden sources, padded latency; off only to measure the attacks (docs/reliability.md) [default: on]",
+            HelpName = "on|off",
+        };
+        poolDefences.AcceptOnlyFromAmong("on", "off");
         var defaults = new ServerOptions();
         var command = new Command(Name, "Serve the OpenAI-compatible image API, job events, gallery store and metrics.")
         {
-            urls, models, threads, provider, noCache, cacheSize, redis,
+            urls, models, threads, provider, noCache, cacheSize, redis, poolDefences,
             Setting<string>("--data-dir", nameof(ServerOptions.DataDirectory),
                 $"Directory for runtime data (gallery images) [default: {defaults.DataDirectory}]"),
             Setting<int>("--max-n", nameof(ServerOptions.MaxImagesPerRequest),
@@ -102,6 +109,9 @@ public static class ServeCommand
                 "With no keys the API is open, and only loopback addresses are allowed"),
             Setting<int>("--rate-limit", nameof(ServerOptions.RateLimitPerMinute),
                 $"Generation requests per minute and tenant, 0 = no limit [default: {defaults.RateLimitPerMinute}]"),
+            Setting<int>("--shared-pool-corroboration", nameof(ServerOptions.SharedPoolCorroboration),
+                "Tenants besides the requester that must have sent the same prompt before their cache entry serves it " +
+                $"[default: {defaults.SharedPoolCorroboration}]"),
             Setting<double>("--max-queue-wait", nameof(ServerOptions.MaxQueueWaitSeconds),
                 "Refuse new work (429) when it would wait longer than this many seconds, so accepted work stays fast " +
                 "under overload; 0 = only --max-queue limits [default: 0]"),
@@ -115,6 +125,8 @@ public static class ServeCommand
                 if (parseResult.GetResult(option) is { Implicit: false } given)
                     overrides[key] = Convert.ToString(given.GetValueOrDefault<object?>(), CultureInfo.InvariantCulture);
             }
+            if (parseResult.GetValue(poolDefences) is { } defences)
+                overrides[$"{ServerOptions.SectionName}:{nameof(ServerOptions.SharedPoolDefences)}"] = defences == "on" ? "true" : "false";
             var modelOptions = new ModelHostingOptions(parseResult.GetValue(models)!, parseResult.GetValue(threads),
                 parseResult.GetValue(provider) == "cuda" ? ExecutionProviderKind.Cuda : ExecutionProviderKind.Cpu,
                 Cache: !parseResult.GetValue(noCache), CacheSize: parseResult.GetValue(cacheSize)!, Redis: parseResult.GetValue(redis));

@@ -32,7 +32,7 @@ public static class ImageResponses
         return new GalleryItem(
             record.Id.Value, ImageUrl(baseUrl, record.Id), record.Created.ToUnixTimeSeconds(), m.Model, m.Prompt,
             m.NegativePrompt, m.RevisedPrompt, m.Seed, $"{m.Width}x{m.Height}", m.Steps, m.GuidanceScale, m.Scheduler,
-            m.CacheMode, m.ExpandPrompt, m.User, m.Cache, m.Timings);
+            m.CacheMode, m.ExpandPrompt, m.User, m.Cache.ForClient(), m.Timings);
     }
 
     private static ImageData ToImageData(GeneratedImageRecord image, ResponseFormat format, string baseUrl) => new(
@@ -41,7 +41,7 @@ public static class ImageResponses
         Url: format == ResponseFormat.Url ? ImageUrl(baseUrl, image.Record.Id) : null,
         RevisedPrompt: image.Image.RevisedPrompt,
         Seed: image.Record.Metadata.Seed,
-        Cache: image.Image.Cache)
+        Cache: image.Image.Cache.ForClient())
     {
         Expansion = image.Image.Expansion,
         Warnings = image.Image.Warnings,

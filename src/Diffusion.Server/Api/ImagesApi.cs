@@ -71,6 +71,7 @@ public static class ImagesApi
         try
         {
             var result = await completion;
+            await Task.Delay(SharedHitPadding.For(result), time, cancellationToken);
             return TypedResults.Ok(ImageResponses.ToImagesResponse(result, plan.Format, ImageResponses.BaseUrl(context.Request), time.GetUtcNow()));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Diffusion.Server.Generation;
 
 /// <summary>
@@ -24,6 +26,20 @@ public sealed record CacheReport(bool Hit, int K, float? Similarity, string? Sou
     /// (0: the source's path, as for the same seed; 1: the request's noise from step K on).
     /// </summary>
     public double? Variation { get; init; }
+
+    /// <summary>On a hit: the source is another tenant's entry, served through the shared pool.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Shared { get; init; }
+
+    /// <summary>
+    /// A defended shared hit: the gallery's sidecar keeps the whole report (for the operator), but clients see only
+    /// <see cref="ForClient"/>: that it was a shared hit at K, not whose entry, which prompt or how similar.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool SourceHidden { get; init; }
+
+    /// <summary>What the requesting client may see.</summary>
+    public CacheReport ForClient() => SourceHidden ? new CacheReport(true, K, null, null) { Shared = true, StoredAs = StoredAs } : this;
 
     public static CacheReport Miss { get; } = new(false, 0, null, null);
     public static CacheReport MissWithSimilarity(float similarity) => new(false, 0, similarity, null);

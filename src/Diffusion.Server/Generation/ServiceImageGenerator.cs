@@ -6,6 +6,7 @@ using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Pipeline;
 using Diffusion.Inference.Scheduling;
 using Diffusion.Inference.Vocabulary;
+using Diffusion.Server.Identity;
 using CacheModeSetting = Diffusion.Cache.CacheMode;
 
 namespace Diffusion.Server.Generation;
@@ -21,9 +22,13 @@ public sealed class ServiceImageGenerator : IImageGenerator
     private readonly EngineHost _engine;
     private readonly CachedGenerator? _cached;
     private readonly ExpansionGuard? _guard;
+    private readonly SharedPoolPolicy? _sharedPool;
 
-    public ServiceImageGenerator(DiffusionPipeline pipeline, EngineHost engine, CachedGenerator? cached, string modelId)
+    /// <param name="sharedPool">Who may start from whose entries across tenants; null keeps every tenant private.</param>
+    public ServiceImageGenerator(DiffusionPipeline pipeline, EngineHost engine, CachedGenerator? cached, string modelId,
+        SharedPoolPolicy? sharedPool = null)
     {
+        _sharedPool = sharedPool;
         _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
         _engine = engine ?? throw new ArgumentNullException(nameof(engine));
         if (engine.Images is null)
@@ -102,7 +107,8 @@ public sealed class ServiceImageGenerator : IImageGenerator
         }
         else
         {
-            var cached = await _cached.GenerateAsync(request, spec.Tenant, ToCacheMode(spec.Cache), hooks, cancellationToken)
+            var cached = await _cached.GenerateAsync(request, spec.Tenant, ToCacheMode(spec.Cache), hooks, cancellationToken,
+                    _sharedPool?.For(spec.Tenant, spec.CacheScope))
                 .ConfigureAwait(false);
             result = cached.Generation;
             var lookup = cached.Lookup;
@@ -112,6 +118,8 @@ public sealed class ServiceImageGenerator : IImageGenerator
                     SourceSeed = lookup.SourceSeed,
                     ExactRepeat = cached.Variation.ExactRepeat,
                     Variation = cached.Variation.Strength,
+                    Shared = lookup.FromSharedPool,
+                    SourceHidden = lookup.FromSharedPool && _sharedPool?.Defended == true,
                 }
                 : cached.Cache.Similarity is { } similarity ? CacheReport.MissWithSimilarity((float)similarity) : CacheReport.Miss;
             seed = unchecked((long)cached.Variation.EffectiveSeed);

@@ -31,6 +31,10 @@ public sealed class ApiKeyRing
 
     public int Count => byHash.Count;
 
+    /// <summary>Tenants with at least one key of cache scope shared: the shared pool's members.</summary>
+    public IReadOnlySet<Diffusion.CacheStore.TenantId> SharedTenants =>
+        byHash.Values.Where(e => e.Scope == CacheScope.Shared).Select(e => e.Tenant).ToHashSet();
+
     public IReadOnlyCollection<string> Tenants => byHash.Values.Select(e => e.Tenant.Value).Distinct().Order(StringComparer.Ordinal).ToList();
 
     /// <summary>

@@ -12,6 +12,7 @@ public static class ServerIdentity
     public static IServiceCollection AddServerIdentity(this IServiceCollection services)
     {
         services.AddSingleton(sp => new ApiKeyRing(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Options.ServerOptions>>()));
+        services.AddSingleton<SharedPoolPolicy>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()

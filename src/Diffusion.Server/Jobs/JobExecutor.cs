@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Diffusion.Server.Jobs;
 
 /// <summary>Runs a job's plan when its turn in the queue comes, and records how it ended on the job.</summary>
-public sealed class JobExecutor(GenerationRunner runner, ILogger<JobExecutor> logger)
+public sealed class JobExecutor(GenerationRunner runner, TimeProvider time, ILogger<JobExecutor> logger)
 {
     public async Task<JobStatus> ExecuteAsync(Job job, TimeSpan queued, CancellationToken cancellationToken)
     {
@@ -14,7 +14,11 @@ public sealed class JobExecutor(GenerationRunner runner, ILogger<JobExecutor> lo
         try
         {
             var result = await runner.RunAsync(job.Plan, queued, job, cancellationToken);
-            job.Succeed(ImageResponses.ToJobResult(result, job.Plan.Format, job.BaseUrl));
+            var answer = ImageResponses.ToJobResult(result, job.Plan.Format, job.BaseUrl);
+            var padding = SharedHitPadding.For(result);
+            if (padding <= TimeSpan.Zero) job.Succeed(answer);
+            // The worker moves on; only this job's readers wait (a shared hit must not look faster than a miss).
+            else _ = Task.Delay(padding, time, CancellationToken.None).ContinueWith(_ => job.Succeed(answer), TaskScheduler.Default);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -67,6 +67,16 @@ public sealed class ServerOptions
     /// </summary>
     public double MaxQueueWaitSeconds { get; set; }
 
+    /// <summary>
+    /// Defences of the cache's shared pool (tenants whose keys have cache scope shared): another tenant's entry serves only
+    /// when corroborated by <see cref="SharedPoolCorroboration"/> other tenants, the response hides its source and exact
+    /// similarity, and the hit's latency is padded to a miss's. Off only to measure the attacks (bench attacks).
+    /// </summary>
+    public bool SharedPoolDefences { get; set; } = true;
+
+    /// <summary>Distinct tenants besides the requester that must have sent the same prompt before their entry serves it.</summary>
+    public int SharedPoolCorroboration { get; set; } = 2;
+
     public string ApiKeysFilePath => string.IsNullOrEmpty(ApiKeysFile)
         ? Path.Combine(Path.GetFullPath(DataDirectory), Identity.ApiKeyFile.DefaultName)
         : Path.GetFullPath(ApiKeysFile);

@@ -31,6 +31,7 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         Range(nameof(options.JobRetentionSeconds), options.JobRetentionSeconds, 1, 7 * 24 * 3600);
 
         Range(nameof(options.RateLimitPerMinute), options.RateLimitPerMinute, 0, 1_000_000);
+        Range(nameof(options.SharedPoolCorroboration), options.SharedPoolCorroboration, 1, 1000);
         if (!double.IsFinite(options.TenantQueueShare) || options.TenantQueueShare is <= 0 or > 1)
             failures.Add($"Server:TenantQueueShare must be in (0, 1]; it is {options.TenantQueueShare}.");
         if (!double.IsFinite(options.MaxQueueWaitSeconds) || options.MaxQueueWaitSeconds is < 0 or > 86_400)
