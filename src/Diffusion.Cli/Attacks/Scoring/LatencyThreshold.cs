@@ -2,7 +2,8 @@ namespace Diffusion.Cli.Attacks.Scoring;
 
 /// <summary>
 /// The attacker's latency threshold: halfway between the medians of its own repeat hits and its own misses. Medians,
-/// because a loaded machine adds long upward tails to single requests.
+/// because a loaded machine adds long upward tails to single requests. When the hits are not faster than the misses
+/// latency carries no signal the attacker could calibrate, and the threshold is 0: nothing is faster than it.
 /// </summary>
 public static class LatencyThreshold
 {
@@ -16,12 +17,7 @@ public static class LatencyThreshold
         }
         var hit = Median(hitSeconds);
         var miss = Median(missSeconds);
-        if (!(hit < miss))
-        {
-            throw new InvalidOperationException(
-                $"repeat hits (median {hit:0.000} s) are not faster than misses (median {miss:0.000} s): latency cannot tell them apart.");
-        }
-        return (hit + miss) / 2;
+        return hit < miss ? (hit + miss) / 2 : 0.0;
     }
 
     public static double Median(IReadOnlyCollection<double> values) => Diffusion.Cache.Bench.BenchFigures.Quantile(values, 0.5);
