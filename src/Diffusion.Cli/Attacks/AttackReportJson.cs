@@ -56,6 +56,7 @@ public static class AttackReportJson
         var rate = Pair(m => m.Covert.BitsPerHour);
         rate["goal_defended_at_most"] = AttackBenchResult.CovertGoalBitsPerHour;
         rate["goal_met"] = result.CovertGoalMet;
+        rate["above_chance"] = Pair(m => m.Covert.BitsPerHourAboveChance);
         root["covert_channel_bits_per_hour"] = rate;
         root["covert_channel"] = new JsonObject
         {
@@ -94,6 +95,8 @@ public static class AttackReportJson
             ["shared_repeat_hits"] = Pair(m => m.Latency.SharedRepeatHits),
             ["miss_latency_p50_seconds"] = Pair(m => m.Latency.MissP50),
             ["misses"] = Pair(m => m.Latency.Misses),
+            ["shared_hit_client_minus_server_total_p50_seconds"] = Pair(m => m.Latency.SharedHitGapP50),
+            ["other_client_minus_server_total_p50_seconds"] = Pair(m => m.Latency.OtherGapP50),
             ["benign_requests"] = s.BenignTenants * s.BenignPrompts,
             ["benign_hit_rate"] = Pair(m => m.Benign.HitRate),
             ["benign_shared_hit_rate"] = Pair(m => m.Benign.SharedHitRate),
@@ -119,6 +122,7 @@ public static class AttackReportJson
             ["sent1_decoded1"] = c.Table.Sent1Decoded1,
         },
         ["bits_per_symbol"] = Round(c.BitsPerSymbol, 6),
+        ["bits_per_symbol_under_independence"] = Round(c.Table.MutualInformationUnderIndependence(), 6),
         ["seconds_per_symbol"] = Round(c.SecondsPerSymbol),
         ["symbols_per_hour"] = Round(c.SymbolsPerHour, 1),
         ["error_rate"] = Round(c.Table.ErrorRate),

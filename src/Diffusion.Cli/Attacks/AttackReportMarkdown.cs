@@ -67,7 +67,9 @@ public static class AttackReportMarkdown
              "the sender sends the symbol's prompt (`cache: refresh`), for a 0 nothing; the receiver then probes it and decodes 1 when " +
              "it looks cached. The rate is the mutual information between sent and decoded bits (plug-in, from the 2×2 table; exactly 0 " +
              "when every decoded bit is the same) times the symbols per hour (3600 / the exchange's wall time per symbol). The plug-in " +
-             "estimate is biased upwards on few symbols, so the table and Fisher's exact test are given too.");
+             "estimate is biased upwards on few symbols: a single noisy decode among 64 symbols gives about 0.016 bits per symbol, " +
+             "tens of bits per hour, though it carries no evidence; so the table, Fisher's exact test and the estimate less its " +
+             "mean under independence (same margins) are given too.");
         Line();
         Line($"**Poisoning.** For each of the victim's {s.PoisoningRequests} prompts (fresh families, size small or large) the planter " +
              "first stores, as a full run, the same object, place and background at the medium size, i.e. without the size word " +
@@ -90,6 +92,7 @@ public static class AttackReportMarkdown
         Line($"| stealing: mean size of the hit-looking set | {Cell(off, m => m.Stealing.MeanSetSize, "0.00")} | {Cell(on, m => m.Stealing.MeanSetSize, "0.00")} |");
         Line($"| covert: table sent→decoded (0→0, 0→1, 1→0, 1→1) | {Table(off)} | {Table(on)} |");
         Line($"| covert: mutual information, bits per symbol | {Cell(off, m => m.Covert.BitsPerSymbol, "0.0000")} | {Cell(on, m => m.Covert.BitsPerSymbol, "0.0000")} |");
+        Line($"| covert: bits per hour above chance (estimate less its mean under independence) | {Cell(off, m => m.Covert.BitsPerHourAboveChance, "0.0")} | {Cell(on, m => m.Covert.BitsPerHourAboveChance, "0.0")} |");
         Line($"| covert: Fisher's exact p | {Cell(off, m => m.Covert.Table.FisherExactPValue(), "0.0000")} | {Cell(on, m => m.Covert.Table.FisherExactPValue(), "0.0000")} |");
         Line($"| covert: seconds per symbol | {Cell(off, m => m.Covert.SecondsPerSymbol)} | {Cell(on, m => m.Covert.SecondsPerSymbol)} |");
         Line($"| poisoning: poisoned / victim requests | {Count(off, m => m.Poisoning.Direct)} | {Count(on, m => m.Poisoning.Direct)} |");
@@ -107,6 +110,8 @@ public static class AttackReportMarkdown
         Line($"| latency p50 of shared hits, s (count) | {Lat(off, m => (m.Latency.SharedHitP50, m.Latency.SharedHits))} | {Lat(on, m => (m.Latency.SharedHitP50, m.Latency.SharedHits))} |");
         Line($"| latency p50 of shared hits at the repeat depth, s (count) | {Lat(off, m => (m.Latency.SharedRepeatHitP50, m.Latency.SharedRepeatHits))} | {Lat(on, m => (m.Latency.SharedRepeatHitP50, m.Latency.SharedRepeatHits))} |");
         Line($"| latency p50 of misses, s (count) | {Lat(off, m => (m.Latency.MissP50, m.Latency.Misses))} | {Lat(on, m => (m.Latency.MissP50, m.Latency.Misses))} |");
+        Line($"| client latency minus the response's timings.total, p50 s: shared hits | {Cell(off, m => m.Latency.SharedHitGapP50)} | {Cell(on, m => m.Latency.SharedHitGapP50)} |");
+        Line($"| the same, every other request | {Cell(off, m => m.Latency.OtherGapP50)} | {Cell(on, m => m.Latency.OtherGapP50)} |");
         Line($"| benign traffic: hit rate | {Cell(off, m => m.Benign.HitRate)} | {Cell(on, m => m.Benign.HitRate)} |");
         Line($"| benign traffic: started from another tenant's entry | {Cell(off, m => m.Benign.SharedHitRate)} | {Cell(on, m => m.Benign.SharedHitRate)} |");
         Line($"| benign traffic: steps saved | {Cell(off, m => m.Benign.StepsSaved)} | {Cell(on, m => m.Benign.StepsSaved)} |");

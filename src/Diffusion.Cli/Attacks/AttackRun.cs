@@ -15,8 +15,11 @@ public sealed record ModeResult(
     StealingResult? SybilStealing,
     PoisoningResult? SybilPoisoning,
     LatencyFigures Latency,
-    int Requests,
-    double Seconds);
+    IReadOnlyList<Probe> Probes,
+    double Seconds)
+{
+    public int Requests => Probes.Count;
+}
 
 /// <summary>
 /// One run of every attack against a fresh service, defences on or off: warm-up, benign sharing (on the cold pool),
@@ -85,7 +88,7 @@ public static class AttackRun
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             log.Progress($"done: {log.Probes.Count} requests in {seconds:0} s");
             return new ModeResult(defences, thiefCalibration, receiverCalibration, benign, stealing, covert, poisoning, sybilStealing, sybilPoisoning,
-                LatencyFigures.From(log.Probes, thiefCalibration.Rule.RepeatK), log.Probes.Count, seconds);
+                LatencyFigures.From(log.Probes, thiefCalibration.Rule.RepeatK), log.Probes, seconds);
         }
         catch (HttpRequestException e)
         {

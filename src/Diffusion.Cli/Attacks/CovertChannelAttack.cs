@@ -10,6 +10,9 @@ public sealed record CovertResult(BinaryChannelTable Table, double SecondsPerSym
     public double SymbolsPerHour => ChannelRate.SymbolsPerHour(SecondsPerSymbol);
 
     public double BitsPerHour => ChannelRate.BitsPerHour(BitsPerSymbol, SecondsPerSymbol);
+
+    /// <summary>The rate from the information beyond what independent bits with the same margins would show.</summary>
+    public double BitsPerHourAboveChance => ChannelRate.BitsPerHour(Table.MutualInformationAboveChance(), SecondsPerSymbol);
 }
 
 /// <summary>

@@ -2,7 +2,8 @@ namespace Diffusion.Cli.Attacks;
 
 /// <summary>
 /// One generation request as a tenant saw it: the response's cache report (whatever the service chose to show) and
-/// the wall time from sending the request to reading the whole response.
+/// the wall time from sending the request to reading the whole response. <paramref name="ServerSeconds"/> is the
+/// response's own <c>timings.total</c>, which the service measures before any padding.
 /// </summary>
 public sealed record Probe(
     string Tenant,
@@ -15,4 +16,5 @@ public sealed record Probe(
     double? Similarity,
     string? SourceId,
     string? StoredAs,
-    double Seconds);
+    double Seconds,
+    double? ServerSeconds = null);

@@ -56,7 +56,8 @@ public sealed class TenantClient(HttpClient http, AttackTenant tenant, int steps
             Similarity: Number(report, "similarity"),
             SourceId: Text(report, "source_id"),
             StoredAs: Text(report, "stored_as"),
-            Seconds: seconds);
+            Seconds: seconds,
+            ServerSeconds: document.RootElement.TryGetProperty("timings", out var timings) ? Number(timings, "total") : null);
     }
 
     private static double? Number(JsonElement report, string name) =>

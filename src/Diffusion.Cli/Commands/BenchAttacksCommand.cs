@@ -16,6 +16,7 @@ public static class BenchAttacksCommand
         var defaults = new AttackSettings();
         var json = new Option<string>("--json") { Description = "Write the figures to this JSON file.", Required = true };
         var report = new Option<string?>("--report") { Description = "Also write a Markdown report (method, figures, goals, costs) to this file." };
+        var probes = new Option<string?>("--probes") { Description = "Also write every request (tenant, prompt, what the response showed, latency) to this JSON-lines file." };
         var models = new Option<string>("--models") { Description = "Model folder the service loads.", DefaultValueFactory = _ => defaults.ModelsDirectory };
         var steps = new Option<int>("--steps") { Description = "Denoising steps of every request (one setting throughout, so requests can hit each other).", DefaultValueFactory = _ => defaults.Steps };
         var candidates = new Option<int>("--candidates") { Description = "Prompt stealing: candidates per trial (N; chance is 1/N).", DefaultValueFactory = _ => defaults.Candidates };
@@ -39,7 +40,7 @@ public static class BenchAttacksCommand
         var command = new Command("attacks",
             "Attack the shared cache pool (prompt stealing, covert channel, poisoning) with its defences off and on, and measure what the defences cost.")
         {
-            json, report, models, steps, candidates, stealingTrials, covertBits, poisoningRequests, benignTenants, benignPrompts, calibrationPairs,
+            json, report, probes, models, steps, candidates, stealingTrials, covertBits, poisoningRequests, benignTenants, benignPrompts, calibrationPairs,
             sybilTrials, sybilPoisoning, corroboration, victimCache, defences, seed, keepData, quick,
         };
         command.SetAction((parse, ct) =>
@@ -64,13 +65,13 @@ public static class BenchAttacksCommand
             };
             if (parse.GetValue(quick)) settings = settings.Quick();
             var which = parse.GetValue(defences)!;
-            return RunAsync(settings, which != "on", which != "off", parse.GetValue(json)!, parse.GetValue(report), ct);
+            return RunAsync(settings, which != "on", which != "off", parse.GetValue(json)!, parse.GetValue(report), parse.GetValue(probes), ct);
         });
         return command;
     }
 
     private static async Task<int> RunAsync(AttackSettings settings, bool undefended, bool defended, string jsonPath, string? reportPath,
-        CancellationToken cancellationToken)
+        string? probesPath, CancellationToken cancellationToken)
     {
         var error = Console.Error;
         try
@@ -88,6 +89,10 @@ public static class BenchAttacksCommand
             if (reportPath is not null)
             {
                 await error.WriteLineAsync($"wrote {await OutputFile.WriteTextAsync(reportPath, AttackReportMarkdown.Write(result), cancellationToken)}");
+            }
+            if (probesPath is not null)
+            {
+                await error.WriteLineAsync($"wrote {await OutputFile.WriteTextAsync(probesPath, ProbeLog.Write(result), cancellationToken)}");
             }
             return 0;
         }

@@ -20,7 +20,7 @@ public sealed class AttackReportTests
         var probes = new[] { P(true, 10, true, defences ? 1.0 : 0.4), P(false, 0, false, 1.0, "refresh") };
         return new ModeResult(defences, calibration, calibration, new BenignResult(probes, 20), stealing, new CovertResult(table, 1.5),
             new PoisoningResult(new PoisoningCount(poisoned, 60), new PoisoningCount(poisoned, 60), 60, 60),
-            defences ? stealing : null, null, LatencyFigures.From(probes, 10), 100, 300);
+            defences ? stealing : null, null, LatencyFigures.From(probes, 10), probes, 300);
     }
 
     private static AttackBenchResult Result(bool withDefended = true) => new(Settings,

@@ -66,3 +66,31 @@ public sealed class BinaryChannelTableTests
         Assert.True(new BinaryChannelTable(32, 0, 0, 32).FisherExactPValue() < 1e-15);
     }
 }
+
+/// <summary>The information a table shows beyond what independent bits with the same margins give.</summary>
+public sealed class MutualInformationAboveChanceTests
+{
+    [Fact]
+    public void A_single_noisy_decode_shows_nothing_above_chance()
+    {
+        // wherever the one decoded 1 falls, the plug-in estimate is the same: it is all bias
+        var table = new BinaryChannelTable(31, 1, 32, 0);
+        Assert.Equal(table.MutualInformationBits(), table.MutualInformationUnderIndependence(), 12);
+        Assert.Equal(0.0, table.MutualInformationAboveChance(), 12);
+    }
+
+    [Fact]
+    public void A_clean_channel_keeps_nearly_all_its_information()
+    {
+        var table = new BinaryChannelTable(32, 0, 0, 32);
+        Assert.InRange(table.MutualInformationUnderIndependence(), 0.005, 0.02);
+        Assert.InRange(table.MutualInformationAboveChance(), 0.98, 0.995);
+    }
+
+    [Fact]
+    public void Degenerate_margins_carry_nothing_either_way()
+    {
+        Assert.Equal(0.0, new BinaryChannelTable(32, 0, 32, 0).MutualInformationUnderIndependence());
+        Assert.Equal(0.0, BinaryChannelTable.Empty.MutualInformationAboveChance());
+    }
+}

@@ -15,7 +15,7 @@ public sealed class TenantClientTests
                       "source_seed":3,"exact_repeat":false,"variation":1,"shared":true}}],"timings":{"total":0.4}}
             """;
         var probe = TenantClient.Read(body, "thief", "a cat", "auto", 0.4);
-        Assert.Equal(new Probe("thief", "a cat", "auto", "img_1", true, 10, true, 0.86, "abc", null, 0.4), probe);
+        Assert.Equal(new Probe("thief", "a cat", "auto", "img_1", true, 10, true, 0.86, "abc", null, 0.4, ServerSeconds: 0.4), probe);
     }
 
     [Fact]
@@ -52,5 +52,29 @@ public sealed class TenantClientTests
         Assert.All(entries, e => Assert.Equal(ApiRole.User, e.Role));
         Assert.Equal(entries.Count, entries.Select(e => e.Sha256).Distinct().Count());
         Assert.Equal(4, tenants.Benign.Count);
+    }
+}
+
+/// <summary>The response's own clock, against which padding shows.</summary>
+public sealed class ServerTimingTests
+{
+    [Fact]
+    public void Timings_total_is_read_and_absent_timings_are_null()
+    {
+        const string with = """{"data":[{"id":"i","cache":{"hit":true,"k":10,"shared":true}}],"timings":{"total":0.42}}""";
+        const string without = """{"data":[{"id":"i","cache":{"hit":false,"k":0}}]}""";
+        Assert.Equal(0.42, TenantClient.Read(with, "t", "p", "auto", 1.0).ServerSeconds);
+        Assert.Null(TenantClient.Read(without, "t", "p", "auto", 1.0).ServerSeconds);
+    }
+
+    [Fact]
+    public void Latency_figures_split_the_gap_between_shared_hits_and_the_rest()
+    {
+        Probe P(bool shared, double client, double server) => new("t", "p", "auto", "i", shared, shared ? 10 : 0, shared, null, null, null, client, server);
+        var figures = LatencyFigures.From([P(true, 1.0, 0.4), P(true, 1.2, 0.5), P(false, 1.0, 0.95)], repeatK: 10);
+        Assert.Equal(0.65, figures.SharedHitGapP50!.Value, 9);
+        Assert.Equal(0.05, figures.OtherGapP50!.Value, 9);
+        Assert.Equal(1.1, figures.SharedRepeatHitP50!.Value, 9);
+        Assert.Equal(1, figures.Misses);
     }
 }

@@ -26,7 +26,7 @@ public sealed record BinaryChannelTable(int Sent0Decoded0, int Sent0Decoded1, in
     /// Mutual information between sent and decoded bits, in bits per symbol, from the table's frequencies (the
     /// plug-in estimate). Exactly 0 when every decoded bit (or every sent bit) is the same: nothing is learned.
     /// The plug-in estimate is biased upwards on few symbols (about 1/(2n ln 2) bits for independent bits), so
-    /// read it with <see cref="FisherExactPValue"/>.
+    /// read it with <see cref="FisherExactPValue"/> and <see cref="MutualInformationAboveChance"/>.
     /// </summary>
     public double MutualInformationBits()
     {
@@ -60,6 +60,32 @@ public sealed record BinaryChannelTable(int Sent0Decoded0, int Sent0Decoded1, in
         // Rounding can leave -1e-17 for independent counts; information is never negative.
         return Math.Max(0.0, information);
     }
+
+    /// <summary>
+    /// What the plug-in estimate averages when decoding is independent of sending, with this table's margins (how many
+    /// ones were sent and decoded): the sum over the hypergeometric distribution of the tables those margins allow.
+    /// The estimate minus this is the information the table shows beyond what noise alone would give.
+    /// </summary>
+    public double MutualInformationUnderIndependence()
+    {
+        var rowTop = Sent0Decoded0 + Sent0Decoded1;
+        var columnLeft = Sent0Decoded0 + Sent1Decoded0;
+        var n = Symbols;
+        if (n == 0)
+        {
+            return 0.0;
+        }
+        var expected = 0.0;
+        for (var a = Math.Max(0, rowTop + columnLeft - n); a <= Math.Min(rowTop, columnLeft); a++)
+        {
+            var table = new BinaryChannelTable(a, rowTop - a, columnLeft - a, n - rowTop - columnLeft + a);
+            expected += Math.Exp(LogHypergeometric(a, rowTop, columnLeft, n)) * table.MutualInformationBits();
+        }
+        return expected;
+    }
+
+    /// <summary>The plug-in estimate less its expectation under independence, floored at 0.</summary>
+    public double MutualInformationAboveChance() => Math.Max(0.0, MutualInformationBits() - MutualInformationUnderIndependence());
 
     /// <summary>
     /// Two-sided p-value of Fisher's exact test of independence between sent and decoded bits: the chance that
