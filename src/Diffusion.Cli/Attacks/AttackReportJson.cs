@@ -51,6 +51,7 @@ public static class AttackReportJson
         stealing["secret_in_looked_cached_set"] = Pair(m => m.Stealing.SecretInSet);
         stealing["empty_sets"] = Pair(m => m.Stealing.EmptySets);
         stealing["mean_set_size"] = Pair(m => m.Stealing.MeanSetSize);
+        stealing["looked_cached_by_latency_alone"] = Pair(m => m.Stealing.ByLatencyShare);
         root["prompt_stealing"] = stealing;
 
         var rate = Pair(m => m.Covert.BitsPerHour);

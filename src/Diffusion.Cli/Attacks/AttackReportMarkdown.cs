@@ -90,6 +90,7 @@ public static class AttackReportMarkdown
         Line($"| stealing: secret among the hit-looking candidates | {Cell(off, m => m.Stealing.SecretInSet)} | {Cell(on, m => m.Stealing.SecretInSet)} |");
         Line($"| stealing: trials with nothing hit-looking | {Cell(off, m => m.Stealing.EmptySets)} | {Cell(on, m => m.Stealing.EmptySets)} |");
         Line($"| stealing: mean size of the hit-looking set | {Cell(off, m => m.Stealing.MeanSetSize, "0.00")} | {Cell(on, m => m.Stealing.MeanSetSize, "0.00")} |");
+        Line($"| stealing: hit-looking candidates that looked so by latency alone | {Cell(off, m => m.Stealing.ByLatencyShare)} | {Cell(on, m => m.Stealing.ByLatencyShare)} |");
         Line($"| covert: table sent→decoded (0→0, 0→1, 1→0, 1→1) | {Table(off)} | {Table(on)} |");
         Line($"| covert: mutual information, bits per symbol | {Cell(off, m => m.Covert.BitsPerSymbol, "0.0000")} | {Cell(on, m => m.Covert.BitsPerSymbol, "0.0000")} |");
         Line($"| covert: bits per hour above chance (estimate less its mean under independence) | {Cell(off, m => m.Covert.BitsPerHourAboveChance, "0.0")} | {Cell(on, m => m.Covert.BitsPerHourAboveChance, "0.0")} |");
@@ -128,6 +129,14 @@ public static class AttackReportMarkdown
                 Line($"- prompt stealing: {F(ss.MeanScore)} over {ss.Trials.Count} trials (chance {F(ss.Chance)}), secret among the hit-looking in {F(ss.SecretInSet)} of them");
             if (on.SybilPoisoning is { } sp)
                 Line($"- poisoning: {sp.Direct.Poisoned} of {sp.Direct.Requests} victim requests ({F(sp.Direct.Share)}) started from a planted entry");
+            Line();
+        }
+        var findings = AttackFindings.For(result);
+        if (findings.Count > 0)
+        {
+            Line("## Findings");
+            Line();
+            foreach (var finding in findings) Line($"- {finding}");
             Line();
         }
         return md.ToString();

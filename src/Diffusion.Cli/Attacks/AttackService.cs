@@ -186,6 +186,7 @@ public sealed class AttackService : IAsyncDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            // a pipe, not the terminal: the service must not read the user's keystrokes
             RedirectStandardInput = true,
             UseShellExecute = false,
         };

@@ -2,8 +2,14 @@ using Diffusion.Cli.Attacks.Scoring;
 
 namespace Diffusion.Cli.Attacks;
 
-/// <summary>One trial: which candidate the victim sent, which looked cached to the attacker, and the trial's expected success.</summary>
-public sealed record StealingTrial(IReadOnlyList<string> Candidates, int Secret, IReadOnlyList<int> LookedCached, double Score);
+/// <summary>
+/// One trial: which candidate the victim sent, which looked cached to the attacker (and of those, which only by
+/// latency, the response showing no hit), and the trial's expected success.
+/// </summary>
+public sealed record StealingTrial(IReadOnlyList<string> Candidates, int Secret, IReadOnlyList<int> LookedCached, double Score)
+{
+    public IReadOnlyList<int> ByLatency { get; init; } = [];
+}
 
 public sealed record StealingResult(IReadOnlyList<StealingTrial> Trials, int Candidates)
 {
@@ -18,6 +24,16 @@ public sealed record StealingResult(IReadOnlyList<StealingTrial> Trials, int Can
     public double EmptySets => Trials.Count == 0 ? double.NaN : Trials.Average(t => t.LookedCached.Count == 0 ? 1.0 : 0.0);
 
     public double MeanSetSize => Trials.Count == 0 ? double.NaN : Trials.Average(t => t.LookedCached.Count);
+
+    /// <summary>Of all hit-looking candidates, the share that looked so by latency alone (NaN when there were none).</summary>
+    public double ByLatencyShare
+    {
+        get
+        {
+            var looked = Trials.Sum(t => t.LookedCached.Count);
+            return looked == 0 ? double.NaN : (double)Trials.Sum(t => t.ByLatency.Count) / looked;
+        }
+    }
 
     /// <summary>Standard error of <see cref="MeanScore"/> over trials.</summary>
     public double StandardError
@@ -63,15 +79,19 @@ public static class PromptStealingAttack
             var order = Enumerable.Range(0, candidates).ToArray();
             prompts.Random.Shuffle(order);
             var looked = new List<int>();
+            var byLatency = new List<int>();
             foreach (var index in order)
             {
                 var probe = await thief.GenerateAsync(texts[index], prompts.NextSeed(), "auto", cancellationToken).ConfigureAwait(false);
                 log.Add(probe);
-                if (rule.LooksCachedByOthers(probe)) looked.Add(index);
+                if (!rule.LooksCachedByOthers(probe)) continue;
+                looked.Add(index);
+                if (!probe.Hit) byLatency.Add(index);
             }
             looked.Sort();
+            byLatency.Sort();
             var score = TieBreakingGuess.ExpectedSuccess(secret, looked, candidates);
-            results.Add(new StealingTrial(texts, secret, looked, score));
+            results.Add(new StealingTrial(texts, secret, looked, score) { ByLatency = byLatency });
             log.Progress($"stealing{(accomplice is null ? "" : " (two keys)")} trial {trial + 1}/{trials}: secret #{secret}, " +
                          $"looked cached [{string.Join(",", looked)}], score {score:0.000}, mean so far {results.Average(r => r.Score):0.000}");
         }

@@ -68,4 +68,22 @@ public sealed class AttackReportTests
         Assert.Contains("## What the defences cost", markdown);
         Assert.Contains("## An attacker with two keys", markdown);
     }
+
+    [Fact]
+    public void Findings_name_the_two_key_attack_and_latency_noise_only_when_the_figures_show_them()
+    {
+        Assert.DoesNotContain(AttackFindings.For(Result()), f => f.Contains("two keys"));
+
+        var noisy = new StealingResult([new StealingTrial(["a", "b"], 0, [1], 0.0) { ByLatency = [1] }], 8);
+        var defended = Result().Defended! with
+        {
+            Stealing = noisy,
+            SybilPoisoning = new PoisoningResult(new PoisoningCount(15, 16), new PoisoningCount(15, 16), 32, 32),
+        };
+        var findings = AttackFindings.For(Result() with { Defended = defended });
+
+        Assert.Contains(findings, f => f.StartsWith("Corroboration counts tenants", StringComparison.Ordinal) && f.Contains("0.938"));
+        Assert.Contains(findings, f => f.Contains("latency alone (1 probe whose"));
+        Assert.Contains("## Findings", AttackReportMarkdown.Write(Result() with { Defended = defended }));
+    }
 }
