@@ -36,9 +36,19 @@ public sealed class AttackService : IAsyncDisposable
         DataDirectory = dataDirectory;
         this.keepData = keepData;
         this.log = log;
-        // A backstop for exits that skip DisposeAsync (SIGTERM, an unhandled exception): never leave a server behind.
+        // A backstop for exits that skip DisposeAsync (an unhandled exception, Environment.Exit): never leave a server behind.
         onExit = (_, _) => Kill();
         AppDomain.CurrentDomain.ProcessExit += onExit;
+        Live[process.Id] = this;
+    }
+
+    /// <summary>Services started and not yet stopped, for <see cref="KillAll"/>.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, AttackService> Live = new();
+
+    /// <summary>Kills every running service now (signal handlers: Ctrl+C must not leave one behind).</summary>
+    public static void KillAll()
+    {
+        foreach (var service in Live.Values) service.Kill();
     }
 
     public Uri Address { get; }
@@ -104,6 +114,7 @@ public sealed class AttackService : IAsyncDisposable
     private async Task StopAsync(bool deleteData)
     {
         AppDomain.CurrentDomain.ProcessExit -= onExit;
+        Live.TryRemove(process.Id, out _);
         Kill();
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
         {

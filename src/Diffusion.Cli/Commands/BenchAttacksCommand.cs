@@ -74,6 +74,8 @@ public static class BenchAttacksCommand
         string? probesPath, CancellationToken cancellationToken)
     {
         var error = Console.Error;
+        using var signals = new InterruptSignals(cancellationToken);
+        cancellationToken = signals.Token;
         try
         {
             var world = EmojiWorld.Load(Path.Combine(settings.ModelsDirectory, "world.json"));
