@@ -38,6 +38,7 @@ public static class ServerApplicationBuilderExtensions
         api.MapModelsApi();
         api.MapGalleryApi();
         api.MapPromptsApi();
+        endpoints.MapSessionApi();
         endpoints.MapGroup("").RequireAuthorization(ServerIdentity.AdminPolicy).MapMetricsApi();
         endpoints.MapHealthApi();
         endpoints.MapOpenApi();
