@@ -31,7 +31,7 @@ public static class ServerApplicationBuilderExtensions
         endpoints.MapPromptsApi();
         endpoints.MapHealthApi();
         endpoints.MapMetricsApi();
-        endpoints.MapOpenApi();
+        endpoints.MapOpenApi("/openapi/v1.json"); // the one document; any other name is the API's JSON 404, not the framework's text
         endpoints.MapWebUi();
         return endpoints;
     }
