@@ -30,7 +30,22 @@ public static class GenerationRequestReader
         if (request.ContentLength > MaxBodyBytes)
             return ApiError.PayloadTooLarge($"the request body is {request.ContentLength} bytes; at most {MaxBodyBytes} are accepted");
 
-        var body = await ReadBodyAsync(request.Body, cancellationToken);
+        byte[]? body;
+        try
+        {
+            body = await ReadBodyAsync(request.Body, cancellationToken);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's verdict on the body's framing (a bad chunk) or size: the client's fault, answered here, not logged as an error.
+            return new ApiError(ex.StatusCode, $"the request body could not be read: {ex.Message}", ApiError.InvalidRequest, null,
+                ErrorCodes.InvalidValue);
+        }
+        catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Kestrel reports a chunk size that overflows as a plain IOException (was a 500).
+            return ApiError.Invalid($"the request body could not be read: {ex.Message}", null, ErrorCodes.InvalidValue);
+        }
         if (body is null)
             return ApiError.PayloadTooLarge($"the request body is larger than {MaxBodyBytes} bytes, the most accepted");
         if (body.Length == 0)
