@@ -1,4 +1,7 @@
 using Diffusion.Server.Identity;
+using Diffusion.Server.Images;
+using Diffusion.Server.Jobs;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -20,7 +23,8 @@ public static class SessionApi
         var group = app.MapGroup("/v1/session").WithTags("Service");
         group.MapPost("", (Func<HttpContext, Task<Ok<SessionResponse>>>)SignInAsync).RequireAuthorization().WithName("CreateSession")
             .WithSummary("Exchange the API key in the Authorization header for a browser session cookie.");
-        group.MapGet("", Describe).RequireAuthorization().WithName("GetSession").WithSummary("Who the caller is: tenant, role, cache scope.");
+        group.MapGet("", (Func<HttpContext, Ok<SessionResponse>>)Describe).RequireAuthorization().WithName("GetSession")
+            .WithSummary("Who the caller is (tenant, role, cache scope) and the tenant's usage: images kept, jobs not finished.");
         group.MapDelete("", (Func<HttpContext, Task<NoContent>>)SignOutAsync).AllowAnonymous().WithName("DeleteSession").WithSummary("End the browser session.");
         return app;
     }
@@ -29,10 +33,18 @@ public static class SessionApi
     {
         var caller = context.Caller();
         await context.SignInAsync(ServerIdentity.SessionScheme, caller.ToPrincipal(ServerIdentity.SessionScheme));
-        return TypedResults.Ok(SessionResponse.For(caller));
+        return TypedResults.Ok(Describe(caller, context.RequestServices));
     }
 
-    public static Ok<SessionResponse> Describe(HttpContext context) => TypedResults.Ok(SessionResponse.For(context.Caller()));
+    /// <summary>The caller and its own tenant's usage: per-tenant figures that show nothing of other tenants.</summary>
+    public static Ok<SessionResponse> Describe(HttpContext context) => TypedResults.Ok(Describe(context.Caller(), context.RequestServices));
+
+    private static SessionResponse Describe(Caller caller, IServiceProvider services) =>
+        SessionResponse.For(caller) with
+        {
+            Images = services.GetRequiredService<ImageStore>().CountFor(caller.Tenant),
+            ActiveJobs = services.GetRequiredService<JobRegistry>().ActiveCountFor(caller.Tenant),
+        };
 
     public static async Task<NoContent> SignOutAsync(HttpContext context)
     {
@@ -44,6 +56,9 @@ public static class SessionApi
 /// <summary>The caller as the session sees it; <paramref name="Open"/> when the service has no keys.</summary>
 public sealed record SessionResponse(string Tenant, string Role, string CacheScope, bool Open)
 {
+    public int Images { get; init; }
+    public int ActiveJobs { get; init; }
+
     public static SessionResponse For(Caller caller) =>
         new(caller.Tenant.Value, caller.Role.ToName(), caller.Scope.ToName(), caller.KeyId is null);
 }

@@ -93,6 +93,12 @@ public sealed class AuthMatrixTests : IDisposable
         Assert.Equal(0, (await ApiAssert.JsonAsync(await bob.GetAsync("/v1/gallery"))).GetProperty("total").GetInt32());
         Assert.Equal(0, (await ApiAssert.JsonAsync(await bob.GetAsync("/v1/gallery?q=fox"))).GetProperty("total").GetInt32());
 
+        // Each tenant's usage counts its own work only.
+        var aliceSession = await ApiAssert.JsonAsync(await alice.GetAsync("/v1/session"));
+        Assert.Equal(("alice", "user", 2), (aliceSession.GetProperty("tenant").GetString(), aliceSession.GetProperty("role").GetString(),
+            aliceSession.GetProperty("images").GetInt32()));
+        Assert.Equal(0, (await ApiAssert.JsonAsync(await bob.GetAsync("/v1/session"))).GetProperty("images").GetInt32());
+
         // The cache partition follows the key too: every generation ran as Alice's tenant.
         Assert.All(factory.Generator.Calls, spec => Assert.Equal("alice", spec.Tenant.Value));
     }
