@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Diffusion.Replay.Stats;
 
 namespace Diffusion.Cli.Soak;
@@ -9,7 +10,7 @@ public sealed record OverloadResult(
     double RateRps,
     int Sent,
     int Accepted,
-    int Rejected429,
+    [property: JsonPropertyName("rejected_429")] int Rejected429,
     double? RetryAfterPresent,
     int MaxQueueDepth,
     double? P99AcceptedSeconds,

@@ -121,5 +121,13 @@ public sealed class ScratchDisk(string directory)
         return null;
     }
 
+    /// <summary>What the files under <paramref name="directory"/> take on a tmpfs: each rounded up to whole 4 KiB pages.</summary>
+    public static long PagedBytes(string directory)
+    {
+        if (!System.IO.Directory.Exists(directory)) return 0;
+        return new DirectoryInfo(directory).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true })
+            .Sum(file => (file.Length + 4095) / 4096 * 4096);
+    }
+
     private static long Kilobytes(long bytes) => Math.Max(1, (bytes + 1023) / 1024);
 }

@@ -199,7 +199,7 @@ public static partial class SoakAccounting
         return text.Length <= 160 ? text : text[..160] + "...";
     }
 
-    [GeneratedRegex(@"\b(job|img)_[0-9a-f]+\b|\b[0-9a-f]{16}\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(job|img)_[0-9a-f]+\b|\b[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}\b|\b[0-9a-f]{16,}\b", RegexOptions.IgnoreCase)]
     private static partial Regex Ids();
 
     [GeneratedRegex(@"\b\d+(\.\d+)?\b")]

@@ -46,8 +46,13 @@ public sealed record SoakReport
     public required IReadOnlyList<CorruptServe> CorruptNamedSameLifetime { get; init; }
     public required int CacheHitsServed { get; init; }
     public required int LatentsCorrupted { get; init; }
+    [JsonPropertyName("unexplained_5xx_count")]
     public required int Unexplained5xxCount { get; init; }
+
+    [JsonPropertyName("unexplained_5xx")]
     public required IReadOnlyList<UnexplainedServerError> Unexplained5xx { get; init; }
+
+    [JsonPropertyName("explained_5xx")]
     public required int Explained5xx { get; init; }
 
     public required long DiskOverBudgetBytes { get; init; }

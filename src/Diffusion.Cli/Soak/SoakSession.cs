@@ -147,13 +147,14 @@ public sealed class SoakSession
 
     private async Task WarmUpAsync(CancellationToken cancellationToken)
     {
-        var before = disk.UsedBytes;
+        var before = GrowingBytes();
         warmUp = await new CapacityProbe(sender!, prompts!).RunAsync(WarmUpDiscard, WarmUpMeasured, Workers, cancellationToken);
         progress.Line($"warm-up: mean {warmUp.MeanSeconds:0.000} s, p50 {warmUp.P50Seconds:0.000} s, p99 {warmUp.P99Seconds:0.000} s " +
                       $"-> capacity {warmUp.CapacityRps:0.00} requests/s with {Workers} worker(s)");
         if (!disk.Mounted) return;
-        // Size the tmpfs so the service's own writes fill it about 60 % into the disk's part of the fault phase.
-        var perRequest = Math.Max(4096.0, (double)(disk.UsedBytes - before) / (WarmUpDiscard + WarmUpMeasured));
+        // Size the tmpfs so the service's own writes (images, latents) fill it about 60 % into the disk's part
+        // of the fault phase; the SQLite WAL grows too, so it fills somewhat earlier.
+        var perRequest = Math.Max(4096.0, (double)(GrowingBytes() - before) / (WarmUpDiscard + WarmUpMeasured));
         var expected = perRequest * options.Load * warmUp.CapacityRps * options.DiskSeconds;
         var size = (long)(disk.UsedBytes + 0.6 * expected);
         if (disk.TryResize(size, out var why))
@@ -161,6 +162,10 @@ public sealed class SoakSession
         else
             progress.Line($"tmpfs could not be resized ({why}); it stays {disk.SizeBytes / 1024} KiB");
     }
+
+    /// <summary>What grows with every request: gallery images and latent files (the WAL is left out: it stops growing at its checkpoint size).</summary>
+    private long GrowingBytes() =>
+        ScratchDisk.PagedBytes(Path.Combine(disk.Directory, "images")) + ScratchDisk.PagedBytes(Path.Combine(disk.Directory, "cache", "latents"));
 
     private async Task FaultPhaseAsync(CancellationToken cancellationToken)
     {
