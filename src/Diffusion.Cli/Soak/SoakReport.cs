@@ -11,7 +11,7 @@ public sealed record LifetimeResources(int? Pid, ProcessSample? AfterWarmUp, Pro
 /// <summary>When each phase began (soak seconds, the time axis of every other field); null when the run stopped before it.</summary>
 public sealed record SoakPhases(double? FaultsS, double? TrafficStoppedS, double? JobCheckS, double? OverloadS);
 
-/// <summary>Whether the full disk was injected, and what the scratch disk saw.</summary>
+/// <summary>Whether the full disk was injected, and what the scratch disk saw; <paramref name="TmpfsBytes"/> is its size in the fault phase.</summary>
 public sealed record DiskFullReport(bool Injected, string? NotInjectedReason, long? TmpfsBytes, double? FirstFullAtS, double FullSeconds,
     long MaxUsedBytes);
 

@@ -44,6 +44,7 @@ public sealed class SoakSession
     private double? faultStartedAt;
     private double? trafficStoppedAt;
     private double? jobCheckAt;
+    private long? faultTmpfsBytes;
     private readonly CancellationTokenSource followStop = new();
 
     public SoakSession(SoakOptions options, TextWriter error)
@@ -157,7 +158,9 @@ public sealed class SoakSession
         var perRequest = Math.Max(4096.0, (double)(GrowingBytes() - before) / (WarmUpDiscard + WarmUpMeasured));
         var expected = perRequest * options.Load * warmUp.CapacityRps * options.DiskSeconds;
         var size = (long)(disk.UsedBytes + 0.6 * expected);
-        if (disk.TryResize(size, out var why))
+        var resized = disk.TryResize(size, out var why);
+        faultTmpfsBytes = disk.SizeBytes;
+        if (resized)
             progress.Line($"tmpfs resized to {disk.SizeBytes / 1024} KiB ({disk.UsedBytes / 1024} KiB used, ~{perRequest / 1024:0.0} KiB per request); cache budget {cacheSize}");
         else
             progress.Line($"tmpfs could not be resized ({why}); it stays {disk.SizeBytes / 1024} KiB");
@@ -280,7 +283,7 @@ public sealed class SoakSession
             CacheBudgetBytes = budget.BudgetBytes,
             MaxStoreBytes = budget.MaxBytes,
             DiskFull = new DiskFullReport(disk.NotInjectedReason is null, disk.NotInjectedReason,
-                disk.NotInjectedReason is null ? disk.SizeBytes : null, sampler?.FirstFullAt is { } f ? Math.Round(f, 1) : null,
+                disk.NotInjectedReason is null ? faultTmpfsBytes ?? disk.SizeBytes : null, sampler?.FirstFullAt is { } f ? Math.Round(f, 1) : null,
                 Math.Round(sampler?.FullSeconds ?? 0, 1), sampler?.MaxDiskUsedBytes ?? 0),
             PeakRssBytes = sampler?.PeakRssBytes ?? 0,
             ServiceLifetimes = service?.Lifetime ?? 0,
