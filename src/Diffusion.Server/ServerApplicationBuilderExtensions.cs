@@ -38,9 +38,10 @@ public static class ServerApplicationBuilderExtensions
         api.MapModelsApi();
         api.MapGalleryApi();
         api.MapPromptsApi();
+        endpoints.MapSessionApi();
         endpoints.MapGroup("").RequireAuthorization(ServerIdentity.AdminPolicy).MapMetricsApi();
         endpoints.MapHealthApi();
-        endpoints.MapOpenApi();
+        endpoints.MapOpenApi("/openapi/v1.json"); // the one document; any other name is the API's JSON 404, not the framework's text
         endpoints.MapWebUi();
         return endpoints;
     }

@@ -42,6 +42,17 @@ public sealed class ImageGenerationApiTests : IDisposable
     }
 
     [Fact]
+    public async Task A_quoted_utf8_charset_is_the_same_content_type_as_an_unquoted_one()
+    {
+        // Found by the fuzzer: charset="utf-8" was refused with 415 (RFC 9110 §5.6.6 makes the quoted form equal).
+        var content = Http.Json("{\"prompt\":\"a red fox\",\"seed\":1}");
+        content.Headers.Remove("Content-Type");
+        content.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=\"utf-8\"");
+        using var response = await client.PostAsync("/v1/images/generations", content);
+        Assert.Equal(1, (await ApiAssert.JsonAsync(response)).GetProperty("data")[0].GetProperty("seed").GetInt64());
+    }
+
+    [Fact]
     public async Task Extensions_reach_the_generator_and_n_images_get_consecutive_seeds()
     {
         factory.Generator.Cache = new CacheReport(true, 15, 0.91f, "entry-7");

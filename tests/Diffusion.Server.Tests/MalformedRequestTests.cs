@@ -88,6 +88,10 @@ public sealed class MalformedRequestTests(ITestOutputHelper output) : IDisposabl
             var body = field == "prompt" ? $"{{\"prompt\":{value}}}" : $"{{\"prompt\":\"x\",\"{field}\":{value}}}";
             yield return Json($"{field} = {value}", body, $"{field} must be {expected}", field);
         }
+        // Found by the fuzzer: JSON allows an unpaired surrogate escape, which System.Text.Json parses but refuses to read (was a 500).
+        yield return Json("lone surrogate in prompt", "{\"prompt\":\"\\ud800\"}", "prompt holds an unpaired UTF-16 surrogate", "prompt");
+        yield return Json("lone low surrogate in scheduler", "{\"prompt\":\"x\",\"scheduler\":\"x\\udc00\"}", "scheduler holds an unpaired", "scheduler");
+        yield return Json("lone surrogate in a parameter name", "{\"prompt\":\"x\",\"\\ud83d\":1}", "a parameter name holds an unpaired UTF-16 surrogate");
         yield return Json("n fractional", "{\"prompt\":\"x\",\"n\":1.5}", "n must be an integer", "n");
         yield return Json("steps fractional", "{\"prompt\":\"x\",\"steps\":10.5}", "steps must be an integer", "steps");
         yield return Json("seed fractional", "{\"prompt\":\"x\",\"seed\":1.25}", "seed must be an integer", "seed");
@@ -140,6 +144,8 @@ public sealed class MalformedRequestTests(ITestOutputHelper output) : IDisposabl
         yield return Get("POST healthz", "/healthz", "method POST is not allowed on /healthz", HttpStatusCode.MethodNotAllowed, method: HttpMethod.Post);
         yield return Get("PUT generations", Generations, "method PUT is not allowed", HttpStatusCode.MethodNotAllowed, method: HttpMethod.Put);
         yield return Get("unknown route", "/v1/images/edits/x", "no endpoint GET /v1/images/edits/x", HttpStatusCode.NotFound);
+        // Found by the fuzzer: the OpenAPI route took any document name and answered others with a text/plain 404.
+        yield return Get("unknown OpenAPI document", "/openapi/v2.json", "no endpoint GET /openapi/v2.json", HttpStatusCode.NotFound);
 
         // Jobs.
         yield return Json("job with n=2", "{\"prompt\":\"x\",\"n\":2}", "a job makes one image; n must be 1", "n", path: "/v1/jobs");

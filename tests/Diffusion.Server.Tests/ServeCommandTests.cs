@@ -142,6 +142,18 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_refuses_an_address_other_machines_reach_without_keys_and_says_how_to_add_one()
+    {
+        var error = new StringWriter();
+        var code = await ServeCommand.Create()
+            .Parse(["--urls", $"http://0.0.0.0:{FreeLoopbackPort()}", "--data-dir", dataDirectory, "--models", ConformanceFixture])
+            .InvokeAsync(new InvocationConfiguration { Output = new StringWriter(), Error = error });
+        Assert.Equal(2, code);
+        Assert.Contains("can be reached from other machines, and no API keys are configured", error.ToString());
+        Assert.Contains("./run.sh keys add --tenant", error.ToString());
+    }
+
+    [Fact]
     public async Task Serve_rejects_a_malformed_url_before_starting()
     {
         var error = new StringWriter();
@@ -162,14 +174,14 @@ public sealed class ServeCommandTests : IDisposable
             Assert.Contains(option, output.ToString());
     }
 
-    private static int FreeLoopbackPort()
+    internal static int FreeLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task WaitForHealthAsync(HttpClient http, Process? process, Task? run = null)
+    internal static async Task WaitForHealthAsync(HttpClient http, Process? process, Task? run = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)

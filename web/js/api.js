@@ -1,5 +1,8 @@
 // The service's HTTP API as the pages use it. Every failure becomes an ApiError carrying the
 // server's OpenAI-shaped message and the parameter it blames, so forms can show it in place.
+// A 401 (the service has API keys and this browser has no session) asks for a key and retries once.
+
+import { signIn } from './session.js';
 
 export class ApiError extends Error {
   constructor(status, message, { param = null, code = null, retryAfter = null } = {}) {
@@ -30,7 +33,21 @@ async function errorFrom(response) {
   return new ApiError(response.status, message, { param, code, retryAfter });
 }
 
-export async function requestJson(path, { method = 'GET', body, signal } = {}) {
+export async function requestJson(path, options = {}) {
+  const response = await send(path, options);
+  if (response.status === 401) {
+    await signIn();
+    return read(await send(path, options));
+  }
+  return read(response);
+}
+
+async function read(response) {
+  if (!response.ok) throw await errorFrom(response);
+  return response.status === 204 ? null : response.json();
+}
+
+async function send(path, { method = 'GET', body, signal } = {}) {
   let response;
   try {
     response = await fetch(path, {
@@ -43,8 +60,7 @@ export async function requestJson(path, { method = 'GET', body, signal } = {}) {
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, `cannot reach the server (${e.message})`);
   }
-  if (!response.ok) throw await errorFrom(response);
-  return response.status === 204 ? null : response.json();
+  return response;
 }
 
 export const api = {

@@ -18,6 +18,7 @@ public static class CliRoot
         root.Add(new Command("eval", "Quality measurements with the judge.") { EvalModelCommand.Create(), EvalCacheCommand.Create(), EvalVariationCommand.Create(), EvalExpansionCommand.Create() });
         root.Add(TraceCommand.Create());
         root.Add(ReplayCommand.Create());
+        root.Add(SoakCommand.Create());
         root.Add(new Command("calibrate", "Calibrations.") { CalibrateCacheCommand.Create() });
         return root;
     }

@@ -41,6 +41,12 @@ public sealed class ImageStore
         get { lock (gate) return index.Count; }
     }
 
+    /// <summary>Images of one tenant.</summary>
+    public int CountFor(TenantId tenant)
+    {
+        lock (gate) return index.Count(r => r.Metadata.Owner == tenant);
+    }
+
     public async Task<ImageRecord> SaveAsync(ImageMetadata metadata, ReadOnlyMemory<byte> png, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(metadata);

@@ -20,9 +20,13 @@ public sealed class JobExecutor(GenerationRunner runner, TimeProvider time, ILog
             // The worker moves on; only this job's readers wait (a shared hit must not look faster than a miss).
             else _ = Task.Delay(padding, time, CancellationToken.None).ContinueWith(_ => job.Succeed(answer), TaskScheduler.Default);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (job.CancellationToken.IsCancellationRequested)
         {
             job.MarkCancelled();
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host is stopping, not the client: the journal still has the job unfinished, and the next start runs it.
         }
         catch (GeneratorUnavailableException ex)
         {

@@ -1,5 +1,5 @@
-using Diffusion.CacheStore;
 using System.Collections.Concurrent;
+using Diffusion.CacheStore;
 using Diffusion.Server.Options;
 using Diffusion.Server.Running;
 using Microsoft.Extensions.Options;
@@ -68,6 +68,9 @@ public sealed class JobRegistry(TimeProvider time, IOptions<ServerOptions> optio
 
     /// <summary>Jobs not yet finished.</summary>
     public int ActiveCount => jobs.Values.Count(j => !j.IsFinal(out _));
+
+    /// <summary>Jobs of one tenant not yet finished.</summary>
+    public int ActiveCountFor(TenantId tenant) => jobs.Values.Count(j => j.Plan.Spec.Tenant == tenant && !j.IsFinal(out _));
 
     /// <summary>All jobs held, finished or not.</summary>
     public int Count => jobs.Count;

@@ -30,7 +30,8 @@ public sealed class ServedApp : IAsyncDisposable
     public string DataDirectory { get; }
     public HttpClient Http { get; }
 
-    public static async Task<ServedApp> StartAsync(string dataDirectory, string? modelFolder = null)
+    /// <param name="apiKeys">Keys in clear (Server:ApiKeys); null serves the open (keyless) API.</param>
+    public static async Task<ServedApp> StartAsync(string dataDirectory, string? modelFolder = null, string? apiKeys = null)
     {
         // MaxSteps near the schedule's limit (999 of 1000 training steps) and paced steps (at least 15 ms each):
         // the cancel test needs a run that outlasts a click on a busy machine, and the conformance model
@@ -39,6 +40,7 @@ public sealed class ServedApp : IAsyncDisposable
         {
             ["Server:DataDirectory"] = dataDirectory,
             ["Server:MaxSteps"] = "999",
+            ["Server:ApiKeys"] = apiKeys,
         };
         // One ONNX Runtime thread: the machine is shared, and a slower run makes progress easier to watch.
         var app = ServeCommand.Build("http://127.0.0.1:0", overrides,

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
 using Diffusion.Server.Api.Contracts;
@@ -29,7 +30,22 @@ public static class GenerationRequestReader
         if (request.ContentLength > MaxBodyBytes)
             return ApiError.PayloadTooLarge($"the request body is {request.ContentLength} bytes; at most {MaxBodyBytes} are accepted");
 
-        var body = await ReadBodyAsync(request.Body, cancellationToken);
+        byte[]? body;
+        try
+        {
+            body = await ReadBodyAsync(request.Body, cancellationToken);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's verdict on the body's framing (a bad chunk) or size: the client's fault, answered here, not logged as an error.
+            return new ApiError(ex.StatusCode, $"the request body could not be read: {ex.Message}", ApiError.InvalidRequest, null,
+                ErrorCodes.InvalidValue);
+        }
+        catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Kestrel reports a chunk size that overflows as a plain IOException (was a 500).
+            return ApiError.Invalid($"the request body could not be read: {ex.Message}", null, ErrorCodes.InvalidValue);
+        }
         if (body is null)
             return ApiError.PayloadTooLarge($"the request body is larger than {MaxBodyBytes} bytes, the most accepted");
         if (body.Length == 0)
@@ -73,7 +89,9 @@ public static class GenerationRequestReader
         var request = new ImageGenerationRequest();
         foreach (var property in root.EnumerateObject())
         {
-            var name = property.Name;
+            if (!TryGetText(property, out var name))
+                return ApiError.Invalid("a parameter name holds an unpaired UTF-16 surrogate escape (such as \\ud800); send valid Unicode",
+                    null, ErrorCodes.InvalidJson);
             if (!seen.Add(name))
                 return ApiError.Invalid($"parameter '{name}' appears more than once", name, ErrorCodes.DuplicateParameter);
 
@@ -118,11 +136,44 @@ public static class GenerationRequestReader
     {
         switch (value.ValueKind)
         {
-            case JsonValueKind.String: return value.GetString();
+            case JsonValueKind.String:
+                if (TryGetText(value, out var text)) return text;
+                error = ApiError.Invalid($"{name} holds an unpaired UTF-16 surrogate escape (such as \\ud800); send valid Unicode", name);
+                return null;
             case JsonValueKind.Null: return null;
             default:
                 error = WrongType(name, "a string", value);
                 return null;
+        }
+    }
+
+    // JSON lets "\ud800" stand alone, but such a string is not text: System.Text.Json refuses to unescape it
+    // (InvalidOperationException) only when it is read, after parsing succeeded, so reading it is where it becomes a 400.
+    private static bool TryGetText(JsonElement value, [NotNullWhen(true)] out string? text)
+    {
+        try
+        {
+            text = value.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = null;
+            return false;
+        }
+    }
+
+    private static bool TryGetText(JsonProperty property, [NotNullWhen(true)] out string? name)
+    {
+        try
+        {
+            name = property.Name;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            name = null;
+            return false;
         }
     }
 
@@ -203,7 +254,8 @@ public static class GenerationRequestReader
                      || type.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
         if (!isJson)
             return ApiError.UnsupportedMediaType($"Content-Type '{Truncate(type)}' is not supported; send the body as application/json");
-        var charset = mediaType.Charset.Value;
+        // RFC 9110 §5.6.6: charset="utf-8" and charset=utf-8 are the same parameter value.
+        var charset = HeaderUtilities.RemoveQuotes(mediaType.Charset).Value;
         if (charset is not null && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
                                 && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
             return ApiError.UnsupportedMediaType($"charset '{Truncate(charset)}' is not supported; JSON bodies must be UTF-8");
