@@ -75,6 +75,7 @@ public static class AttackReportJson
         poisoning["planted"] = Pair(m => m.Poisoning.Planted);
         poisoning["plants_stored"] = Pair(m => m.Poisoning.PlantsStored);
         poisoning["transitive"] = Pair(m => m.Poisoning.Transitive.Share);
+        poisoning["upper_95"] = Pair(m => Scoring.BinomialBound.Upper(m.Poisoning.Direct.Poisoned, m.Poisoning.Direct.Requests));
         root["poisoning"] = poisoning;
 
         root["two_keys"] = on is null ? null : new JsonObject

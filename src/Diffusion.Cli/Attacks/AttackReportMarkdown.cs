@@ -44,8 +44,9 @@ public static class AttackReportMarkdown
         Line();
         Line("**Calibration.** Each attacker (the thief, the covert receiver) first uses only its own key: for fresh prompts it sends a " +
              "full run stored as a miss would be (`cache: refresh`), then the same prompt again with another seed, which hits its own entry. " +
-             "The K of those repeat hits is the *repeat depth*; the latency threshold is halfway between the medians of the repeat hits " +
-             "and the full runs. A probe *looks cached by another tenant* when its response says `hit` and `shared` at K ≥ the repeat " +
+             "The K of those repeat hits is the *repeat depth*; the latency threshold is the cut that misclassifies the fewest of these " +
+             "samples (halfway between two neighbouring ones; of equally good cuts the lowest, as a false \"cached\" costs the attacker " +
+             "more). A probe *looks cached by another tenant* when its response says `hit` and `shared` at K ≥ the repeat " +
              "depth (a near prompt gets a smaller K), or, when the response says no hit, when it was faster than the threshold. A hit " +
              "on its own entry counts as no: the lookup prefers the deepest K, so another tenant's entry of the same prompt would have won.");
         Line();
@@ -75,7 +76,9 @@ public static class AttackReportMarkdown
              "first stores, as a full run, the same object, place and background at the medium size, i.e. without the size word " +
              "(`a cat …` next to `a small cat …`). Then the victim sends its prompts (`cache: auto`). From the image sidecars (the " +
              "unredacted cache reports), a victim request is poisoned when its run started from an entry the planter's runs were stored " +
-             "as; *through chains* also counts a start from an entry whose own run started from a planted one.");
+             "as; *through chains* also counts a start from an entry whose own run started from a planted one. None poisoned of " +
+             $"{s.PoisoningRequests} bounds the rate below {F(Scoring.BinomialBound.Upper(0, s.PoisoningRequests))} at 95 % confidence; " +
+             "showing it below 0.01 at that confidence takes about 300 requests (`--poisoning-requests 300`).");
         Line();
         Line($"**Costs.** Before the attacks, on the fresh pool, {s.BenignTenants} honest tenants each send the same {s.BenignPrompts} " +
              "popular prompts (each prompt by every tenant in turn, fresh seeds, `cache: auto`). Latencies are the medians over every " +
@@ -97,6 +100,7 @@ public static class AttackReportMarkdown
         Line($"| covert: Fisher's exact p | {Cell(off, m => m.Covert.Table.FisherExactPValue(), "0.0000")} | {Cell(on, m => m.Covert.Table.FisherExactPValue(), "0.0000")} |");
         Line($"| covert: seconds per symbol | {Cell(off, m => m.Covert.SecondsPerSymbol)} | {Cell(on, m => m.Covert.SecondsPerSymbol)} |");
         Line($"| poisoning: poisoned / victim requests | {Count(off, m => m.Poisoning.Direct)} | {Count(on, m => m.Poisoning.Direct)} |");
+        Line($"| poisoning: 95 % upper bound of the rate (exact binomial) | {Cell(off, m => Scoring.BinomialBound.Upper(m.Poisoning.Direct.Poisoned, m.Poisoning.Direct.Requests))} | {Cell(on, m => Scoring.BinomialBound.Upper(m.Poisoning.Direct.Poisoned, m.Poisoning.Direct.Requests))} |");
         Line($"| poisoning: through chains | {Count(off, m => m.Poisoning.Transitive)} | {Count(on, m => m.Poisoning.Transitive)} |");
         Line($"| poisoning: plants stored / sent | {Stored(off)} | {Stored(on)} |");
         Line($"| thief: repeat depth, threshold s (hit p50, miss p50) | {Calibrated(off, m => m.ThiefCalibration)} | {Calibrated(on, m => m.ThiefCalibration)} |");

@@ -16,7 +16,7 @@ public sealed record AttackSettings
     public int PoisoningRequests { get; init; } = 60;
     public int BenignTenants { get; init; } = 4;
     public int BenignPrompts { get; init; } = 6;
-    public int CalibrationPairs { get; init; } = 6;
+    public int CalibrationPairs { get; init; } = 10;
 
     /// <summary>Trials of the two-key (Sybil) stealing test, run against the defended service only; 0 = none.</summary>
     public int SybilStealingTrials { get; init; } = 8;

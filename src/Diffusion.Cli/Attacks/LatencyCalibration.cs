@@ -7,8 +7,8 @@ public sealed record Calibration(HitRule Rule, double HitMedianSeconds, double M
 
 /// <summary>
 /// The attacker's calibration, with its own key only: for fresh prompts, a full run stored as a miss would be
-/// (cache refresh), then the same prompt again with another seed (its own repeat hit). The threshold lies halfway
-/// between the two latency medians (0, unused, when the hits were not faster); the repeat hits' K is the repeat depth a stolen prompt would show.
+/// (cache refresh), then the same prompt again with another seed (its own repeat hit). The threshold is the cut that
+/// best separates the two (<see cref="LatencyThreshold"/>; 0, unused, when none does); the repeat hits' K is the repeat depth a stolen prompt would show.
 /// </summary>
 public static class LatencyCalibration
 {
@@ -44,7 +44,7 @@ public static class LatencyCalibration
         var calibration = new Calibration(new HitRule(repeatK, threshold), LatencyThreshold.Median(hits), LatencyThreshold.Median(misses), pairs, probes);
         log.Progress($"calibration {attacker.Tenant.Name}: repeat K {repeatK}, own repeat hit p50 {calibration.HitMedianSeconds:0.000} s, " +
                      $"miss p50 {calibration.MissMedianSeconds:0.000} s, threshold {threshold:0.000} s ({hits.Count}/{pairs} repeats hit)" +
-                     (threshold > 0 ? "" : ": repeat hits were not faster, so latency is not used"));
+                     (threshold > 0 ? "" : ": no cut separates them, so latency is not used"));
         return calibration;
     }
 }
