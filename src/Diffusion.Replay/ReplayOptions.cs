@@ -60,6 +60,9 @@ public sealed record ReplayOptions
     /// <summary>Longest wait for one HTTP answer.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>API key sent as <c>Authorization: Bearer</c> to a service with keys; null sends none. The server counters need an admin key.</summary>
+    public string? ApiKey { get; init; }
+
     /// <summary>Every problem with these settings; empty when they are usable.</summary>
     public IReadOnlyList<string> Validate()
     {

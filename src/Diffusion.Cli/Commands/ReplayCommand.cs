@@ -32,6 +32,12 @@ public static class ReplayCommand
         var compareOff = new Option<bool>("--compare-off") { Description = "Replay a second time with the cache off and compare the latency CDFs" };
         var maxRetries = new Option<int>("--max-retries") { Description = $"429 answers one request may get before it is given up", DefaultValueFactory = _ => ReplayOptions.DefaultMaxRetries };
         var drain = new Option<double>("--drain-timeout") { Description = "Seconds requests already sent may still finish after Ctrl+C", DefaultValueFactory = _ => 30 };
+        var apiKey = new Option<string?>("--api-key")
+        {
+            Description = $"API key for a service with keys (sent as Authorization: Bearer) [default: the environment variable {ApiKeyVariable}]; " +
+                          "the server counters in the summary need an admin key",
+            HelpName = "key",
+        };
         var requestTimeout = new Option<double>("--request-timeout") { Description = "Seconds to wait for one answer", DefaultValueFactory = _ => 600 };
 
         SecondsBetween(drain, allowZero: true);
@@ -40,7 +46,7 @@ public static class ReplayCommand
         var command = new Command(Name, "Replay a prompt log against the service: latency, cache hits, server counters, plots.")
         {
             trace, server, inProcess, models, dataDir, rate, timestamps, timeScale, concurrency, output, limit, steps, seed,
-            compareOff, maxRetries, drain, requestTimeout,
+            compareOff, maxRetries, drain, requestTimeout, apiKey,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -80,6 +86,7 @@ public static class ReplayCommand
                 MaxRetries = parse.GetValue(maxRetries),
                 DrainTimeout = Seconds(parse.GetValue(drain)),
                 RequestTimeout = Seconds(parse.GetValue(requestTimeout)),
+                ApiKey = parse.GetValue(apiKey) ?? (Environment.GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } key ? key : null),
             };
             var inProcessHost = parse.GetValue(inProcess)
                 ? new InProcessServiceOptions(parse.GetValue(models)!,
@@ -90,6 +97,9 @@ public static class ReplayCommand
         });
         return command;
     }
+
+    /// <summary>Where a client's key may come from instead of the command line (which other users can read in the process list).</summary>
+    public const string ApiKeyVariable = "DIFFUSION_API_KEY";
 
     private static TimeSpan Seconds(double seconds) => TimeSpan.FromSeconds(seconds);
 

@@ -32,6 +32,12 @@ public static class SoakCommand
             DefaultValueFactory = _ => "both",
         };
         store.AcceptOnlyFromAmong("files", "redis", "both");
+        var overloadWait = new Option<double?>("--overload-max-queue-wait")
+        {
+            Description = "The service's --max-queue-wait in the overload phase (new work that would wait longer gets 429) [default: the warm-up's unloaded p99]",
+            HelpName = "seconds",
+        };
+        overloadWait.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is { } w && !(w > 0)) r.AddError("--overload-max-queue-wait must be more than 0"); });
         minutes.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--minutes must be at least 1"); });
         load.Validators.Add(r =>
         {
@@ -52,7 +58,7 @@ public static class SoakCommand
             + "Reports accepted requests and their outcomes, lost jobs, images served from corrupted latents, unexplained 5xx, "
             + "disk use against the cache budget, memory, file handles and threads. Needs root to mount the tmpfs (else the disk is not filled).")
         {
-            minutes, json, report, load, killEvery, port, models, seed, keepData, store,
+            minutes, json, report, load, killEvery, port, models, seed, keepData, store, overloadWait,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -69,6 +75,7 @@ public static class SoakCommand
                 Seed = parse.GetValue(seed),
                 KeepData = parse.GetValue(keepData),
                 Store = Enum.Parse<SoakStore>(parse.GetValue(store)!, ignoreCase: true),
+                OverloadMaxQueueWaitSeconds = parse.GetValue(overloadWait),
             };
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;

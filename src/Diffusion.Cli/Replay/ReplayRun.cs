@@ -62,7 +62,7 @@ public static class ReplayRun
                 await error.WriteLineAsync($"replay: in-process service at {service.Address}");
             }
 
-            using var http = CreateHttpClient(options.Server);
+            using var http = CreateHttpClient(options.Server, options.ApiKey);
             var console = new ReplayConsole(output, error, ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected);
             try
             {
@@ -98,16 +98,18 @@ public static class ReplayRun
         }
     }
 
-    private static HttpClient CreateHttpClient(Uri server)
+    private static HttpClient CreateHttpClient(Uri server, string? apiKey)
     {
         // Relative request paths resolve under the base address only when it ends in '/'.
         var text = server.ToString();
         var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-        return new HttpClient(handler)
+        var http = new HttpClient(handler)
         {
             BaseAddress = new Uri(text.EndsWith('/') ? text : text + "/"),
             // Each request has its own timeout (--request-timeout); a generation may wait long in the queue.
             Timeout = Timeout.InfiniteTimeSpan,
         };
+        if (apiKey is not null) http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        return http;
     }
 }

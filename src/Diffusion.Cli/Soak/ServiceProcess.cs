@@ -145,6 +145,11 @@ public sealed class ServiceProcess(ServiceLaunch launch, HttpClient http, SoakCl
         }
     }
 
+    /// <summary>
+    /// The service's <c>--max-queue-wait</c> from the next start on; null leaves the default (only the queue length limits).
+    /// </summary>
+    public double? MaxQueueWaitSeconds { get; set; }
+
     private IEnumerable<string> Arguments(SoakStore store, string? redisAddress)
     {
         string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
@@ -156,6 +161,10 @@ public sealed class ServiceProcess(ServiceLaunch launch, HttpClient http, SoakCl
         yield return "--workers"; yield return Text(launch.Workers);
         // Finished jobs stay readable for the whole soak, so a 404 at the end means lost, not expired.
         yield return "--job-retention"; yield return Text(launch.JobRetentionSeconds);
+        if (MaxQueueWaitSeconds is { } wait)
+        {
+            yield return "--max-queue-wait"; yield return wait.ToString("0.###", CultureInfo.InvariantCulture);
+        }
         if (store == SoakStore.Redis && redisAddress is not null)
         {
             yield return "--cache-redis"; yield return redisAddress;

@@ -24,7 +24,7 @@ public sealed record LostJob(string Id, double AcceptedAt, string EndCheck, stri
 public sealed record CorruptServe(int Request, string Kind, string Tenant, string SourceId, int K, double CorruptedAt, double RequestStart, string How,
     double ServiceLaunchedAt);
 
-/// <summary>A 5xx outside every kill and Redis-outage window; <paramref name="DuringDiskFull"/> annotates it.</summary>
+/// <summary>A 5xx outside every kill and Redis-outage window and not a 503 during the full disk; <paramref name="DuringDiskFull"/> annotates it.</summary>
 public sealed record UnexplainedServerError(double Start, double End, string Method, string Path, int Status, string Message, bool DuringDiskFull);
 
 public sealed record SoakAccountingResult(
@@ -96,6 +96,13 @@ public static partial class SoakAccounting
                 continue;
             }
             var diskFull = windows.Any(w => w.Kind is FaultKinds.DiskFiller or FaultKinds.DiskFullNatural && w.Overlaps(error.Start, error.End));
+            // A 503 during the injected full disk is the service reporting that fault as it should ("could not store");
+            // a 500 is a failure the service did not handle, whatever the disk's state.
+            if (diskFull && error.Status == 503)
+            {
+                explained++;
+                continue;
+            }
             unexplained.Add(new UnexplainedServerError(error.Start, error.End, error.Method, error.Path, error.Status, error.Message, diskFull));
         }
 

@@ -77,6 +77,11 @@ public sealed class SoakSession
             await FaultPhaseAsync(cancellationToken);
             await FinalCrashAndJobCheckAsync(cancellationToken);
             GrowDiskBack("for the overload phase");
+            // Overload is met the way an operator would: new work that would wait longer than an unloaded run's p99 is
+            // refused with 429, so accepted work keeps its latency (the service's default only bounds the queue's length).
+            service!.MaxQueueWaitSeconds = options.OverloadMaxQueueWaitSeconds ?? warmUp!.P99Seconds;
+            await supervisor!.KillAndRestartAsync(
+                $"restart with --max-queue-wait {service.MaxQueueWaitSeconds:0.###} s for the overload phase", null, cancellationToken);
             afterWarmUp = sampler!.SampleNow();
             lastPid = service!.Pid;
             overloadStartedAt = clock.Seconds;

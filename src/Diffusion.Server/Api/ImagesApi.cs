@@ -86,6 +86,10 @@ public static class ImagesApi
         {
             return ApiError.Unavailable(ex.Message).ToResult();
         }
+        catch (ImageNotStoredException ex)
+        {
+            return ApiError.Unavailable(ex.Message).ToResult();
+        }
         catch (GenerationRejectedException ex)
         {
             return ApiError.Invalid(ex.Message, ex.Param).ToResult();

@@ -56,7 +56,16 @@ public sealed class ImageStore
         var record = new ImageRecord(ImageId.New(now), now, metadata);
         await AtomicFile.WriteAllBytesAsync(PngPath(record.Id), png, cancellationToken);
         var sidecar = JsonSerializer.SerializeToUtf8Bytes(record, ApiJson.Options);
-        await AtomicFile.WriteAllBytesAsync(SidecarPath(record.Id), sidecar, cancellationToken);
+        try
+        {
+            await AtomicFile.WriteAllBytesAsync(SidecarPath(record.Id), sidecar, cancellationToken);
+        }
+        catch
+        {
+            // Without its sidecar the image does not exist; give its bytes back to a full disk now, not at the next start.
+            File.Delete(PngPath(record.Id));
+            throw;
+        }
 
         List<ImageRecord> evicted = [];
         lock (gate)

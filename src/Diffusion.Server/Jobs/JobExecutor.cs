@@ -32,6 +32,10 @@ public sealed class JobExecutor(GenerationRunner runner, TimeProvider time, ILog
         {
             job.Fail(ApiError.Unavailable(ex.Message));
         }
+        catch (ImageNotStoredException ex)
+        {
+            job.Fail(ApiError.Unavailable(ex.Message));
+        }
         catch (GenerationRejectedException ex)
         {
             job.Fail(ApiError.Invalid(ex.Message, ex.Param));

@@ -1,6 +1,7 @@
 using Diffusion.Server.Generation;
 using Diffusion.Server.Images;
 using Diffusion.Server.Metrics;
+using Microsoft.Extensions.Logging;
 
 namespace Diffusion.Server.Running;
 
@@ -9,7 +10,8 @@ namespace Diffusion.Server.Running;
 /// the gallery and records metrics. Called from inside the <see cref="Queue.GenerationQueue"/>, so it
 /// never competes with other generations beyond the configured worker count.
 /// </summary>
-public sealed class GenerationRunner(IImageGenerator generator, ImageStore store, ServiceMetrics metrics, TimeProvider time)
+public sealed class GenerationRunner(IImageGenerator generator, ImageStore store, ServiceMetrics metrics, TimeProvider time,
+    ILogger<GenerationRunner> logger)
 {
     public const string QueueStage = "queue";
     public const string StoreStage = "store";
@@ -35,9 +37,21 @@ public sealed class GenerationRunner(IImageGenerator generator, ImageStore store
             foreach (var (stage, seconds) in image.Timings) Add(timings, stage, seconds);
 
             var storing = time.GetTimestamp();
-            // Not cancellable: once an image exists it is kept even if the client has gone.
-            var record = await store.SaveAsync(Describe(plan, spec, image), image.Png, CancellationToken.None);
-            metrics.ImagesStored.Inc();
+            ImageRecord record;
+            try
+            {
+                // Not cancellable: once an image exists it is kept even if the client has gone.
+                record = await store.SaveAsync(Describe(plan, spec, image), image.Png, CancellationToken.None);
+                metrics.ImagesStored.Inc();
+            }
+            catch (IOException ex)
+            {
+                // A full or failing disk: the image is made, so a client that takes it in the body still gets it.
+                if (plan.Format != ResponseFormat.B64Json) throw new ImageNotStoredException(ex.Message, ex);
+                logger.LogWarning("Image not kept in the gallery ({Reason}); returned in the response only", ex.Message);
+                record = new ImageRecord(ImageId.New(time.GetUtcNow()), time.GetUtcNow(), Describe(plan, spec, image));
+                image = image with { Warnings = [.. image.Warnings ?? [], $"the image was not kept in the gallery ({ex.Message.TrimEnd('.')}); save it from this response"] };
+            }
             Add(timings, StoreStage, time.GetElapsedTime(storing).TotalSeconds);
             images.Add(new GeneratedImageRecord(record, image));
         }
