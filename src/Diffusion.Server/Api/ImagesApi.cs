@@ -71,7 +71,9 @@ public static class ImagesApi
         try
         {
             var result = await completion;
-            await Task.Delay(SharedHitPadding.For(result), time, cancellationToken);
+            var padding = SharedHitPadding.For(result);
+            await Task.Delay(padding, time, cancellationToken);
+            result = SharedHitPadding.Padded(result, padding);
             return TypedResults.Ok(ImageResponses.ToImagesResponse(result, plan.Format, ImageResponses.BaseUrl(context.Request), time.GetUtcNow()));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -14,8 +14,8 @@ public sealed class JobExecutor(GenerationRunner runner, TimeProvider time, ILog
         try
         {
             var result = await runner.RunAsync(job.Plan, queued, job, cancellationToken);
-            var answer = ImageResponses.ToJobResult(result, job.Plan.Format, job.BaseUrl);
             var padding = SharedHitPadding.For(result);
+            var answer = ImageResponses.ToJobResult(SharedHitPadding.Padded(result, padding), job.Plan.Format, job.BaseUrl);
             if (padding <= TimeSpan.Zero) job.Succeed(answer);
             // The worker moves on; only this job's readers wait (a shared hit must not look faster than a miss).
             else _ = Task.Delay(padding, time, CancellationToken.None).ContinueWith(_ => job.Succeed(answer), TaskScheduler.Default);
