@@ -68,4 +68,26 @@ public sealed class QueueLimitTests : IDisposable
     }
 
     private ServiceMetrics Metrics => factory.Services.GetRequiredService<ServiceMetrics>();
+
+    [Fact]
+    public async Task With_a_wait_limit_work_that_would_wait_too_long_gets_429_even_on_a_fresh_start()
+    {
+        using var limited = new DiffusionServerFactory(new Dictionary<string, string?>
+        {
+            ["Server:MaxQueueLength"] = "10", ["Server:Workers"] = "1", ["Server:MaxQueueWaitSeconds"] = "5",
+        });
+        using var client = limited.CreateClient();
+        limited.Generator.Hold();
+
+        // No generation has finished yet, so each item ahead counts as the whole 5 s: one may wait behind the running one.
+        Assert.Equal(HttpStatusCode.Accepted, (await client.CreateJobAsync(new { prompt = "running" })).StatusCode);
+        await limited.Generator.WaitForStartAsync();
+        Assert.Equal(HttpStatusCode.Accepted, (await client.CreateJobAsync(new { prompt = "waiting" })).StatusCode);
+
+        var refused = await client.CreateJobAsync(new { prompt = "would wait 10 s" });
+        var error = await ApiAssert.ErrorAsync(refused, HttpStatusCode.TooManyRequests, "overloaded");
+        Assert.Equal("overloaded", error.GetProperty("code").GetString());
+        Assert.NotNull(refused.Headers.RetryAfter);
+        limited.Generator.Release();
+    }
 }

@@ -34,7 +34,7 @@ public static class SoakCommand
         store.AcceptOnlyFromAmong("files", "redis", "both");
         var overloadWait = new Option<double?>("--overload-max-queue-wait")
         {
-            Description = "The service's --max-queue-wait in the overload phase (new work that would wait longer gets 429) [default: the warm-up's unloaded p99]",
+            Description = "The service's --max-queue-wait in the overload phase (new work that would wait longer gets 429) [default: half the warm-up's unloaded p99]",
             HelpName = "seconds",
         };
         overloadWait.Validators.Add(r => { if (r.GetValueOrDefault<double?>() is { } w && !(w > 0)) r.AddError("--overload-max-queue-wait must be more than 0"); });

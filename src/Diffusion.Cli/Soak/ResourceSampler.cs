@@ -8,6 +8,9 @@ namespace Diffusion.Cli.Soak;
 public sealed class ResourceSampler(ServiceProcess service, StoreBytes store, DiskBudget budget, ScratchDisk disk, FaultLog faults,
     SoakProgress progress, SoakClock clock)
 {
+    /// <summary>Seconds between samples; the disk may have filled up to this long before a sample saw it.</summary>
+    public const double PeriodSeconds = 1;
+
     private readonly object gate = new();
     private readonly Dictionary<int, ProcessSample> lastByPid = [];
     private long peakRss;
@@ -30,7 +33,7 @@ public sealed class ResourceSampler(ServiceProcess service, StoreBytes store, Di
         {
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), clock.Time, cancellationToken);
+                await Task.Delay(TimeSpan.FromSeconds(PeriodSeconds), clock.Time, cancellationToken);
             }
             catch (OperationCanceledException)
             {

@@ -95,7 +95,9 @@ public static partial class SoakAccounting
                 explained++;
                 continue;
             }
-            var diskFull = windows.Any(w => w.Kind is FaultKinds.DiskFiller or FaultKinds.DiskFullNatural && w.Overlaps(error.Start, error.End));
+            // The sampler sees a full disk up to one period after it filled: a full-disk window reaches back that far.
+            var diskFull = windows.Any(w => w.Kind is FaultKinds.DiskFiller or FaultKinds.DiskFullNatural
+                                            && w.Overlaps(error.Start, error.End + ResourceSampler.PeriodSeconds));
             // A 503 during the injected full disk is the service reporting that fault as it should ("could not store");
             // a 500 is a failure the service did not handle, whatever the disk's state.
             if (diskFull && error.Status == 503)

@@ -34,7 +34,7 @@ public sealed record SoakOptions
     /// The overload phase is 60 s for a 15-minute soak, shorter for shorter ones, but 30 s at least:
     /// at 3x capacity the default queue of 32 fills in about 15 s, and the phase is meant to overflow it.
     /// </summary>
-    /// <summary>The service's --max-queue-wait in the overload phase; null uses the warm-up's unloaded p99.</summary>
+    /// <summary>The service's --max-queue-wait in the overload phase; null uses the warm-up's unloaded p99 / 2.</summary>
     public double? OverloadMaxQueueWaitSeconds { get; init; }
 
     public double OverloadSeconds => Math.Clamp(60.0 * Minutes / 15, 30, 60);

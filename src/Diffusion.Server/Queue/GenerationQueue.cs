@@ -51,11 +51,16 @@ public sealed class GenerationQueue
     /// <summary>Work waiting to start (not counting work that is running).</summary>
     public int Depth => channel.Reader.Count;
 
-    /// <summary>Seconds new work would wait before it starts, from recent generation times; 0 without history.</summary>
+    /// <summary>
+    /// Seconds new work would wait before it starts: the work ahead times the recent mean generation time. Before the
+    /// first generation has finished (a fresh start under load) each item ahead counts as the whole allowed wait, so
+    /// a burst at start-up cannot queue more than one item per worker.
+    /// </summary>
     public double EstimatedWaitSeconds()
     {
         var recent = metrics.RecentGenerationSeconds();
-        return recent.Length == 0 ? 0 : recent.Average() * (Depth + metrics.InFlight.Value) / Math.Max(1, workers);
+        var mean = recent.Length > 0 ? recent.Average() : maxWaitSeconds;
+        return mean * (Depth + metrics.InFlight.Value) / Math.Max(1, workers);
     }
 
     public EnqueueStatus TryEnqueue<T>(
@@ -95,10 +100,10 @@ public sealed class GenerationQueue
 
     private EnqueueStatus Admit(QueuedWork work)
     {
-        if (maxWaitSeconds > 0 && EstimatedWaitSeconds() > maxWaitSeconds) return EnqueueStatus.WaitTooLong;
-        // Under one lock so two requests of a tenant cannot both take its last place.
+        // Under one lock so two requests cannot both take the last place, or the last second of allowed wait.
         lock (admission)
         {
+            if (maxWaitSeconds > 0 && EstimatedWaitSeconds() > maxWaitSeconds) return EnqueueStatus.WaitTooLong;
             var waiting = waitingByTenant.GetValueOrDefault(work.Tenant);
             if (Depth >= Capacity) return EnqueueStatus.Full;
             if (waiting >= TenantCapacity) return EnqueueStatus.TenantShareFull;
