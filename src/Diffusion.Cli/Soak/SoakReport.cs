@@ -36,9 +36,17 @@ public sealed record SoakReport
     public required int Accepted { get; init; }
     public required IReadOnlyDictionary<string, int> NotAccepted { get; init; }
     public required OutcomeCounts Outcomes { get; init; }
+    // The headline keys (lost_jobs, corrupt_served, unexplained_5xx) are counts; the cases are listed under *_detail.
+    [JsonPropertyName("lost_jobs")]
     public required int LostJobsCount { get; init; }
+
+    [JsonPropertyName("lost_jobs_detail")]
     public required IReadOnlyList<LostJob> LostJobs { get; init; }
+
+    [JsonPropertyName("corrupt_served")]
     public required int CorruptServedCount { get; init; }
+
+    [JsonPropertyName("corrupt_served_detail")]
     public required IReadOnlyList<CorruptServe> CorruptServed { get; init; }
 
     /// <summary>Hits naming a damaged latent within the lifetime that damaged it: possibly the near cache's good copy, so not counted above.</summary>
@@ -46,10 +54,10 @@ public sealed record SoakReport
     public required IReadOnlyList<CorruptServe> CorruptNamedSameLifetime { get; init; }
     public required int CacheHitsServed { get; init; }
     public required int LatentsCorrupted { get; init; }
-    [JsonPropertyName("unexplained_5xx_count")]
+    [JsonPropertyName("unexplained_5xx")]
     public required int Unexplained5xxCount { get; init; }
 
-    [JsonPropertyName("unexplained_5xx")]
+    [JsonPropertyName("unexplained_5xx_detail")]
     public required IReadOnlyList<UnexplainedServerError> Unexplained5xx { get; init; }
 
     [JsonPropertyName("explained_5xx")]

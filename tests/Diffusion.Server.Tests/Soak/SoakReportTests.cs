@@ -35,7 +35,11 @@ public sealed class SoakReportTests
         foreach (var key in new[] { "accepted", "rejected_429", "retry_after_present", "max_queue_depth", "p99_accepted_seconds", "unloaded_p99_seconds",
                                     "p99_ratio", "recovered" })
             Assert.True(root.GetProperty("overload").TryGetProperty(key, out _), $"no overload '{key}' in the report");
-        Assert.Equal(1, root.GetProperty("unexplained_5xx").GetArrayLength());
+        // The headline keys are counts, the cases are listed beside them.
+        Assert.Equal(1, root.GetProperty("unexplained_5xx").GetInt32());
+        Assert.Equal(1, root.GetProperty("unexplained_5xx_detail").GetArrayLength());
+        Assert.Equal(JsonValueKind.Number, root.GetProperty("lost_jobs").ValueKind);
+        Assert.Equal(JsonValueKind.Number, root.GetProperty("corrupt_served").ValueKind);
     }
 
     [Fact]
