@@ -74,7 +74,9 @@ public static class BenchAttacksCommand
         string? probesPath, CancellationToken cancellationToken)
     {
         var error = Console.Error;
-        using var signals = new InterruptSignals(cancellationToken);
+        // The services are killed from the handler itself, before the token's cancellation reaches the requests in
+        // flight, so they end as "interrupted" rather than as failures.
+        using var signals = new StopSignals(cancellationToken, AttackService.KillAll);
         cancellationToken = signals.Token;
         try
         {

@@ -85,7 +85,8 @@ public static class SoakCommand
                 return 2;
             }
 
-            using var signals = new SoakSignals(cancellationToken, error);
+            using var signals = new StopSignals(cancellationToken, () => error.WriteLine(
+                "\nsoak: stopping: killing the service and Redis, unmounting the tmpfs (signal again to quit at once and leave them)"));
             var result = await new SoakSession(options, error).RunAsync(signals.Token);
             var text = result.ToJson();
             if (options.JsonPath is { } path) await File.WriteAllTextAsync(path, text + "\n", CancellationToken.None);

@@ -1,3 +1,4 @@
+using Diffusion.Cli.Commands;
 using Diffusion.Cache.Traces;
 using Diffusion.Replay;
 using Microsoft.Extensions.Options;
@@ -36,7 +37,8 @@ public static class ReplayRun
             return ReplayExitCodes.BadInput;
         }
 
-        using var signals = new StopSignals(outerStop, error, options.DrainTimeout);
+        using var signals = new StopSignals(outerStop, () => error.WriteLine(
+            $"\nreplay: stopping: no new requests; up to {options.DrainTimeout.TotalSeconds:0.#} s for those in flight (signal again to quit at once)"));
         var stop = signals.Token;
         InProcessService? service = null;
         try

@@ -1,23 +1,24 @@
 using System.Runtime.InteropServices;
 
-namespace Diffusion.Cli.Soak;
+namespace Diffusion.Cli.Commands;
 
 /// <summary>
-/// Ctrl+C (SIGINT) or SIGTERM stops the soak and lets it clean up (kill its service and Redis,
-/// unmount the tmpfs, write what it measured); the runtime's default would end the process at once
-/// and leave both running and the tmpfs mounted. A second signal gets the default handling.
+/// Ctrl+C (SIGINT) or SIGTERM stops a long command gently: the first signal runs <c>onFirstSignal</c> (say what
+/// happens now, kill child processes) and cancels <see cref="Token"/> so the command cleans up and still writes what
+/// it measured; a second signal gets the default handling, which ends the process at once. Handled here because the
+/// runtime's default for these signals ends the process without any cleanup (replay, soak and bench attacks use it).
 /// </summary>
-public sealed class SoakSignals : IDisposable
+public sealed class StopSignals : IDisposable
 {
     private readonly CancellationTokenSource stop;
-    private readonly TextWriter error;
+    private readonly Action onFirstSignal;
     private readonly PosixSignalRegistration? interrupt;
     private readonly PosixSignalRegistration? terminate;
 
-    public SoakSignals(CancellationToken outer, TextWriter error)
+    public StopSignals(CancellationToken outer, Action onFirstSignal)
     {
         stop = CancellationTokenSource.CreateLinkedTokenSource(outer);
-        this.error = error;
+        this.onFirstSignal = onFirstSignal;
         if (!OperatingSystem.IsWindows() && !OperatingSystem.IsBrowser())
         {
             interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
@@ -38,7 +39,7 @@ public sealed class SoakSignals : IDisposable
     {
         if (stop.IsCancellationRequested) return;   // the second signal: default handling ends the process
         context.Cancel = true;
-        error.WriteLine("\nsoak: stopping: killing the service and Redis, unmounting the tmpfs (signal again to quit at once and leave them)");
+        onFirstSignal();
         stop.Cancel();
     }
 }
