@@ -1,35 +1,33 @@
 using Diffusion.Engine.Llm;
+using Diffusion.Inference.Tokenization;
 
 namespace Diffusion.Engine.Text;
 
 /// <summary>
 /// The LLM's text side: encodes prompts in the documented format (<c>&lt;|startoftext|&gt;</c> + tokens of
-/// <c>instruction + " " + loose_prompt + " =&gt;"</c>) and decodes generated tokens.
+/// <c>instruction + " " + loose_prompt + " =&gt;"</c>) and decodes generated tokens, with the same CLIP tokenizer
+/// the text encoder uses (<see cref="ClipTokenizer"/>, Microsoft.ML.Tokenizers' BPE).
 /// </summary>
 public sealed class LlmTextCodec : ITokenDecoder
 {
-    private readonly ClipBpeTokenizer _tokenizer;
-    private readonly ClipBpeDecoder _decoder;
+    private readonly ClipTokenizer _tokenizer;
 
-    private LlmTextCodec(ClipBpeVocabulary vocabulary, string instruction)
+    private LlmTextCodec(ClipTokenizer tokenizer, string instruction)
     {
-        _tokenizer = new ClipBpeTokenizer(vocabulary);
-        _decoder = new ClipBpeDecoder(vocabulary);
+        _tokenizer = tokenizer;
         Instruction = instruction;
-        StartOfTextId = vocabulary.StartId;
-        EndOfTextId = vocabulary.EndId;
     }
 
     public string Instruction { get; }
 
-    public int StartOfTextId { get; }
+    public int StartOfTextId => _tokenizer.StartOfTextId;
 
-    public int EndOfTextId { get; }
+    public int EndOfTextId => _tokenizer.EndOfTextId;
 
     /// <summary>Loads a CLIP-format tokenizer folder; the instruction comes from the LLM's config.</summary>
     public static LlmTextCodec Load(string tokenizerDirectory, LlmConfig config)
     {
-        var codec = new LlmTextCodec(ClipBpeVocabulary.Load(tokenizerDirectory), config.Instruction);
+        var codec = new LlmTextCodec(ClipTokenizer.Load(tokenizerDirectory), config.Instruction);
         if (codec.StartOfTextId != config.BosTokenId || codec.EndOfTextId != config.EosTokenId)
         {
             throw new InvalidDataException(
@@ -41,7 +39,7 @@ public sealed class LlmTextCodec : ITokenDecoder
     }
 
     /// <summary>Token ids of text, without start/end markers.</summary>
-    public int[] Encode(string text) => _tokenizer.Encode(text);
+    public int[] Encode(string text) => [.. _tokenizer.EncodeBody(text)];
 
     /// <summary>The full prompt for expanding <paramref name="loosePrompt"/>.</summary>
     public int[] EncodePrompt(string loosePrompt)
@@ -51,8 +49,8 @@ public sealed class LlmTextCodec : ITokenDecoder
             throw new ArgumentException("the prompt to expand is empty");
         }
 
-        return [StartOfTextId, .. _tokenizer.Encode(Instruction + " " + loosePrompt + " =>")];
+        return [StartOfTextId, .. _tokenizer.EncodeBody(Instruction + " " + loosePrompt + " =>")];
     }
 
-    public string Decode(ReadOnlySpan<int> ids) => _decoder.Decode(ids);
+    public string Decode(ReadOnlySpan<int> ids) => _tokenizer.Decode(ids);
 }

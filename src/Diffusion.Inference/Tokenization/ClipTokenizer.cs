@@ -14,10 +14,13 @@ public sealed class ClipTokenizer
     private const string EndOfWordSuffix = "</w>";
 
     private readonly BpeTokenizer _bpe;
+    private readonly bool[] _endsWord;
 
     private ClipTokenizer(BpeTokenizer bpe, int startId, int endId, int padId)
     {
         _bpe = bpe;
+        _endsWord = new bool[bpe.Vocabulary.Values.Max() + 1];
+        foreach (var (token, id) in bpe.Vocabulary) _endsWord[id] = token.EndsWith(EndOfWordSuffix, StringComparison.Ordinal);
         StartOfTextId = startId;
         EndOfTextId = endId;
         PadId = padId;
@@ -105,6 +108,34 @@ public sealed class ClipTokenizer
             }
         }
         return ids;
+    }
+
+    /// <summary>
+    /// Token ids back to text, as CLIP's Python tokenizer does: start/end-of-text skipped, byte-level characters back to
+    /// UTF-8, each end-of-word suffix a space, the ends trimmed. Throws <see cref="ArgumentException"/> for an id outside
+    /// the vocabulary.
+    /// </summary>
+    public string Decode(ReadOnlySpan<int> ids)
+    {
+        var kept = new List<int>(ids.Length);
+        foreach (var id in ids)
+        {
+            if (id == StartOfTextId || id == EndOfTextId) continue;
+            if ((uint)id >= (uint)_endsWord.Length) throw new ArgumentException($"token id {id} is not in the vocabulary");
+            kept.Add(id);
+        }
+        // The library decodes the bytes but drops the end-of-word suffix; CLIP turns it into a space, so decode word by word.
+        var text = new System.Text.StringBuilder();
+        var word = new List<int>();
+        foreach (var id in kept)
+        {
+            word.Add(id);
+            if (!_endsWord[id]) continue;
+            text.Append(_bpe.Decode(word)).Append(' ');
+            word.Clear();
+        }
+        if (word.Count > 0) text.Append(_bpe.Decode(word));
+        return text.ToString().Trim();
     }
 
     private static int RequireId(BpeTokenizer bpe, string token, string folder)
