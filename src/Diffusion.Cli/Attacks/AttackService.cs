@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
 using Diffusion.Cli.Commands;
+using Diffusion.Cli.Processes;
 
 namespace Diffusion.Cli.Attacks;
 
@@ -69,7 +68,7 @@ public sealed class AttackService : IAsyncDisposable
         // A port freed just before the child binds it can be taken in between; a second and third try cover that.
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreeLoopbackPort();
+            var port = LoopbackPorts.Free();
             var log = new ServiceLog(Path.Combine(data, "serve.log"));
             Process process;
             try
@@ -232,25 +231,15 @@ public sealed class AttackService : IAsyncDisposable
         return process;
     }
 
-    /// <summary>
-    /// This CLI as a command: the apphost itself, or `dotnet diffusion.dll` when the muxer runs it (./run.sh does).
-    /// </summary>
+    /// <summary>This CLI as a command; refused when this process is not the diffusion CLI (a test host, say).</summary>
     internal static (string FileName, string[] Prefix) CliExecutable()
     {
-        var host = Environment.ProcessPath ?? throw new AttackServiceException("cannot tell which program this process runs");
         var entry = Assembly.GetEntryAssembly()?.Location;
-        if (string.IsNullOrEmpty(entry) || !Path.GetFileNameWithoutExtension(entry).Equals("diffusion", StringComparison.Ordinal))
+        if (Environment.ProcessPath is null || string.IsNullOrEmpty(entry)
+            || !Path.GetFileNameWithoutExtension(entry).Equals("diffusion", StringComparison.Ordinal))
         {
-            throw new AttackServiceException($"bench attacks starts the service from the diffusion CLI, but this process runs {entry ?? host}");
+            throw new AttackServiceException($"bench attacks starts the service from the diffusion CLI, but this process runs {entry ?? Environment.ProcessPath}");
         }
-        var hostName = Path.GetFileNameWithoutExtension(host);
-        return hostName.Equals("dotnet", StringComparison.OrdinalIgnoreCase) ? (host, [entry]) : (host, []);
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        return CliSelf.Command();
     }
 }

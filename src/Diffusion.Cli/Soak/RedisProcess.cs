@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Diffusion.Cli.Processes;
 
 namespace Diffusion.Cli.Soak;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
+using Diffusion.Cli.Processes;
 
 namespace Diffusion.Cli.Soak;
 
@@ -32,19 +32,11 @@ public sealed class ServiceProcess(ServiceLaunch launch, HttpClient http, SoakCl
     /// <summary>When each lifetime's process was started (soak seconds), in order.</summary>
     public IReadOnlyList<double> Launches { get { lock (gate) return launches.ToArray(); } }
 
-    /// <summary>The command that runs this CLI: the apphost itself, or <c>dotnet diffusion.dll</c>.</summary>
-    public static (string File, string[] Prefix) CliCommand()
-    {
-        var host = Environment.ProcessPath ?? throw new InvalidOperationException("the path of this process is unknown");
-        var entry = Assembly.GetEntryAssembly()?.Location;
-        return Path.GetFileNameWithoutExtension(host) == "dotnet" && !string.IsNullOrEmpty(entry) ? (host, [entry]) : (host, []);
-    }
-
     /// <summary>Starts a new lifetime and waits until /healthz answers 200 (or the process dies, or 180 s pass).</summary>
     public async Task<ServiceStart> StartAsync(SoakStore store, string? redisAddress, CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
-        var (file, prefix) = CliCommand();
+        var (file, prefix) = CliSelf.Command();
         var start = new ProcessStartInfo(file)
         {
             UseShellExecute = false,

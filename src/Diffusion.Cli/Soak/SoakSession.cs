@@ -1,4 +1,5 @@
 using StackExchange.Redis;
+using Diffusion.Cli.Processes;
 
 namespace Diffusion.Cli.Soak;
 

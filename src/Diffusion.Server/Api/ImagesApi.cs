@@ -84,11 +84,7 @@ public static class ImagesApi
         {
             return ApiError.Unavailable("the server is shutting down; the request was not completed").ToResult();
         }
-        catch (GeneratorUnavailableException ex)
-        {
-            return ApiError.Unavailable(ex.Message).ToResult();
-        }
-        catch (ImageNotStoredException ex)
+        catch (Exception ex) when (ex is GeneratorUnavailableException or ImageNotStoredException)
         {
             return ApiError.Unavailable(ex.Message).ToResult();
         }

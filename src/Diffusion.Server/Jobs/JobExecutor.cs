@@ -28,11 +28,7 @@ public sealed class JobExecutor(GenerationRunner runner, TimeProvider time, ILog
         {
             // The host is stopping, not the client: the journal still has the job unfinished, and the next start runs it.
         }
-        catch (GeneratorUnavailableException ex)
-        {
-            job.Fail(ApiError.Unavailable(ex.Message));
-        }
-        catch (ImageNotStoredException ex)
+        catch (Exception ex) when (ex is GeneratorUnavailableException or ImageNotStoredException)
         {
             job.Fail(ApiError.Unavailable(ex.Message));
         }

@@ -89,13 +89,10 @@ public sealed class GenerationQueue
         CancellationToken cancellationToken)
     {
         var work = new QueuedWork<JobStatus>(tenant, execute, time.GetTimestamp(), cancellationToken);
-        lock (admission)
-        {
-            if (!channel.Writer.TryWrite(work)) return EnqueueStatus.Full;
-            waitingByTenant[tenant] = waitingByTenant.GetValueOrDefault(tenant) + 1;
-        }
-        metrics.QueueDepth.Set(Depth);
-        return EnqueueStatus.Accepted;
+        EnqueueStatus status;
+        lock (admission) status = Write(work);
+        if (status == EnqueueStatus.Accepted) metrics.QueueDepth.Set(Depth);
+        return status;
     }
 
     private EnqueueStatus Admit(QueuedWork work)
@@ -104,13 +101,18 @@ public sealed class GenerationQueue
         lock (admission)
         {
             if (maxWaitSeconds > 0 && EstimatedWaitSeconds() > maxWaitSeconds) return EnqueueStatus.WaitTooLong;
-            var waiting = waitingByTenant.GetValueOrDefault(work.Tenant);
             if (Depth >= Capacity) return EnqueueStatus.Full;
-            if (waiting >= TenantCapacity) return EnqueueStatus.TenantShareFull;
-            if (!channel.Writer.TryWrite(work)) return EnqueueStatus.Full;
-            waitingByTenant[work.Tenant] = waiting + 1;
-            return EnqueueStatus.Accepted;
+            if (waitingByTenant.GetValueOrDefault(work.Tenant) >= TenantCapacity) return EnqueueStatus.TenantShareFull;
+            return Write(work);
         }
+    }
+
+    /// <summary>Puts work in the channel and counts it to its tenant; the caller holds the admission lock.</summary>
+    private EnqueueStatus Write(QueuedWork work)
+    {
+        if (!channel.Writer.TryWrite(work)) return EnqueueStatus.Full;
+        waitingByTenant[work.Tenant] = waitingByTenant.GetValueOrDefault(work.Tenant) + 1;
+        return EnqueueStatus.Accepted;
     }
 
     internal async ValueTask<QueuedWork> DequeueAsync(CancellationToken cancellationToken)

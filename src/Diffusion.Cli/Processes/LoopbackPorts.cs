@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Diffusion.Cli.Soak;
+namespace Diffusion.Cli.Processes;
 
 /// <summary>Free loopback ports, and a check that something listens on one.</summary>
 public static class LoopbackPorts
