@@ -111,10 +111,12 @@ public sealed class ReplaySessionTests : IDisposable
     [Fact]
     public async Task A_stopped_replay_still_writes_everything_it_got()
     {
-        var service = new FakeService { Work = TimeSpan.FromMilliseconds(150) };
+        // The stop comes when the third request arrives, not on a clock: a slow machine's first
+        // request (the /v1/models probe) must not be what the stop interrupts.
+        using var stop = new CancellationTokenSource();
+        var service = new FakeService { Work = TimeSpan.FromMilliseconds(150), OnAttempt = n => { if (n == 3) _ = stop.CancelAsync(); } };
         await using var server = await TestHttpServer.StartAsync(service.Map);
         using var http = server.CreateClient();
-        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
 
         var report = await Session(server, http, o => o with { Concurrency = 2 }).RunAsync("trace.jsonl", Trace(40), false, stop.Token);
 

@@ -19,6 +19,8 @@ public sealed class FakeService
     public TimeSpan Work { get; init; } = TimeSpan.FromMilliseconds(20);
     /// <summary>Added to the reported 200 count once one request succeeded: a server whose counter disagrees with its answers.</summary>
     public int SkewOk { get; init; }
+    /// <summary>Called with each attempt's number as it arrives, so a test can act on progress rather than on a clock.</summary>
+    public Action<int>? OnAttempt { get; init; }
 
     public List<JsonElement> Bodies { get; } = [];
 
@@ -32,6 +34,7 @@ public sealed class FakeService
             {
                 Bodies.Add(document.RootElement.Clone());
                 attempt = ++attempts;
+                OnAttempt?.Invoke(attempt);
                 if (RefuseEvery > 0 && attempt % RefuseEvery == 0)
                 {
                     refused++;
