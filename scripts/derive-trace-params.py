@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Derives the request-trace parameters from the real prompt logs and writes trace-params.json.
 
-The trace generator (src/Diffusion.Cache/Traces) reads the numbers measured here: how often users
+The trace generator (src/Diffusion.Lab/Traces) reads the numbers measured here: how often users
 resend a prompt, how skewed the popularity of repeated prompts is, how often a request is a small
 edit of an earlier one, and how far apart requests arrive. Only these numbers are committed, never
 the logs. Plain python3, no third-party packages, no randomness: the output is a pure function of
@@ -356,7 +356,7 @@ def main(argv):
     parser.add_argument("prompts", nargs="?", default=os.path.join(repo_root, "..", "shared", "data", "prompts"),
                         help="folder with the prompt sets (default: ../shared/data/prompts from the repo root)")
     parser.add_argument("--output", "-o",
-                        default=os.path.join(repo_root, "src", "Diffusion.Cache", "Traces", "trace-params.json"))
+                        default=os.path.join(repo_root, "src", "Diffusion.Lab", "Traces", "trace-params.json"))
     args = parser.parse_args(argv)
     for name in (MIDJOURNEY, IMAGEREWARD, KREA):
         path = os.path.join(args.prompts, name)

@@ -1,4 +1,3 @@
-using Diffusion.Cache.Traces;
 using Diffusion.Replay.Arrivals;
 using Diffusion.Replay.Client;
 using Diffusion.Replay.Metrics;
@@ -7,6 +6,7 @@ using Diffusion.Replay.Progress;
 using Diffusion.Replay.Records;
 using Diffusion.Replay.Running;
 using Diffusion.Replay.Stats;
+using Diffusion.Replay.Traces;
 
 namespace Diffusion.Replay;
 

@@ -1,5 +1,4 @@
 using Diffusion.Replay.Plots;
-using Diffusion.Cache.Plots;
 using Diffusion.Replay.Records;
 using Diffusion.Replay.Tests.Infrastructure;
 using SkiaSharp;

@@ -141,7 +141,7 @@ public sealed class ReplayCommandTests : IDisposable
             .Select(up => Path.GetFullPath(Path.Combine(RepoPaths.Root, up, "shared", "data", "prompts", "krea-open-prompts-1k.tsv")))
             .FirstOrDefault(File.Exists);
         if (shared is null) return;   // a fresh clone without ../shared: nothing to read
-        var records = await Diffusion.Cache.Traces.TraceFileReader.ReadAsync(shared, CancellationToken.None);
+        var records = await Diffusion.Replay.Traces.TraceFileReader.ReadAsync(shared, CancellationToken.None);
         var schedule = ArrivalSchedules.FromTimestamps(records.Select(r => r.Seconds).ToList(), 0.001);
         Assert.True(records.Count >= 900);
         Assert.Equal(TimeSpan.Zero, schedule[0].At);

@@ -1,9 +1,9 @@
-using Diffusion.Cache.Traces;
 using Diffusion.Replay.Arrivals;
 using Diffusion.Replay.Client;
 using Diffusion.Replay.Records;
 using Diffusion.Replay.Running;
 using Diffusion.Replay.Tests.Infrastructure;
+using Diffusion.Replay.Traces;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Diffusion.Cache.Traces;
 using Diffusion.Replay.Metrics;
 using Diffusion.Replay.Records;
 using Diffusion.Replay.Tests.Infrastructure;
+using Diffusion.Replay.Traces;
 using SkiaSharp;
 
 namespace Diffusion.Replay.Tests;

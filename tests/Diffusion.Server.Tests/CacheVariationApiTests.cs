@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Diffusion.Cache.Scoring;
 using Diffusion.Cli.Commands;
 using Diffusion.Evaluation.World;
 using Diffusion.Inference.Imaging;
 using Diffusion.Inference.Onnx;
+using Diffusion.Lab.Scoring;
 using Diffusion.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -1,4 +1,4 @@
-using Diffusion.Cache.Bench;
+using Diffusion.Lab.Bench;
 
 namespace Diffusion.Cli.Cache;
 

@@ -1,4 +1,4 @@
-using Diffusion.Cache.Evaluation;
+using Diffusion.Lab.Evaluation;
 
 namespace Diffusion.Cli.Cache;
 

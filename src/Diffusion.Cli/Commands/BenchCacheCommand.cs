@@ -1,13 +1,13 @@
 using System.CommandLine;
-using Diffusion.Cache.Bench;
-using Diffusion.Cache.Calibration;
 using Diffusion.Cache.Policy;
-using Diffusion.Cache.Scoring;
-using Diffusion.Evaluation.World;
 using Diffusion.CacheStore;
 using Diffusion.Cli.Cache;
+using Diffusion.Evaluation.World;
 using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Pipeline;
+using Diffusion.Lab.Bench;
+using Diffusion.Lab.Calibration;
+using Diffusion.Lab.Scoring;
 
 namespace Diffusion.Cli.Commands;
 

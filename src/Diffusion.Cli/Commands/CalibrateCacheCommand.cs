@@ -1,11 +1,11 @@
 using System.CommandLine;
 using Diffusion.Cache;
-using Diffusion.Cache.Calibration;
-using Diffusion.Evaluation.World;
-using Diffusion.Cache.Scoring;
 using Diffusion.Evaluation;
+using Diffusion.Evaluation.World;
 using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Pipeline;
+using Diffusion.Lab.Calibration;
+using Diffusion.Lab.Scoring;
 
 namespace Diffusion.Cli.Commands;
 
@@ -74,7 +74,7 @@ public static class CalibrateCacheCommand
                 WindowPairs = quick ? 4 : windowPairs,
                 Traffic = trafficPath is null ? null : TrafficSimilarities.Load(trafficPath),
             }.Validate();
-            var result = fromJson is null ? Measure(modelsDir, options, cancellationToken) : Reanalyse(fromJson, options);
+            var result = fromJson is null ? await MeasureAsync(modelsDir, options, cancellationToken) : Reanalyse(fromJson, options);
 
             var tables = result.ToTables();
             tables.Save(tablePath);
@@ -105,14 +105,14 @@ public static class CalibrateCacheCommand
         }
     }
 
-    private static CalibrationResult Measure(string modelsDir, CalibrationOptions options, CancellationToken cancellationToken)
+    private static async Task<CalibrationResult> MeasureAsync(string modelsDir, CalibrationOptions options, CancellationToken cancellationToken)
     {
         var worldPath = Path.Combine(modelsDir, "world.json");
         var heldOut = HeldOutPrompt.Load(Path.Combine(modelsDir, "eval", "heldout.jsonl"));
         using var models = DiffusionModels.Load(modelsDir, new OnnxRuntimeOptions());
         using var judge = SceneJudge.Load(modelsDir, worldPath);
         options = options with { GuidanceScale = models.Folder.DefaultGuidanceScale };   // as served
-        return new CacheCalibration(new DiffusionPipeline(models), judge, EmojiWorld.Load(worldPath), options, Console.Error).Run(heldOut, cancellationToken);
+        return await new CacheCalibration(new DiffusionPipeline(models), judge, EmojiWorld.Load(worldPath), options, Console.Error).RunAsync(heldOut, cancellationToken);
     }
 
     private static CalibrationResult Reanalyse(string jsonPath, CalibrationOptions options)

@@ -1,12 +1,12 @@
 using System.CommandLine;
-using Diffusion.Cache.Evaluation;
 using Diffusion.Cache.Policy;
-using Diffusion.Cache.Scoring;
-using Diffusion.Evaluation.World;
 using Diffusion.CacheStore;
 using Diffusion.Cli.Cache;
+using Diffusion.Evaluation.World;
 using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Pipeline;
+using Diffusion.Lab.Evaluation;
+using Diffusion.Lab.Scoring;
 
 namespace Diffusion.Cli.Commands;
 

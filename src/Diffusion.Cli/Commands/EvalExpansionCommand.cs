@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
-using Diffusion.Cache.Evaluation.Expansion;
 using Diffusion.Engine;
 using Diffusion.Engine.Scheduling;
 using Diffusion.Inference.Models;
 using Diffusion.Inference.Vocabulary;
+using Diffusion.Lab.Evaluation.Expansion;
 
 namespace Diffusion.Cli.Commands;
 

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
-using Diffusion.Cache.Evaluation.Variation;
 using Diffusion.Evaluation;
 using Diffusion.Evaluation.World;
 using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Pipeline;
+using Diffusion.Lab.Evaluation.Variation;
 
 namespace Diffusion.Cli.Commands;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
-using Diffusion.Cache.Traces;
 using Diffusion.Evaluation.World;
+using Diffusion.Lab.Traces;
+using Diffusion.Replay.Traces;
 
 namespace Diffusion.Cli.Commands;
 

@@ -1,4 +1,4 @@
-using Diffusion.Engine.Benchmarks;
+using Diffusion.Lab.EngineBench;
 
 namespace Diffusion.Cli.Engine;
 

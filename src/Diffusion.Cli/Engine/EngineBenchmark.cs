@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using Diffusion.Engine;
-using Diffusion.Engine.Benchmarks;
 using Diffusion.Engine.Llm;
 using Diffusion.Engine.Text;
 using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Pipeline;
 using Diffusion.Kernels.Attention;
+using Diffusion.Lab.EngineBench;
 
 namespace Diffusion.Cli.Engine;
 

@@ -1,6 +1,6 @@
 using Diffusion.Cli.Commands;
-using Diffusion.Cache.Traces;
 using Diffusion.Replay;
+using Diffusion.Replay.Traces;
 using Microsoft.Extensions.Options;
 
 namespace Diffusion.Cli.Replay;

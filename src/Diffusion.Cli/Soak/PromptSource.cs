@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Diffusion.Cache;
-using Diffusion.Cache.Traces;
 using Diffusion.Evaluation.World;
+using Diffusion.Lab.Traces;
 
 namespace Diffusion.Cli.Soak;
 

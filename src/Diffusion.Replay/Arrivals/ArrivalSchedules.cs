@@ -1,4 +1,4 @@
-using Diffusion.Cache.Traces;
+using Diffusion.Replay.Traces;
 
 namespace Diffusion.Replay.Arrivals;
 

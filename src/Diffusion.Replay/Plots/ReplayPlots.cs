@@ -1,5 +1,5 @@
 using System.Globalization;
-using Diffusion.Cache.Plots;
+using Diffusion.Replay.Plots;
 using Diffusion.Replay.Records;
 using SkiaSharp;
 

@@ -1,7 +1,7 @@
-using Diffusion.Cache.Traces;
 using Diffusion.Replay.Arrivals;
 using Diffusion.Replay.Client;
 using Diffusion.Replay.Records;
+using Diffusion.Replay.Traces;
 
 namespace Diffusion.Replay.Running;
 

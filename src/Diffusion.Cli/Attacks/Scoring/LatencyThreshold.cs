@@ -38,5 +38,5 @@ public static class LatencyThreshold
         return best;
     }
 
-    public static double Median(IReadOnlyCollection<double> values) => Diffusion.Cache.Bench.BenchFigures.Quantile(values, 0.5);
+    public static double Median(IReadOnlyCollection<double> values) => Diffusion.Lab.Bench.BenchFigures.Quantile(values, 0.5);
 }

@@ -1,0 +1,34 @@
+using Diffusion.Cache;
+using Diffusion.CacheStore;
+
+namespace Diffusion.Lab.Bench;
+
+/// <summary>Settings of <c>bench cache</c>; <see cref="Validate"/> names every problem.</summary>
+public sealed record CacheBenchOptions : TraceReplayOptions
+{
+    public CacheBenchOptions()
+    {
+        Requests = 2000; // the acceptance run's size
+        // small enough that eviction decides what stays (about 2,200 evictions on the standard trace)
+        Budget = ByteSize.Parse("2MB");
+    }
+
+    /// <summary>Retrieval mode; null uses k-table.json's default.</summary>
+    public RetrievalMode? Mode { get; init; }
+
+    /// <summary>Partition the cache by trace user (each user a tenant) instead of one shared cache.</summary>
+    public bool PerUserTenants { get; init; }
+
+    /// <summary>Check every hit's lineage (<see cref="ApproximateCacheOptions.CheckLineage"/>); false to measure without it.</summary>
+    public bool CheckLineage { get; init; } = true;
+
+    protected override int MinimumRequests => 10;
+
+    protected override string Subject => "cache bench";
+
+    public CacheBenchOptions Validate()
+    {
+        ThrowIfInvalid();
+        return this;
+    }
+}

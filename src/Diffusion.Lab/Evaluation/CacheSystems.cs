@@ -1,0 +1,71 @@
+using Diffusion.Cache;
+using Diffusion.Cache.Policy;
+
+namespace Diffusion.Lab.Evaluation;
+
+/// <summary>How a compared system reuses earlier work.</summary>
+public enum CacheSystemKind
+{
+    /// <summary>No cache: every request runs every step.</summary>
+    None,
+
+    /// <summary>The same prompt (and generation settings) returns the stored final image.</summary>
+    ExactImage,
+
+    /// <summary>The nearest earlier prompt by CLIP text cosine, above a threshold, returns its final image (GPTCache-like).</summary>
+    NearestImage,
+
+    /// <summary>NIRVANA's approximate cache: a similar prompt's intermediate latent lets the run skip K steps.</summary>
+    ApproximateLatent,
+}
+
+/// <summary>One system of <c>eval cache</c>: its name in the JSON, how it reuses work, and its similarity→K tables when it is an approximate cache.</summary>
+/// <param name="Mode">The approximate cache's retrieval mode (null: the tables' default mode).</param>
+public sealed record CacheSystem(string Name, CacheSystemKind Kind, string Description, KTableSet? Tables = null, RetrievalMode? Mode = null)
+{
+    /// <summary>The retrieval mode in effect for an approximate cache.</summary>
+    public RetrievalMode? EffectiveMode => Tables is null ? null : Mode ?? Tables.DefaultMode;
+
+    /// <summary>The similarity→K table in effect, as text (empty for the others).</summary>
+    public string TableText => Tables is null ? "" : Tables.For(EffectiveMode!.Value).ToString();
+}
+
+/// <summary>The five systems compared side by side, and NIRVANA's published thresholds kept in code.</summary>
+public static class CacheSystems
+{
+    public const string None = "none";
+    public const string Exact = "exact";
+    public const string GptCache = "gptcache";
+    public const string Nirvana = "nirvana";
+    public const string Ours = "ours";
+
+    public static IReadOnlyList<string> Names { get; } = [None, Exact, GptCache, Nirvana, Ours];
+
+    /// <summary>
+    /// NIRVANA's published prompt→prompt table (&gt;0.95→25, &gt;0.90→20, &gt;0.85→15, &gt;0.75→10, &gt;0.65→5 of 50), written
+    /// out here rather than read from k-table.json, so recalibrating the shipped table never changes this baseline.
+    /// </summary>
+    public static SimilarityKTable PublishedNirvanaTable { get; } = new([new(0.95, 25), new(0.90, 20), new(0.85, 15), new(0.75, 10), new(0.65, 5)]);
+
+    /// <summary>The published preset as a table set (prompt→prompt; the image table is unused).</summary>
+    public static KTableSet PublishedNirvana { get; } = new()
+    {
+        DefaultMode = RetrievalMode.PromptToPrompt,
+        PromptToPrompt = PublishedNirvanaTable,
+        PromptToImage = PublishedNirvanaTable,
+        Note = "NIRVANA (NSDI'24) as published: prompt-to-prompt retrieval, its CLIP thresholds.",
+    };
+
+    /// <summary>The five systems in report order; <paramref name="shipped"/> is the table set <c>ours</c> uses (k-table.json).</summary>
+    public static IReadOnlyList<CacheSystem> Standard(KTableSet shipped, double gptCacheThreshold) =>
+    [
+        new(None, CacheSystemKind.None, "no cache: every request runs all steps"),
+        new(Exact, CacheSystemKind.ExactImage,
+            "exact-match image cache: same prompt text, model, size, scheduler, steps and guidance returns the stored final image (seed not in the key)"),
+        new(GptCache, CacheSystemKind.NearestImage,
+            $"nearest-image reuse (GPTCache-like): the nearest cached prompt with CLIP text cosine ≥ {gptCacheThreshold:0.###} returns its final image"),
+        new(Nirvana, CacheSystemKind.ApproximateLatent, "NIRVANA as published: prompt→prompt retrieval, its K thresholds, LCBFU",
+            PublishedNirvana, RetrievalMode.PromptToPrompt),
+        new(Ours, CacheSystemKind.ApproximateLatent, "the shipped configuration: k-table.json in its default mode, LCBFU", shipped),
+    ];
+}

@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text;
+
+namespace Diffusion.Lab.Evaluation;
+
+/// <summary>docs/RESULTS.md: the five systems' table, the configuration, the date, how to reproduce it, and whether ours beats NIRVANA.</summary>
+public static class ResultsMarkdown
+{
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    /// <param name="figureLinks">Links to the plots, relative to the markdown file.</param>
+    public static string Write(CacheEvaluationReport report, IReadOnlyList<string> figureLinks)
+    {
+        var c = report.Configuration;
+        var s = new StringBuilder();
+        void Line(FormattableString text) => s.Append(text.ToString(C)).Append('\n');
+
+        Line($"# Results: five caching systems side by side");
+        Line($"");
+        Line($"Measured {report.Date} by `eval cache` (written by the command; do not edit by hand) on model `{c.ModelId}`, in {report.ElapsedMinutes:0.0} min. Reproduce with:");
+        Line($"");
+        Line($"    {report.CommandLine ?? "./run.sh eval cache --json results.json --report results/"}");
+        Line($"");
+        Line($"## Configuration");
+        Line($"");
+        Line($"- Trace: the standard generated trace (seed {c.TraceSeed}{(c.Users is { } u ? $", {u} users" : "")}), {c.Requests} requests; the first {c.Requests - c.Measured} ({c.Warmup:P0}) only warm the caches, the figures cover the other {c.Measured}. Every system replays the same requests with the same seeds, from an empty cache.");
+        Line($"- Generation: {c.Steps} steps, {c.Scheduler}, guidance {c.Guidance}, {c.Concurrency} requests in flight through the serving engine's iteration-level loop on the real UNet (the machinery of `bench cache`).");
+        Line($"- Budget: {c.BudgetBytes:N0} bytes for every caching system. Images: {c.ImageBudgetAccounting}. Latents: {c.LatentBudgetAccounting} (grace {c.LcbfuGraceSeconds / 3600:0.0} h of trace time).");
+        Line($"- `exact` key: {c.ExactKey}.");
+        Line($"- `gptcache` threshold: CLIP text cosine ≥ {c.GptcacheThreshold:0.###} to the nearest cached prompt.");
+        Line($"- `nirvana`: prompt-to-prompt, the published table kept in code: {c.NirvanaKTable}.");
+        Line($"- `ours`: k-table.json, {c.OursMode}: {c.OursKTable} ({(string.IsNullOrWhiteSpace(c.OursKTableNote) ? "no note" : c.OursKTableNote.TrimEnd('.'))}).");
+        Line($"");
+        Line($"## Table");
+        Line($"");
+        Line($"| system | steps saved | judge accuracy | CLIP score | distance to none | CLIP image cosine to none | latency p50 (s) | latency p95 (s) | throughput (req/s) | hit rate |");
+        Line($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (name, f) in report.Systems)
+        {
+            Line($"| `{name}` | {f.StepsSaved:0.000} | {f.JudgeAccuracy:0.000} | {f.ClipScore:0.000} | {f.DistanceToNone:0.000} | {f.ClipImageCosineToNone:0.000} | {f.LatencyP50S:0.000} | {f.LatencyP95S:0.000} | {f.ThroughputRps:0.00} | {f.HitRate:0.000} |");
+        }
+        Line($"");
+        Line($"## Does ours beat NIRVANA?");
+        Line($"");
+        s.Append(Verdict(report)).Append('\n');
+        Line($"");
+        if (figureLinks.Count > 0)
+        {
+            Line($"## Figures");
+            Line($"");
+            foreach (var link in figureLinks)
+            {
+                Line($"![{Path.GetFileNameWithoutExtension(link)}]({link.Replace('\\', '/')})");
+                Line($"");
+            }
+        }
+        Line($"## How the figures are measured");
+        Line($"");
+        Line($"- **steps saved**: denoising steps skipped over steps requested; a final-image hit (`exact`, `gptcache`) skips all of them, a latent hit skips K.");
+        Line($"- **judge accuracy**: share of the judge's checks (object, count, colour, position, …) that each image passes against its own request's canonical prompt facts, as `bench cache` scores them.");
+        Line($"- **CLIP score**: cosine of the request's CLIP text embedding and the image's CLIP image embedding.");
+        Line($"- **distance to none**: mean absolute pixel difference (in [0,1] units) to the `none` image of the same request (same seed); **CLIP image cosine to none** compares their image embeddings. A reused image comes from another request (another seed), so even an exact repeat is far from `none`'s image.");
+        Line($"- **latency**: join to image ready per request, excluding the replay's own scoring; **throughput**: measured requests over the busy time from the first measured join to the last measured image.");
+        return s.ToString();
+    }
+
+    /// <summary>The honest paragraph: whether ours saves more steps than nirvana at equal or better judge accuracy.</summary>
+    public static string Verdict(CacheEvaluationReport report)
+    {
+        var v = report.OursVersusNirvana;
+        var ours = report.Systems[CacheSystems.Ours];
+        var nirvana = report.Systems[CacheSystems.Nirvana];
+        var noise = 2 * Math.Sqrt(Square(ours.JudgeAccuracyStandardError) + Square(nirvana.JudgeAccuracyStandardError));
+        var figures = string.Format(C, "`ours` saves {0:P1} of the steps against `nirvana`'s {1:P1}, at judge accuracy {2:0.000} against {3:0.000}",
+            v.OursStepsSaved, v.NirvanaStepsSaved, v.OursAccuracy, v.NirvanaAccuracy);
+        var noiseNote = string.Format(C, " With {0} measured requests ({1} and {2} judge checks), accuracy differences below about {3:0.000} (two standard errors) are within sampling noise.",
+            report.Configuration.Measured, ours.JudgeChecks, nirvana.JudgeChecks, noise);
+        if (v.SameTable)
+        {
+            return $"No. In this run `ours` used the same prompt→prompt table as `nirvana` (the k-table it loaded holds NIRVANA's thresholds, "
+                + $"e.g. before `calibrate cache` writes a calibrated one), so there is nothing to beat: {figures}; any gap is replay noise, not a better policy."
+                + noiseNote;
+        }
+        var answer = v.Beats
+            ? "Yes, on this trace: " + figures + "."
+            : v.SavesMoreSteps
+                ? "No: " + figures + "; it saves more steps but loses judge accuracy."
+                : "No: " + figures + "; it does not save more steps.";
+        return answer + noiseNote;
+    }
+
+    private static double Square(double x) => double.IsFinite(x) ? x * x : 0;
+}
