@@ -13,7 +13,8 @@ namespace Diffusion.Inference.Tests.Tokenization;
 /// composition exclusions, singletons, fullwidth forms, ligatures, emoji sequences, Greek, Cyrillic, Arabic...).
 /// tests/fixtures/clip-tokens/non-ascii-golden.json holds the texts and ids as the tokenizer gave them when the file
 /// was made; a change to text cleaning (NFC, HTML unescaping, white space, lower-casing) must keep them identical, or
-/// the shipped text encoder reads different tokens than it was trained on.
+/// the shipped text encoder reads different tokens than it was trained on. The file was made with the project's former
+/// hand-written NFC normaliser (tables from Python's unicodedata); ICU's NFC, used since, gives the same ids on every text.
 /// Remake the file only on purpose, with ../shared beside the repository:
 /// DIFFUSION_WRITE_CLIP_GOLDEN=1 dotnet test --filter ClipNonAsciiGolden (DIFFUSION_PROMPTS_DIR names another folder).
 /// </summary>
