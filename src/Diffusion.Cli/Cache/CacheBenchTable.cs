@@ -2,7 +2,7 @@ using Diffusion.Lab.Bench;
 
 namespace Diffusion.Cli.Cache;
 
-/// <summary>Prints a <see cref="CacheBenchReport"/> as plain text: off and on side by side, the bars, the policies (invariant culture: the build sets InvariantGlobalization).</summary>
+/// <summary>Prints a <see cref="CacheBenchReport"/> as plain text: off and on side by side, the bars, the policies (invariant culture: the CLI's Program sets it for every thread).</summary>
 public static class CacheBenchTable
 {
     public static void Write(CacheBenchReport r, TextWriter output)

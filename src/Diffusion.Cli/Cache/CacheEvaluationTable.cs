@@ -2,7 +2,7 @@ using Diffusion.Lab.Evaluation;
 
 namespace Diffusion.Cli.Cache;
 
-/// <summary>Prints a <see cref="CacheEvaluationReport"/> as plain text, one row per system (invariant culture: the build sets InvariantGlobalization).</summary>
+/// <summary>Prints a <see cref="CacheEvaluationReport"/> as plain text, one row per system (invariant culture: the CLI's Program sets it for every thread).</summary>
 public static class CacheEvaluationTable
 {
     public static void Write(CacheEvaluationReport r, TextWriter output)

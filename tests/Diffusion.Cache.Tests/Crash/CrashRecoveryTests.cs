@@ -100,7 +100,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         child.OutputDataReceived += (_, line) =>
         {
-            if (line.Data?.StartsWith("generated ") == true && int.TryParse(line.Data.AsSpan(10), out var count))
+            if (line.Data?.StartsWith("generated ", StringComparison.Ordinal) == true && int.TryParse(line.Data.AsSpan(10), out var count))
             {
                 Volatile.Write(ref generated, count);
                 if (count >= minimum)

@@ -97,7 +97,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         child.OutputDataReceived += (_, line) =>
         {
-            if (line.Data?.StartsWith("entries ") == true && int.TryParse(line.Data.AsSpan(8), out int count))
+            if (line.Data?.StartsWith("entries ", StringComparison.Ordinal) == true && int.TryParse(line.Data.AsSpan(8), out int count))
             {
                 Volatile.Write(ref written, count);
                 if (count >= minimumEntries)

@@ -53,7 +53,7 @@ public sealed class RedisMetadataBackendTests : IAsyncLifetime
         var events = await db.StreamRangeAsync($"{_redis.Prefix}events");
         Assert.Equal(["added", "added", "touched", "touched", "image"], events.Select(e => e["op"].ToString()));
         Assert.All(await _redis.KeysAsync(), key => Assert.True(
-            key.StartsWith(_redis.Prefix + "alice:") || key == _redis.Prefix + "tenants" || key == _redis.Prefix + "events", key));
+            key.StartsWith(_redis.Prefix + "alice:", StringComparison.Ordinal) || key == _redis.Prefix + "tenants" || key == _redis.Prefix + "events", key));
 
         Assert.Equal(MetadataStatus.Ok, await backend.RemoveLatentAsync(new LatentKey(descriptor.Key, 10), default));
         Assert.Null(await db.SortedSetScoreAsync($"{_redis.Prefix}alice:lcbfu", $"{descriptor.Key.Id}:10"));

@@ -52,7 +52,7 @@ public sealed class RecoveryTests : IDisposable
             Assert.Equal(2, report.LatentsLoaded);
             Assert.Equal(3, store.Stats.CorruptDiscarded);
 
-            var corruptLines = logger.Messages(LogLevel.Warning).Where(m => m.StartsWith("Discarding corrupt latent")).ToList();
+            var corruptLines = logger.Messages(LogLevel.Warning).Where(m => m.StartsWith("Discarding corrupt latent", StringComparison.Ordinal)).ToList();
             Assert.Equal(3, corruptLines.Count);
             Assert.Contains(corruptLines, l => l.Contains(flipped.Key.Id.ToString()) && l.Contains("PayloadChecksumMismatch"));
             Assert.Contains(corruptLines, l => l.Contains(torn.Key.Id.ToString()) && l.Contains("Truncated"));
@@ -98,7 +98,7 @@ public sealed class RecoveryTests : IDisposable
         Assert.Equal([entry.Key], removed);
         Assert.Empty(store.StoredKs(entry.Key));
         Assert.Equal(1, store.Stats.CorruptDiscarded);
-        Assert.Single(logger.Messages(LogLevel.Warning), m => m.StartsWith("Discarding corrupt latent"));
+        Assert.Single(logger.Messages(LogLevel.Warning), m => m.StartsWith("Discarding corrupt latent", StringComparison.Ordinal));
         await store.FlushAsync();
         Assert.False(_device.Contains(key));
         Assert.Equal(0, store.UsedBytes);
