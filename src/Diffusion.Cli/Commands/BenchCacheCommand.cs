@@ -26,7 +26,7 @@ public static class BenchCacheCommand
         var warmup = new Option<double>("--warmup") { Description = "Leading share of the trace that only warms the cache.", DefaultValueFactory = _ => 0.2 };
         var models = new Option<string>("--models") { Description = "Model folder (with image_encoder/, judge/, world.json).", DefaultValueFactory = _ => "./models" };
         var quick = new Option<bool>("--quick") { Description = "A short run: 200 requests, 25 steps, a 256KB budget." };
-        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once (iteration-level batching).", DefaultValueFactory = _ => 8 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once, batched step by step by the serving engine.", DefaultValueFactory = _ => 8 };
         var mode = new Option<string?>("--mode") { Description = "Retrieval mode: prompt-to-prompt or prompt-to-image (default: k-table.json's)." };
         var seed = new Option<long>("--seed") { Description = "Seed of the standard trace.", DefaultValueFactory = _ => 1 };
         var perUser = new Option<bool>("--per-user") { Description = "One cache tenant per trace user instead of one shared cache." };

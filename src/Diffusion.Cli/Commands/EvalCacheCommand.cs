@@ -30,7 +30,7 @@ public static class EvalCacheCommand
         var budget = new Option<string>("--budget") { Description = "Byte budget of every caching system (latents on disk or 8-bit images).", DefaultValueFactory = _ => "512KB" };
         var warmup = new Option<double>("--warmup") { Description = "Leading share of the trace that only warms the caches.", DefaultValueFactory = _ => 0.2 };
         var steps = new Option<int>("--steps") { Description = "Denoising steps per request.", DefaultValueFactory = _ => 50 };
-        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once (iteration-level batching).", DefaultValueFactory = _ => 8 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once, batched step by step by the serving engine.", DefaultValueFactory = _ => 8 };
         var seed = new Option<long>("--seed") { Description = "Seed of the standard trace.", DefaultValueFactory = _ => 1 };
         var users = new Option<int?>("--users") { Description = "Distinct users of the trace (default: derived from the real logs; a trace under ~60 requests needs fewer)." };
         var threshold = new Option<double>("--gptcache-threshold") { Description = "CLIP text cosine at or above which gptcache reuses the nearest prompt's image.", DefaultValueFactory = _ => 0.95 };

@@ -24,7 +24,7 @@ public abstract record TraceReplayOptions
     /// <summary>The cache's byte budget: small enough that eviction runs.</summary>
     public ByteSize Budget { get; init; }
 
-    /// <summary>Requests in flight at once (iteration-level batching, two UNet rows each with guidance).</summary>
+    /// <summary>Requests in flight at once: the serving engine steps them together (two UNet rows each with guidance).</summary>
     public int Concurrency { get; init; } = 8;
 
     public int Steps { get; init; } = 50;
