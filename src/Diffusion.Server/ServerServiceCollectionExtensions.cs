@@ -1,5 +1,6 @@
 using Diffusion.Server.Api;
 using Diffusion.Server.Api.Requests;
+using Diffusion.Server.Caching;
 using Diffusion.Server.Identity;
 using Diffusion.Server.Images;
 using Diffusion.Server.Jobs;
@@ -49,6 +50,18 @@ public static class ServerServiceCollectionExtensions
         services.AddRouting();
         services.ConfigureHttpJsonOptions(json => ApiJson.Apply(json.SerializerOptions));
         services.AddOpenApi();
+        return services;
+    }
+
+    /// <summary>
+    /// Opens the approximate cache with <paramref name="opener"/> in the background at start-up (<see cref="CacheStartup"/>);
+    /// <see cref="CacheReadiness"/> tells /healthz and the generator when it is open. Without this call the service has no cache.
+    /// </summary>
+    public static IServiceCollection AddCacheStartup(this IServiceCollection services, Func<IServiceProvider, CacheOpener> opener)
+    {
+        services.AddSingleton(opener);
+        services.AddSingleton<CacheReadiness>();
+        services.AddHostedService<CacheStartup>();
         return services;
     }
 }

@@ -110,6 +110,19 @@ public sealed class ServeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_with_a_cache_that_cannot_open_exits_with_a_clear_message()
+    {
+        await File.WriteAllTextAsync(Path.Combine(dataDirectory, "cache"), "a file where the latent store's folder goes");
+        var error = new StringWriter();
+        var code = await ServeCommand.Create()
+            .Parse(["--urls", $"http://127.0.0.1:{FreeLoopbackPort()}", "--data-dir", dataDirectory, "--models", ConformanceFixture])
+            .InvokeAsync(new InvocationConfiguration { Output = new StringWriter(), Error = error })
+            .WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(code == 2, $"exit code {code}: {error}");
+        Assert.StartsWith("serve: cannot open the cache: ", error.ToString());
+    }
+
+    [Fact]
     public async Task Serve_in_process_stops_when_its_token_fires()
     {
         var port = FreeLoopbackPort();

@@ -1,16 +1,14 @@
-using Diffusion.Cache;
-using Diffusion.Cache.Generation;
 using Diffusion.CacheStore;
 using Diffusion.Engine;
 using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Pipeline;
+using Diffusion.Server;
+using Diffusion.Server.Caching;
 using Diffusion.Server.Generation;
 using Diffusion.Server.Identity;
 using Diffusion.Server.Metrics;
-using Diffusion.Server.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Diffusion.Cli.Commands;
 
@@ -23,7 +21,8 @@ public sealed record ModelHostingOptions(string ModelsDirectory, int IntraOpThre
 
 /// <summary>
 /// Registers the loaded model family, the engine (diffusion jobs and the prompt-expanding LLM), the
-/// approximate cache under the server's data directory, and the generator the web host calls.
+/// approximate cache under the server's data directory (opened in the background at start-up), and the generator
+/// the web host calls.
 /// </summary>
 public static class ModelHosting
 {
@@ -37,54 +36,24 @@ public static class ModelHosting
             options.ModelsDirectory, sp.GetService<TimeProvider>()));
         if (options.Cache)
         {
-            if (options.Redis is { } redis)
-            {
-                // A singleton so the host disposes it at shutdown: the shared cache does not own its connection.
-                services.AddSingleton(sp => RedisConnection.ConnectAsync(new RedisCacheOptions { Configuration = redis },
-                    Logger(sp, "Diffusion.Cache")).GetAwaiter().GetResult());
-            }
-            services.AddSingleton(sp => OpenCache(sp, options, cacheBytes));
-            services.AddSingleton(sp => new CachedGenerator(sp.GetRequiredService<DiffusionPipeline>(), sp.GetRequiredService<ApproximateCache>(),
-                new EngineGenerationRunner(sp.GetRequiredService<EngineHost>().Images!), Logger(sp, "Diffusion.Cache")));
+            services.AddCacheStartup(sp => cancellationToken => CacheHosting.OpenAsync(sp, options, cacheBytes, cancellationToken));
         }
         services.AddSingleton<IImageGenerator>(sp =>
         {
             var pipeline = sp.GetRequiredService<DiffusionPipeline>();
             var engine = sp.GetRequiredService<EngineHost>();
-            sp.GetRequiredService<ServiceMetrics>().TrackEngine(engine.Loop.GetStats);
-            if (options.Cache)
+            var metrics = sp.GetRequiredService<ServiceMetrics>();
+            metrics.TrackEngine(engine.Loop.GetStats);
+            var cache = options.Cache ? sp.GetRequiredService<CacheReadiness>() : null;
+            if (cache is not null)
             {
-                var cache = sp.GetRequiredService<ApproximateCache>();
-                sp.GetRequiredService<ServiceMetrics>().TrackCacheStorage(() => cache.Store.Stats);
+                metrics.TrackCacheStorage(() => cache.Opened?.Cache.Store.Stats);   // none until the cache is open
             }
-            return new ServiceImageGenerator(pipeline, engine,
-                options.Cache ? sp.GetRequiredService<CachedGenerator>() : null, pipeline.Models.Folder.Name, sp.GetService<SharedPoolPolicy>());
+            return new ServiceImageGenerator(pipeline, engine, cache, pipeline.Models.Folder.Name, sp.GetService<SharedPoolPolicy>());
         });
         return services;
     }
 
-    // Opening is asynchronous (recovery scan, index adoption); the composition root waits for it once at start-up.
-    private static ApproximateCache OpenCache(IServiceProvider services, ModelHostingOptions options, ByteSize maxBytes)
-    {
-        var data = services.GetRequiredService<IOptions<ServerOptions>>().Value.DataDirectory;
-        var time = services.GetService<TimeProvider>();
-        var logger = Logger(services, "Diffusion.Cache");
-        var cacheOptions = new ApproximateCacheOptions { IndexDirectory = Path.Combine(data, "cache-index") };
-        // prompt→image retrieval compares with cached final images' CLIP image embeddings; a model without an
-        // image encoder (a Stable Diffusion export) retrieves prompt→prompt whatever k-table.json prefers
-        if (cacheOptions.EffectiveMode == RetrievalMode.PromptToImage && services.GetRequiredService<DiffusionModels>().ImageEncoder is null)
-        {
-            cacheOptions = cacheOptions with { Mode = RetrievalMode.PromptToPrompt };
-        }
-        var storeOptions = new CacheStoreOptions { DataDirectory = Path.Combine(data, "cache"), MaxBytes = maxBytes };
-        if (options.Redis is null)
-        {
-            return ApproximateCache.OpenLocalAsync(cacheOptions, storeOptions, time, logger).GetAwaiter().GetResult();
-        }
-        return ApproximateCache.OpenSharedAsync(cacheOptions, storeOptions, services.GetRequiredService<RedisConnection>(), time, logger)
-            .GetAwaiter().GetResult();
-    }
-
-    private static ILogger Logger(IServiceProvider services, string category) =>
+    internal static ILogger Logger(IServiceProvider services, string category) =>
         services.GetService<ILoggerFactory>()?.CreateLogger(category) ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Diffusion.Inference.Onnx;
 using Diffusion.Server;
+using Diffusion.Server.Caching;
 using Diffusion.Server.Generation;
 using Diffusion.Server.Identity;
 using Diffusion.Server.Options;
@@ -186,7 +187,7 @@ public static class ServeCommand
                                        or InvalidOperationException or ArgumentException or IOException or UnauthorizedAccessException
                                        or DllNotFoundException)
         {
-            await error.WriteLineAsync($"serve: cannot load the models or open the cache: {ex.Message}");
+            await error.WriteLineAsync($"serve: cannot load the models: {ex.Message}");
             return 2;
         }
         catch (OptionsValidationException ex)
@@ -209,6 +210,12 @@ public static class ServeCommand
 
         // Returns when the token fires (Ctrl+C, SIGTERM) or the host is asked to stop; stops the host.
         await app.WaitForShutdownAsync(cancellationToken);
+        // The cache opens while the host already listens; one that cannot open stops the host, and is this command's error.
+        if (app.Services.GetService<CacheReadiness>()?.Problem is { } problem)
+        {
+            await error.WriteLineAsync($"serve: cannot open the cache: {problem}");
+            return 2;
+        }
         return 0;
     }
 }

@@ -1,5 +1,6 @@
 using Diffusion.Cli.Commands;
 using Diffusion.Inference.Onnx;
+using Diffusion.Server.Caching;
 using Diffusion.Server.Generation;
 using Diffusion.Server.Options;
 using Microsoft.AspNetCore.Builder;
@@ -32,6 +33,7 @@ public sealed class InProcessService : IAsyncDisposable
 
     /// <exception cref="OptionsValidationException">Invalid server settings.</exception>
     /// <exception cref="IOException">The models cannot be loaded or the port cannot be bound.</exception>
+    /// <exception cref="GeneratorUnavailableException">The cache cannot be opened.</exception>
     public static async Task<InProcessService> StartAsync(InProcessServiceOptions options, CancellationToken cancellationToken)
     {
         var overrides = new Dictionary<string, string?>
@@ -52,6 +54,8 @@ public sealed class InProcessService : IAsyncDisposable
             _ = app.Services.GetRequiredService<IOptions<ServerOptions>>().Value;
             _ = app.Services.GetRequiredService<IImageGenerator>();
             await app.StartAsync(cancellationToken);
+            // A replay measures a warm service: its first requests should not also wait for the cache to open.
+            if (app.Services.GetService<CacheReadiness>() is { } cache) await cache.WaitAsync(cancellationToken);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                           ?? throw new InvalidOperationException("the in-process service started without a listening address");
             started = true;

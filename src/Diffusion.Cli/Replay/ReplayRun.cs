@@ -1,6 +1,7 @@
 using Diffusion.Cli.Commands;
 using Diffusion.Replay;
 using Diffusion.Replay.Traces;
+using Diffusion.Server.Generation;
 using Microsoft.Extensions.Options;
 
 namespace Diffusion.Cli.Replay;
@@ -50,7 +51,8 @@ public static class ReplayRun
                     service = await InProcessService.StartAsync(inProcess, stop);
                 }
                 catch (Exception ex) when (ex is InvalidDataException or FileNotFoundException or DirectoryNotFoundException
-                                               or InvalidOperationException or ArgumentException or IOException)
+                                               or InvalidOperationException or ArgumentException or IOException
+                                               or GeneratorUnavailableException)
                 {
                     await error.WriteLineAsync($"replay: cannot start the in-process service: {ex.Message}");
                     return ReplayExitCodes.ServerUnavailable;

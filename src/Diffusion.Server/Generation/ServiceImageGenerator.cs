@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using Diffusion.Cache;
-using Diffusion.Cache.Generation;
 using Diffusion.Engine;
 using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Pipeline;
 using Diffusion.Inference.Scheduling;
 using Diffusion.Inference.Vocabulary;
+using Diffusion.Server.Caching;
 using Diffusion.Server.Identity;
 using CacheModeSetting = Diffusion.Cache.CacheMode;
 
@@ -14,18 +14,20 @@ namespace Diffusion.Server.Generation;
 /// <summary>
 /// The service's generator: optionally expands the prompt with the engine's LLM, looks it up in the
 /// approximate cache, runs the remaining denoising steps as engine jobs (batched with other requests)
-/// while the cache steps' latents are stored, and decodes. Without a cache every request is a full run.
+/// while the cache steps' latents are stored, and decodes. Without a cache every request is a full run; a request that
+/// uses the cache while it is still opening at start-up waits for it.
 /// </summary>
 public sealed class ServiceImageGenerator : IImageGenerator
 {
     private readonly DiffusionPipeline _pipeline;
     private readonly EngineHost _engine;
-    private readonly CachedGenerator? _cached;
+    private readonly CacheReadiness? _cache;
     private readonly ExpansionGuard? _guard;
     private readonly SharedPoolPolicy? _sharedPool;
 
+    /// <param name="cache">The cache as it opens at start-up; null serves every request as a full run.</param>
     /// <param name="sharedPool">Who may start from whose entries across tenants; null keeps every tenant private.</param>
-    public ServiceImageGenerator(DiffusionPipeline pipeline, EngineHost engine, CachedGenerator? cached, string modelId,
+    public ServiceImageGenerator(DiffusionPipeline pipeline, EngineHost engine, CacheReadiness? cache, string modelId,
         SharedPoolPolicy? sharedPool = null)
     {
         _sharedPool = sharedPool;
@@ -35,7 +37,7 @@ public sealed class ServiceImageGenerator : IImageGenerator
         {
             throw new ArgumentException("the engine was started without the diffusion pipeline (use EngineHost.StartForModels)", nameof(engine));
         }
-        _cached = cached;
+        _cache = cache;
         Model = DescribeModel(pipeline.Models, modelId);
         _guard = Model.Vocabulary is { } vocabulary ? new ExpansionGuard(vocabulary) : null;
     }
@@ -100,14 +102,18 @@ public sealed class ServiceImageGenerator : IImageGenerator
         GenerationResult result;
         CacheReport cache;
         var seed = spec.Seed;   // the seed whose noise shaped the image
-        if (_cached is null || spec.Cache == CacheMode.Off)
+        if (_cache is null || spec.Cache == CacheMode.Off)
         {
             result = await _engine.Images!.GenerateAsync(request, hooks, cancellationToken: cancellationToken).ConfigureAwait(false);
             cache = CacheReport.Miss;
         }
         else
         {
-            var cached = await _cached.GenerateAsync(request, spec.Tenant, ToCacheMode(spec.Cache), hooks, cancellationToken,
+            // Waits, with the request's token, for a cache still opening rather than answering 503: the opening is a
+            // one-off of seconds, and a client that sent a valid request wants its image, not a retry loop. A cache
+            // that could not be opened throws GeneratorUnavailableException: a 503 with the reason.
+            var opened = await _cache.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var cached = await opened.Generator.GenerateAsync(request, spec.Tenant, ToCacheMode(spec.Cache), hooks, cancellationToken,
                     _sharedPool?.For(spec.Tenant, spec.CacheScope))
                 .ConfigureAwait(false);
             result = cached.Generation;
