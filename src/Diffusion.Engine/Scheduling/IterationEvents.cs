@@ -45,6 +45,15 @@ public sealed record SchedulerCounters
     public long GeneratedTokens { get; init; }
     public long DiffusionSteps { get; init; }
     public long Preemptions { get; init; }
+
+    /// <summary>Diffusion jobs left out of an iteration after stepping in the one before (paused at a step boundary, latent kept).</summary>
+    public long Pauses { get; init; }
+
+    /// <summary>Requests with a due time that finished by it.</summary>
+    public long DueMet { get; init; }
+
+    /// <summary>Requests with a due time that finished after it.</summary>
+    public long DueMissed { get; init; }
     public long SwapOuts { get; init; }
     public long SwapIns { get; init; }
     public long Aborted { get; init; }
@@ -60,4 +69,7 @@ public sealed record SchedulerCounters
     public double MeanLlmBatchSequences => LlmIterations == 0 ? 0 : (double)LlmBatchSequences / LlmIterations;
 
     public double MeanDiffusionBatch => DiffusionIterations == 0 ? 0 : (double)DiffusionBatchJobs / DiffusionIterations;
+
+    /// <summary>Share of requests with a due time that met it (1 when none had one).</summary>
+    public double SloAttainment => DueMet + DueMissed == 0 ? 1 : (double)DueMet / (DueMet + DueMissed);
 }

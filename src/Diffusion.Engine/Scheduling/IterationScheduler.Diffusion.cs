@@ -13,7 +13,7 @@ public sealed partial class IterationScheduler
             AdmitWaitingDiffusion(plan);
         }
 
-        List<DiffusionJob> running = _diffusionRunning.InServingOrder();
+        List<DiffusionJob> running = _diffusionRunning.InServingOrder(_order);
         if (running.Count == 0)
         {
             return;
@@ -27,9 +27,23 @@ public sealed partial class IterationScheduler
         }
     }
 
+    /// <summary>Running diffusion jobs that stepped in the last diffusion iteration and are left out of this one.</summary>
+    private int CountPauses(SchedulePlan plan)
+    {
+        if (plan.Diffusion is null)
+        {
+            return 0;
+        }
+
+        var stepping = plan.Diffusion.Steps.Select(s => s.Request).ToHashSet();
+        int paused = _lastDiffusionBatch.Count(id => !stepping.Contains(id) && _requests.TryGetValue(id, out EngineRequest? r) && r.State == RequestState.Running);
+        _lastDiffusionBatch = stepping;
+        return paused;
+    }
+
     private void ResumeSwappedDiffusion(PlanBuilder plan)
     {
-        foreach (DiffusionJob job in _diffusionSwapped.InServingOrder())
+        foreach (DiffusionJob job in _diffusionSwapped.InServingOrder(_order))
         {
             if (_kv.SwapIn(job.Latents!) != AllocationStatus.Ok)
             {
@@ -46,11 +60,16 @@ public sealed partial class IterationScheduler
     private void AdmitWaitingDiffusion(PlanBuilder plan)
     {
         LatentShape? batchShape = null;
-        foreach (DiffusionJob job in _diffusionWaiting.InServingOrder())
+        foreach (DiffusionJob job in _diffusionWaiting.InServingOrder(_order))
         {
-            if (_diffusionRunning.Count >= _options.MaxDiffusionBatch)
+            if (_diffusionRunning.Count >= _options.DiffusionResidentLimit)
             {
                 return;
+            }
+
+            if (_options.Policy == SchedulingPolicy.EarliestDeadline && new DueAdmission(_order, _options.MaxDiffusionBatch).WouldMakeAMiss(_diffusionRunning, job))
+            {
+                continue; // it waits until it harms no one; shorter work may fit beside the running jobs meanwhile
             }
 
             if (_options.Batching == BatchingMode.RequestLevel)

@@ -28,7 +28,7 @@ public sealed partial class IterationScheduler
 
     private void ScheduleRunningLlm(PlanBuilder plan)
     {
-        foreach (LlmSequenceGroup group in _llmRunning.InServingOrder())
+        foreach (LlmSequenceGroup group in _llmRunning.InServingOrder(_order))
         {
             if (group.State != RequestState.Running)
             {
@@ -88,7 +88,7 @@ public sealed partial class IterationScheduler
 
     private void ResumeSwappedLlm(PlanBuilder plan)
     {
-        foreach (LlmSequenceGroup group in _llmSwapped.InServingOrder())
+        foreach (LlmSequenceGroup group in _llmSwapped.InServingOrder(_order))
         {
             List<LlmSequence> sequences = group.Unfinished.ToList();
             if (plan.SequenceSlots < sequences.Count || plan.TokenBudget < sequences.Count)
@@ -130,7 +130,7 @@ public sealed partial class IterationScheduler
 
     private void AdmitWaitingLlm(PlanBuilder plan)
     {
-        foreach (LlmSequenceGroup group in _llmWaiting.InServingOrder())
+        foreach (LlmSequenceGroup group in _llmWaiting.InServingOrder(_order))
         {
             List<LlmSequence> sequences = group.Unfinished.ToList();
             if (plan.TokenBudget < sequences.Count || plan.SequenceSlots < sequences.Count)

@@ -18,13 +18,13 @@ public sealed partial class IterationScheduler
                 continue;
             }
 
-            if (victim is null || RequestOrder.Instance.Compare(candidate, victim) > 0)
+            if (victim is null || _order.Compare(candidate, victim) > 0)
             {
                 victim = candidate;
             }
         }
 
-        return victim is null || RequestOrder.Instance.Compare(requester, victim) > 0 ? requester : victim;
+        return victim is null || _order.Compare(requester, victim) > 0 ? requester : victim;
     }
 
     private void Preempt(EngineRequest victim, PlanBuilder plan)

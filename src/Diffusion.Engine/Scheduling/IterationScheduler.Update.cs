@@ -10,6 +10,16 @@ public sealed partial class IterationScheduler
     public IterationEvents Update(SchedulePlan plan, LlmBatchOutput? llm, DiffusionBatchOutput? diffusion)
     {
         var events = new IterationEvents();
+        TimeSpan elapsed = _time.GetElapsedTime(_scheduledAt);
+        if (plan.Diffusion is not null)
+        {
+            _costs.ObserveDiffusion(plan.Diffusion.Steps.Count, elapsed);
+        }
+        else if (plan.Llm is not null)
+        {
+            _costs.ObserveLlm(elapsed);
+        }
+
         if (plan.Llm is not null)
         {
             UpdateLlm(plan.Llm, llm ?? throw new ArgumentException("the plan had LLM work but no LLM output was given"), events);
@@ -156,6 +166,7 @@ public sealed partial class IterationScheduler
         group.FinishReason = group.Sequences.All(s => s.FinishReason == FinishReason.Length) ? FinishReason.Length : FinishReason.Stop;
         group.FinishedTime = _time.GetUtcNow();
         _counters = _counters with { FinishedLlm = _counters.FinishedLlm + 1 };
+        RecordDue(group);
         events.FinishedLlm.Add(LlmCompletion.From(group));
     }
 
@@ -186,6 +197,7 @@ public sealed partial class IterationScheduler
             job.FinishReason = FinishReason.Stop;
             job.FinishedTime = _time.GetUtcNow();
             _counters = _counters with { FinishedDiffusion = _counters.FinishedDiffusion + 1 };
+            RecordDue(job);
             events.FinishedDiffusion.Add(new DiffusionJobResult(job.Id, final, job.Spec.StartStep, job.Spec.TotalSteps));
         }
     }

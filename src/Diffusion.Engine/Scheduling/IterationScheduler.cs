@@ -17,6 +17,10 @@ public sealed partial class IterationScheduler
     private readonly TimeProvider _time;
     private readonly ITokenDecoder? _decoder;
     private readonly KindSelector _selector;
+    private readonly StepCostModel _costs;
+    private ServingOrder _order;
+    private long _scheduledAt;
+    private HashSet<RequestId> _lastDiffusionBatch = new();
     private readonly Dictionary<RequestId, EngineRequest> _requests = new();
     private readonly List<LlmSequenceGroup> _llmWaiting = new();
     private readonly List<LlmSequenceGroup> _llmRunning = new();
@@ -29,14 +33,21 @@ public sealed partial class IterationScheduler
     private long _iteration;
     private long _nextSequence;
 
-    public IterationScheduler(SchedulerOptions options, KvCacheManager kv, TimeProvider? time = null, ITokenDecoder? decoder = null)
+    /// <param name="costs">What work costs, for the deadline-aware policies; learned from the iterations when not given.</param>
+    public IterationScheduler(SchedulerOptions options, KvCacheManager kv, TimeProvider? time = null, ITokenDecoder? decoder = null,
+        StepCostModel? costs = null)
     {
         _options = options.Validate();
         _kv = kv;
         _time = time ?? TimeProvider.System;
         _decoder = decoder;
         _selector = new KindSelector(options.LlmWeight, options.DiffusionWeight);
+        _costs = costs ?? new StepCostModel(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(10));
+        _order = NewOrder();
     }
+
+    /// <summary>What the deadline-aware policies expect work to cost (learned as iterations run).</summary>
+    public StepCostModel Costs => _costs;
 
     public SchedulerOptions Options => _options;
 
@@ -87,12 +98,16 @@ public sealed partial class IterationScheduler
     public SchedulePlan Schedule()
     {
         _iteration++;
+        _scheduledAt = _time.GetTimestamp();
+        _order = NewOrder();
         var plan = new PlanBuilder(_options);
         AbortExpired(plan);
 
         bool llm = _llmWaiting.Count + _llmRunning.Count + _llmSwapped.Count > 0;
         bool diffusion = _diffusionWaiting.Count + _diffusionRunning.Count + _diffusionSwapped.Count > 0;
-        RequestKind? kind = _selector.Pick(llm, diffusion);
+        RequestKind? kind = _options.Policy == SchedulingPolicy.Fcfs || !(llm && diffusion)
+            ? _selector.Pick(llm, diffusion)
+            : MostUrgentKind();
         if (kind == RequestKind.Llm)
         {
             ScheduleLlm(plan);
@@ -156,6 +171,19 @@ public sealed partial class IterationScheduler
 
     private SequenceId NextSequenceId() => new(++_nextSequence);
 
+    private ServingOrder NewOrder() =>
+        new(_options, _costs, _time.GetUtcNow(), Math.Clamp(_diffusionRunning.Count, 1, _options.MaxDiffusionBatch));
+
+    /// <summary>
+    /// Under a deadline-aware policy one order spans both kinds: the iteration serves the kind of the most urgent
+    /// request, so an expansion that an image waits behind is not held back by a fixed LLM/diffusion share. The aging
+    /// rule keeps either kind from starving.
+    /// </summary>
+    private RequestKind MostUrgentKind() =>
+        _llmWaiting.Cast<EngineRequest>().Concat(_llmRunning).Concat(_llmSwapped)
+            .Concat(_diffusionWaiting).Concat(_diffusionRunning).Concat(_diffusionSwapped)
+            .Min(_order)!.Kind;
+
     private void AbortExpired(PlanBuilder plan)
     {
         DateTimeOffset now = _time.GetUtcNow();
@@ -214,6 +242,19 @@ public sealed partial class IterationScheduler
             : _counters with { Aborted = _counters.Aborted + 1 };
     }
 
+    /// <summary>Counts a finished request against its due time, when it had one.</summary>
+    private void RecordDue(EngineRequest request)
+    {
+        if (request.Options.Due is not { } due)
+        {
+            return;
+        }
+
+        _counters = request.FinishedTime <= due
+            ? _counters with { DueMet = _counters.DueMet + 1 }
+            : _counters with { DueMissed = _counters.DueMissed + 1 };
+    }
+
     private void Reject(EngineRequest request, string message, PlanBuilder plan) =>
         End(request, FinishReason.Rejected, message, plan);
 
@@ -234,6 +275,7 @@ public sealed partial class IterationScheduler
             LlmBatchTokens = _counters.LlmBatchTokens + (plan.Llm?.TotalTokens ?? 0),
             LlmBatchSequences = _counters.LlmBatchSequences + (plan.Llm?.Sequences.Count ?? 0),
             DiffusionBatchJobs = _counters.DiffusionBatchJobs + (plan.Diffusion?.Steps.Count ?? 0),
+            Pauses = _counters.Pauses + CountPauses(plan),
             RunningRequestsSum = _counters.RunningRequestsSum + RunningCount,
             Preemptions = _counters.Preemptions + plan.Preempted.Count,
             SwapOuts = _counters.SwapOuts + plan.SwappedOut.Count,

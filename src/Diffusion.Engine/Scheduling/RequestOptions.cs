@@ -10,4 +10,13 @@ public sealed record RequestOptions
 
     /// <summary>When set and passed at an iteration boundary, the request ends with DeadlineExceeded.</summary>
     public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>Its service level: interactive (with <see cref="Due"/>) or batch.</summary>
+    public SloClass Class { get; init; } = SloClass.Interactive;
+
+    /// <summary>
+    /// When the request should be done (its SLO). Unlike <see cref="Deadline"/> a due time that passes does not end
+    /// the request; the deadline-aware policies order and admit by it, and the engine counts the miss.
+    /// </summary>
+    public DateTimeOffset? Due { get; init; }
 }

@@ -16,6 +16,26 @@ public sealed record SchedulerOptions
     /// <summary>Diffusion jobs stepped in one iteration (and admitted at once).</summary>
     public int MaxDiffusionBatch { get; init; } = 8;
 
+    /// <summary>Who runs next: <see cref="SchedulingPolicy.Fcfs"/> keeps the original order.</summary>
+    public SchedulingPolicy Policy { get; init; } = SchedulingPolicy.Fcfs;
+
+    /// <summary>
+    /// Diffusion jobs holding latents in the pool at once under the preemptive policies (LeastSlack, CacheAware):
+    /// up to this many are admitted and the policy picks <see cref="MaxDiffusionBatch"/> of them each iteration, so a
+    /// job left out is paused at a step boundary with its latent kept. The other policies admit MaxDiffusionBatch.
+    /// </summary>
+    public int MaxResidentDiffusion { get; init; } = 16;
+
+    /// <summary>
+    /// The aging rule: a batch request is ordered as if it were due this long after it arrived, so under sustained
+    /// interactive load it overtakes every interactive request that arrives after (its arrival + this bound −
+    /// their own time to due). It cannot starve.
+    /// </summary>
+    public TimeSpan BatchAgingBound { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Slack differences below this count as equal for <see cref="SchedulingPolicy.CacheAware"/>.</summary>
+    public TimeSpan SlackQuantum { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Weighted round robin between the kinds when both have work: LLM iterations per round.</summary>
     public int LlmWeight { get; init; } = 1;
 
@@ -27,6 +47,12 @@ public sealed record SchedulerOptions
 
     /// <summary>The LLM's end-of-text id (ends a sample unless IgnoreEos); negative when there is none.</summary>
     public int EosTokenId { get; init; } = -1;
+
+    /// <summary>Whether a job left out of an iteration keeps its latent in the pool (step-boundary preemption).</summary>
+    public bool PausesAtStepBoundaries => Policy is SchedulingPolicy.LeastSlack or SchedulingPolicy.CacheAware;
+
+    /// <summary>Diffusion jobs admitted at once under this policy.</summary>
+    public int DiffusionResidentLimit => PausesAtStepBoundaries ? MaxResidentDiffusion : MaxDiffusionBatch;
 
     public SchedulerOptions Validate()
     {
@@ -41,6 +67,9 @@ public sealed record SchedulerOptions
         Require(MaxLlmSequences >= 1, $"MaxLlmSequences must be at least 1 (got {MaxLlmSequences}).");
         Require(MaxTokensPerIteration >= 1, $"MaxTokensPerIteration must be at least 1 (got {MaxTokensPerIteration}).");
         Require(MaxDiffusionBatch >= 1, $"MaxDiffusionBatch must be at least 1 (got {MaxDiffusionBatch}).");
+        Require(MaxResidentDiffusion >= MaxDiffusionBatch, $"MaxResidentDiffusion ({MaxResidentDiffusion}) must be at least MaxDiffusionBatch ({MaxDiffusionBatch}).");
+        Require(BatchAgingBound > TimeSpan.Zero && SlackQuantum >= TimeSpan.Zero, "BatchAgingBound must be positive and SlackQuantum not negative.");
+        Require(Enum.IsDefined(Policy), $"unknown scheduling policy {Policy}.");
         Require(LlmWeight >= 1 && DiffusionWeight >= 1, "LlmWeight and DiffusionWeight must be at least 1, or a kind could starve.");
         Require(MaxModelLength >= 2, $"MaxModelLength must be at least 2 (got {MaxModelLength}).");
         Require(Enum.IsDefined(Batching) && Enum.IsDefined(Preemption), "unknown batching or preemption mode.");

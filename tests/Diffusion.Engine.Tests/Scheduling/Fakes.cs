@@ -78,11 +78,12 @@ internal sealed class LetterDecoder : ITokenDecoder
 /// <summary>A scheduler over a small pool, driven synchronously: schedule, run the fakes, update.</summary>
 internal sealed class SchedulerHarness : IDisposable
 {
-    public SchedulerHarness(SchedulerOptions options, int blocks = 64, int blockSize = 4, TimeProvider? time = null, bool prefixCaching = true)
+    public SchedulerHarness(SchedulerOptions options, int blocks = 64, int blockSize = 4, TimeProvider? time = null, bool prefixCaching = true,
+        StepCostModel? costs = null)
     {
         Pool = new BlockPool(new BlockPoolOptions { BudgetBytes = blocks * 64L, Planes = 1, PlaneBlockBytes = 64 });
         Kv = new KvCacheManager(Pool, new KvCacheOptions { BlockSize = blockSize, EnablePrefixCaching = prefixCaching });
-        Scheduler = new IterationScheduler(options, Kv, time, new LetterDecoder());
+        Scheduler = new IterationScheduler(options, Kv, time, new LetterDecoder(), costs);
     }
 
     public BlockPool Pool { get; }
@@ -110,11 +111,12 @@ internal sealed class SchedulerHarness : IDisposable
         return group;
     }
 
-    public DiffusionJob AddDiffusion(int totalSteps, int startStep = 0, int size = 4, int priority = 0, CancellationToken cancellation = default)
+    public DiffusionJob AddDiffusion(int totalSteps, int startStep = 0, int size = 4, int priority = 0, CancellationToken cancellation = default,
+        RequestOptions? options = null)
     {
         var job = new DiffusionJob(new RequestId(++_nextId),
             new DiffusionJobSpec { TotalSteps = totalSteps, StartStep = startStep, Shape = new LatentShape(1, size, size), ClassifierFreeGuidance = false },
-            new RequestOptions { Priority = priority }, cancellation);
+            options ?? new RequestOptions { Priority = priority }, cancellation);
         Scheduler.Add(job);
         return job;
     }

@@ -1,0 +1,126 @@
+using Diffusion.Engine.Scheduling;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Diffusion.Engine.Tests.Scheduling;
+
+/// <summary>
+/// The deadline-aware policies on scripted scenarios with a fixed cost model (one second per job-step) and a fake
+/// clock that moves one second per iteration: admission control, the aging rule, step-boundary pauses.
+/// </summary>
+public sealed class SloSchedulingTests
+{
+    private static readonly TimeSpan Step = TimeSpan.FromSeconds(1);
+
+    private static (SchedulerHarness Harness, FakeTimeProvider Clock) Start(SchedulerOptions options)
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero));
+        // the clock moves between iterations, never inside one, so the cost model keeps its fixed prices
+        return (new SchedulerHarness(options, blocks: 256, time: clock, costs: new StepCostModel(Step, Step)), clock);
+    }
+
+    private static RequestOptions Interactive(FakeTimeProvider clock, double dueInSeconds) =>
+        new() { Class = SloClass.Interactive, Due = clock.GetUtcNow() + TimeSpan.FromSeconds(dueInSeconds) };
+
+    private static RequestOptions Batch => new() { Class = SloClass.Batch };
+
+    private static void Iterate(SchedulerHarness h, FakeTimeProvider clock)
+    {
+        SchedulePlan plan = h.Step();
+        // an iteration of n jobs costs n job-steps, as the cost model says
+        clock.Advance(Step * Math.Max(1, plan.Diffusion?.Steps.Count ?? 1));
+    }
+
+    [Fact]
+    public void Admission_never_lets_a_job_in_that_would_make_a_running_job_miss()
+    {
+        var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.EarliestDeadline, MaxDiffusionBatch = 2 });
+        using var harness = h;
+        DiffusionJob urgent = h.AddDiffusion(10, options: Interactive(clock, 12));
+        Iterate(h, clock);                        // 9 steps left, due in 11 s: alone it ends in 9 s
+
+        DiffusionJob slow = h.AddDiffusion(10, options: Interactive(clock, 100));   // beside it: 9 × 2 s = 18 s, a miss
+        DiffusionJob quick = h.AddDiffusion(2, options: Interactive(clock, 100));   // beside it: 2 × 2 s + 7 × 1 s = 11 s, in time
+        while (urgent.State != RequestState.Finished)
+        {
+            Iterate(h, clock);
+            Assert.DoesNotContain(h.Plans[^1].Diffusion!.Steps, s => s.Request == slow.Id);
+        }
+
+        Assert.True(urgent.FinishedTime <= urgent.Options.Due, $"finished {urgent.FinishedTime:O}, due {urgent.Options.Due:O}");
+        Assert.Equal(RequestState.Finished, quick.State);  // the short job fitted beside it
+        Assert.NotEqual(RequestState.Finished, slow.State);
+        h.RunUntilIdle();
+        Assert.Equal(RequestState.Finished, slow.State);   // and the long one ran once it harmed no one
+        Assert.Equal(3, h.Scheduler.Counters.DueMet);
+        Assert.Equal(0, h.Scheduler.Counters.DueMissed);
+    }
+
+    [Theory]
+    [InlineData(SchedulingPolicy.EarliestDeadline)]
+    [InlineData(SchedulingPolicy.LeastSlack)]
+    [InlineData(SchedulingPolicy.CacheAware)]
+    public void A_batch_job_under_sustained_interactive_load_finishes_within_its_aging_bound(SchedulingPolicy policy)
+    {
+        var bound = TimeSpan.FromSeconds(20);
+        var (h, clock) = Start(new SchedulerOptions { Policy = policy, MaxDiffusionBatch = 1, MaxResidentDiffusion = 4, BatchAgingBound = bound });
+        using var harness = h;
+        DateTimeOffset start = clock.GetUtcNow();
+        DiffusionJob batch = h.AddDiffusion(5, options: Batch);
+        // an interactive job of three steps every three seconds: the engine's whole capacity, with no idle step to spare
+        for (int second = 0; batch.State != RequestState.Finished; second++)
+        {
+            Assert.True(second < 300, "the batch job starved");
+            if (second % 3 == 0)
+            {
+                h.AddDiffusion(3, options: Interactive(clock, 4));
+            }
+
+            Iterate(h, clock);
+        }
+
+        // The bound: the batch job is due at arrival + the aging bound and is ordered by that; it ends by then plus its
+        // own work, plus one interactive job that a non-pausing policy lets finish first.
+        TimeSpan took = batch.FinishedTime!.Value - start;
+        Assert.True(took <= bound + 5 * Step + 3 * Step, $"finished after {took}");
+        Assert.True(took >= TimeSpan.FromSeconds(10), $"finished after {took}: it should have yielded to interactive work first");
+    }
+
+    [Fact]
+    public void Under_fcfs_the_same_load_serves_in_arrival_order()
+    {
+        var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.Fcfs, MaxDiffusionBatch = 1 });
+        using var harness = h;
+        DiffusionJob batch = h.AddDiffusion(5, options: Batch);
+        for (int i = 0; i < 5; i++)
+        {
+            h.AddDiffusion(3, options: Interactive(clock, 4));
+            Iterate(h, clock);
+        }
+
+        Assert.Equal(RequestState.Finished, batch.State);   // it came first, so it went first, whatever the due times
+    }
+
+    [Fact]
+    public void Least_slack_pauses_batch_work_at_a_step_boundary_and_resumes_it()
+    {
+        var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.LeastSlack, MaxDiffusionBatch = 1, MaxResidentDiffusion = 2 });
+        using var harness = h;
+        DiffusionJob batch = h.AddDiffusion(6, options: Batch);
+        Iterate(h, clock);
+        Iterate(h, clock);
+        DiffusionJob interactive = h.AddDiffusion(3, options: Interactive(clock, 5));
+        for (int i = 0; i < 3; i++)
+        {
+            Iterate(h, clock);
+            Assert.Equal(interactive.Id, Assert.Single(h.Plans[^1].Diffusion!.Steps).Request);
+        }
+
+        Assert.Equal(RequestState.Finished, interactive.State);
+        Assert.Equal(2, batch.CurrentStep);                 // paused where it was, still admitted
+        Assert.Equal(RequestState.Running, batch.State);
+        Assert.Equal(1, h.Scheduler.Counters.Pauses);
+        h.RunUntilIdle();
+        Assert.Equal(RequestState.Finished, batch.State);
+        Assert.Equal(6, h.Events.SelectMany(e => e.DiffusionSteps).Count(s => s.Request == batch.Id));
+    }
+}
