@@ -62,7 +62,8 @@ public sealed class EngineHost : IAsyncDisposable
     /// (<c>instruction + " " + loose + " =>"</c>), generates through the engine and returns the text of the
     /// first sample, trimmed. Greedy with room for the rest of the model's context when no sampling is given.
     /// </summary>
-    public async Task<string> ExpandPromptAsync(string loosePrompt, SamplingParams? sampling = null, CancellationToken cancellationToken = default)
+    public async Task<string> ExpandPromptAsync(string loosePrompt, SamplingParams? sampling = null, CancellationToken cancellationToken = default,
+        RequestOptions? options = null)
     {
         if (Codec is null || LlmConfig is null)
         {
@@ -77,7 +78,7 @@ public sealed class EngineHost : IAsyncDisposable
         }
 
         sampling ??= new SamplingParams { MaxTokens = LlmConfig.MaxPositions - prompt.Length };
-        LlmCompletionHandle handle = Loop.SubmitCompletion(prompt, sampling, cancellationToken: cancellationToken);
+        LlmCompletionHandle handle = Loop.SubmitCompletion(prompt, sampling, options, cancellationToken);
         LlmCompletion completion = await handle.Completion.ConfigureAwait(false);
         return completion.Samples[0].Text.Trim();
     }

@@ -38,7 +38,8 @@ public sealed class ImageGenerationApiTests : IDisposable
         foreach (var stage in new[] { "queue", "store", "total", "text_encoder" }) Assert.True(timings.TryGetProperty(stage, out _), stage);
 
         var spec = Assert.Single(factory.Generator.Calls);
-        Assert.Equal(new ImageGenerationSpec("a red fox in snow", null, 64, 64, 7, 7.5, 42, "ddim", CacheMode.Auto, false, null), spec);
+        Assert.NotNull(spec.ArrivedAt);   // stamped as the work left the queue; the rest is the body's
+        Assert.Equal(new ImageGenerationSpec("a red fox in snow", null, 64, 64, 7, 7.5, 42, "ddim", CacheMode.Auto, false, null), spec with { ArrivedAt = null });
     }
 
     [Fact]
@@ -78,7 +79,8 @@ public sealed class ImageGenerationApiTests : IDisposable
         Assert.Equal(3, specs.Count);
         Assert.Equal(
             new ImageGenerationSpec("castle on a hill", "blurry", 32, 48, 12, 3.5, 100, "euler", CacheMode.Refresh, true, "alice"),
-            specs[0]);
+            specs[0] with { ArrivedAt = null });
+        Assert.All(specs, s => Assert.Equal(specs[0].ArrivedAt, s.ArrivedAt));   // one request, one arrival for all its images
         Assert.Equal([100L, 101L, 102L], specs.Select(s => s.Seed));
     }
 

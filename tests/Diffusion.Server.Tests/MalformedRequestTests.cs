@@ -114,6 +114,11 @@ public sealed class MalformedRequestTests(ITestOutputHelper output) : IDisposabl
             yield return Json($"scheduler '{scheduler}'", $"{{\"prompt\":\"x\",\"scheduler\":\"{scheduler}\"}}", "use one of: ddim, euler, dpm++2m", "scheduler");
         foreach (var cache in new[] { "on", "AUTO", "" })
             yield return Json($"cache '{cache}'", $"{{\"prompt\":\"x\",\"cache\":\"{cache}\"}}", "use one of: auto, off, refresh", "cache");
+        foreach (var slo in new[] { "urgent", "Batch", "" })
+            yield return Json($"slo '{slo}'", $"{{\"prompt\":\"x\",\"slo\":\"{slo}\"}}", "use interactive or batch", "slo");
+        foreach (var deadline in new[] { "0", "-5", "3600001" })
+            yield return Json($"deadline_ms {deadline}", $"{{\"prompt\":\"x\",\"deadline_ms\":{deadline}}}", "deadline_ms must be between 1 and 3600000", "deadline_ms");
+        yield return Json("deadline_ms on batch work", "{\"prompt\":\"x\",\"slo\":\"batch\",\"deadline_ms\":500}", "batch work has no deadline", "deadline_ms");
         foreach (var format in new[] { "png", "URL", "" })
             yield return Json($"response_format '{format}'", $"{{\"prompt\":\"x\",\"response_format\":\"{format}\"}}", "use one of: b64_json, url", "response_format");
         yield return Json("model dall-e-3", "{\"prompt\":\"x\",\"model\":\"dall-e-3\"}", "available: test-model", "model");

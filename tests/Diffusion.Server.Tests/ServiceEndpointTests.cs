@@ -1,4 +1,5 @@
 using System.Net;
+using Diffusion.Engine.Scheduling;
 using Diffusion.Server.Generation;
 using Diffusion.Server.Tests.Infrastructure;
 
@@ -38,6 +39,24 @@ public sealed class ServiceEndpointTests : IDisposable
         Assert.Equal("test-model", json.GetProperty("model").GetString());
         Assert.Equal(0, json.GetProperty("queue_depth").GetInt32());
         Assert.Equal(32, json.GetProperty("queue_capacity").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_requests_service_level_reaches_the_generator_and_the_metrics()
+    {
+        Assert.Equal(HttpStatusCode.OK, (await client.GenerateAsync(new { prompt = "replayed", slo = "batch" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GenerateAsync(new { prompt = "waited for", deadline_ms = 1500 })).StatusCode);
+
+        var specs = factory.Generator.Calls.ToArray();
+        Assert.Equal(SloClass.Batch, specs[0].Slo);
+        Assert.Null(specs[0].Deadline);
+        Assert.Equal(SloClass.Interactive, specs[1].Slo);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), specs[1].Deadline);
+        Assert.All(specs, s => Assert.NotNull(s.ArrivedAt));   // stamped as the work left the queue, for the due time
+
+        var body = await (await client.GetAsync("/metrics")).Content.ReadAsStringAsync();
+        Assert.Contains("diffusion_slo_requests_total{class=\"batch\",result=\"none\"} 1", body);
+        Assert.Contains("diffusion_slo_latency_seconds_count{class=\"interactive\"} 1", body);
     }
 
     [Fact]

@@ -48,10 +48,11 @@ public sealed class CachedGenerator : IAsyncDisposable
     /// <summary>
     /// Generates <paramref name="request"/> (which must not set StartStep/StartLatent: the cache decides) for
     /// <paramref name="tenant"/>, which may also start from <paramref name="pool"/>'s entries. The caller's hooks still
-    /// see progress and the captures it asked for.
+    /// see progress and the captures it asked for. <paramref name="runner"/> runs this request's steps instead of the
+    /// generator's own (the engine with this request's service level).
     /// </summary>
     public async Task<CachedGenerationResult> GenerateAsync(GenerationRequest request, TenantId tenant, CacheMode mode,
-        GenerationHooks? hooks = null, CancellationToken cancellationToken = default, SharedPool? pool = null)
+        GenerationHooks? hooks = null, CancellationToken cancellationToken = default, SharedPool? pool = null, IGenerationRunner? runner = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         var models = _pipeline.Models;
@@ -77,7 +78,7 @@ public sealed class CachedGenerator : IAsyncDisposable
             ResumeNoiseStrength = variation.Strength,
             CaptureSteps = Union(request.CaptureSteps, admission?.CaptureSteps),
         };
-        var result = await _runner.RunAsync(run, prompt, Combine(hooks, request.CaptureSteps, admission), cancellationToken).ConfigureAwait(false);
+        var result = await (runner ?? _runner).RunAsync(run, prompt, Combine(hooks, request.CaptureSteps, admission), cancellationToken).ConfigureAwait(false);
 
         if (admission is not null && _imageEmbeddings is not null)
         {

@@ -1,5 +1,6 @@
 using Diffusion.CacheStore;
 using Diffusion.Engine;
+using Diffusion.Engine.Scheduling;
 using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Pipeline;
 using Diffusion.Server;
@@ -16,8 +17,9 @@ namespace Diffusion.Cli.Commands;
 /// <param name="Cache">False serves every request as a full run (no lookups, nothing stored).</param>
 /// <param name="CacheSize">Disk budget of the latent store, e.g. "2GB"; LCBFU evicts beyond it.</param>
 /// <param name="Redis">A Redis address ("127.0.0.1:6379") to share the cache between instances; null keeps it local.</param>
+/// <param name="Policy">Who the engine runs next at each iteration boundary.</param>
 public sealed record ModelHostingOptions(string ModelsDirectory, int IntraOpThreads, ExecutionProviderKind Provider,
-    bool Cache = true, string CacheSize = "2GB", string? Redis = null);
+    bool Cache = true, string CacheSize = "2GB", string? Redis = null, SchedulingPolicy Policy = SchedulingPolicy.Fcfs);
 
 /// <summary>
 /// Registers the loaded model family, the engine (diffusion jobs and the prompt-expanding LLM), the
@@ -32,7 +34,9 @@ public static class ModelHosting
         services.AddSingleton(_ => DiffusionModels.Load(options.ModelsDirectory,
             new OnnxRuntimeOptions { IntraOpThreads = options.IntraOpThreads, ExecutionProvider = options.Provider }));
         services.AddSingleton(sp => new DiffusionPipeline(sp.GetRequiredService<DiffusionModels>(), sp.GetService<TimeProvider>()));
-        services.AddSingleton(sp => EngineHost.StartForModels(new EngineOptions(), sp.GetRequiredService<DiffusionPipeline>(),
+        var engine = new EngineOptions();
+        engine = engine with { Scheduler = engine.Scheduler with { Policy = options.Policy } };
+        services.AddSingleton(sp => EngineHost.StartForModels(engine, sp.GetRequiredService<DiffusionPipeline>(),
             options.ModelsDirectory, sp.GetService<TimeProvider>()));
         if (options.Cache)
         {
@@ -49,7 +53,8 @@ public static class ModelHosting
             {
                 metrics.TrackCacheStorage(() => cache.Opened?.Cache.Store.Stats);   // none until the cache is open
             }
-            return new ServiceImageGenerator(pipeline, engine, cache, pipeline.Models.Folder.Name, sp.GetService<SharedPoolPolicy>());
+            return new ServiceImageGenerator(pipeline, engine, cache, pipeline.Models.Folder.Name, sp.GetService<SharedPoolPolicy>(),
+                sp.GetService<TimeProvider>());
         });
         return services;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Diffusion.Engine.Scheduling;
 using Diffusion.Inference.Onnx;
 using Diffusion.Server;
 using Diffusion.Server.Caching;
@@ -82,10 +83,18 @@ public static class ServeCommand
             HelpName = "on|off",
         };
         poolDefences.AcceptOnlyFromAmong("on", "off");
+        var policy = new Option<string>("--scheduling-policy")
+        {
+            Description = "Who the engine runs next: fcfs (first come, first served), edf (earliest due time, with admission " +
+                          "control), least-slack (pauses batch work at a step boundary for urgent work), cache-aware (least slack, " +
+                          "then the least work left). Requests say their class with slo (interactive, batch) and deadline_ms",
+            DefaultValueFactory = _ => "fcfs",
+        };
+        policy.AcceptOnlyFromAmong([.. SchedulingPolicies.Names]);
         var defaults = new ServerOptions();
         var command = new Command(Name, "Serve the OpenAI-compatible image API, job events, gallery store and metrics.")
         {
-            urls, models, threads, provider, noCache, cacheSize, redis, poolDefences,
+            urls, models, threads, provider, noCache, cacheSize, redis, poolDefences, policy,
             Setting<string>("--data-dir", nameof(ServerOptions.DataDirectory),
                 $"Directory for runtime data (gallery images) [default: {defaults.DataDirectory}]"),
             Setting<int>("--max-n", nameof(ServerOptions.MaxImagesPerRequest),
@@ -130,7 +139,8 @@ public static class ServeCommand
                 overrides[$"{ServerOptions.SectionName}:{nameof(ServerOptions.SharedPoolDefences)}"] = defences == "on" ? "true" : "false";
             var modelOptions = new ModelHostingOptions(parseResult.GetValue(models)!, parseResult.GetValue(threads),
                 parseResult.GetValue(provider) == "cuda" ? ExecutionProviderKind.Cuda : ExecutionProviderKind.Cpu,
-                Cache: !parseResult.GetValue(noCache), CacheSize: parseResult.GetValue(cacheSize)!, Redis: parseResult.GetValue(redis));
+                Cache: !parseResult.GetValue(noCache), CacheSize: parseResult.GetValue(cacheSize)!, Redis: parseResult.GetValue(redis),
+                Policy: SchedulingPolicies.Parse(parseResult.GetValue(policy)!));
             return RunAsync(parseResult.GetValue(urls), overrides, modelOptions, parseResult.InvocationConfiguration.Error, cancellationToken);
         });
         return command;

@@ -5,8 +5,9 @@ namespace Diffusion.Lab.Bench;
 
 /// <summary>
 /// A replay without the UNet, for comparing eviction policies on equal terms: each iteration advances
-/// every in-flight request one step, so requests finish and become visible in exactly the order a real
-/// replay with the same hits would give; the latents handed to the cache and the final image embeddings
+/// every in-flight request one step, so requests finish and become visible in lock-step order. That is the
+/// serving engine's order with one request in flight; with several, the engine lets a newcomer join while the
+/// others keep stepping, and a few decisions may differ (docs/cache-bench.md). The latents handed to the cache and the final image embeddings
 /// are the cache-off replay's for the same request (the store's decisions depend on keys, sizes, hits and
 /// times, not on latent values; prompt→image retrieval then sees the full run's image for a hit run).
 /// </summary>

@@ -17,6 +17,9 @@ public sealed record GeneratedImage(
     /// <summary>What the expansion guard did with an expanded prompt; null without expansion or without a vocabulary.</summary>
     public ExpansionReport? Expansion { get; init; }
 
+    /// <summary>When the image was due (its service level); null for batch work.</summary>
+    public DateTimeOffset? Due { get; init; }
+
     /// <summary>Words of the prompt the model does not know (it ignores them); null when there are none.</summary>
     public IReadOnlyList<string>? Warnings { get; init; }
 }

@@ -1,4 +1,5 @@
 using Diffusion.CacheStore;
+using Diffusion.Engine.Scheduling;
 using Diffusion.Server.Identity;
 
 namespace Diffusion.Server.Generation;
@@ -24,4 +25,13 @@ public sealed record ImageGenerationSpec(
 
     /// <summary>Whether the tenant's lookups may also start from the shared pool.</summary>
     public CacheScope CacheScope { get; init; }
+
+    /// <summary>The body's <c>slo</c>: interactive (default) or batch.</summary>
+    public SloClass Slo { get; init; } = SloClass.Interactive;
+
+    /// <summary>The body's <c>deadline_ms</c>, from arrival; null for interactive work due at twice its standalone time.</summary>
+    public TimeSpan? Deadline { get; init; }
+
+    /// <summary>When the request reached the service (set as it leaves the queue); null means when generation starts.</summary>
+    public DateTimeOffset? ArrivedAt { get; init; }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Diffusion.Cache;
 using Diffusion.Engine;
+using Diffusion.Engine.Scheduling;
 using Diffusion.Inference.Onnx;
 using Diffusion.Inference.Pipeline;
 using Diffusion.Inference.Scheduling;
@@ -24,13 +25,15 @@ public sealed class ServiceImageGenerator : IImageGenerator
     private readonly CacheReadiness? _cache;
     private readonly ExpansionGuard? _guard;
     private readonly SharedPoolPolicy? _sharedPool;
+    private readonly TimeProvider _time;
 
     /// <param name="cache">The cache as it opens at start-up; null serves every request as a full run.</param>
     /// <param name="sharedPool">Who may start from whose entries across tenants; null keeps every tenant private.</param>
     public ServiceImageGenerator(DiffusionPipeline pipeline, EngineHost engine, CacheReadiness? cache, string modelId,
-        SharedPoolPolicy? sharedPool = null)
+        SharedPoolPolicy? sharedPool = null, TimeProvider? time = null)
     {
         _sharedPool = sharedPool;
+        _time = time ?? TimeProvider.System;
         _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
         _engine = engine ?? throw new ArgumentNullException(nameof(engine));
         if (engine.Images is null)
@@ -68,10 +71,18 @@ public sealed class ServiceImageGenerator : IImageGenerator
         {
             warnings = unknown.Select(w => $"“{w}” is not in this model's vocabulary; the model ignores it.").ToList();
         }
+        // The service level: due at the deadline, or at twice the request's own work alone on the engine (priced by
+        // the engine's cost model); the expansion must leave the image's work before that.
+        var level = new ServiceLevel(spec.Slo, spec.ArrivedAt ?? _time.GetUtcNow(), spec.Deadline);
+        var costs = _engine.Scheduler.Costs;
+        var imageWork = costs.Diffusion(spec.Steps, 1);
+        var expansionWork = spec.ExpandPrompt && _engine.LlmConfig is { } llm ? costs.Llm(llm.MaxPositions) : TimeSpan.Zero;
+        var due = level.DueFor(expansionWork + imageWork);
+        var imageOptions = level.Options(due);
         if (spec.ExpandPrompt)
         {
             var started = Stopwatch.GetTimestamp();
-            revised = await ExpandAsync(prompt, cancellationToken).ConfigureAwait(false);
+            revised = await ExpandAsync(prompt, level.Options(due, imageWork), cancellationToken).ConfigureAwait(false);
             if (_guard is not null)
             {
                 var guarded = _guard.Guard(prompt, revised);
@@ -104,7 +115,7 @@ public sealed class ServiceImageGenerator : IImageGenerator
         var seed = spec.Seed;   // the seed whose noise shaped the image
         if (_cache is null || spec.Cache == CacheMode.Off)
         {
-            result = await _engine.Images!.GenerateAsync(request, hooks, cancellationToken: cancellationToken).ConfigureAwait(false);
+            result = await _engine.Images!.GenerateAsync(request, hooks, imageOptions, cancellationToken).ConfigureAwait(false);
             cache = CacheReport.Miss;
         }
         else
@@ -114,7 +125,7 @@ public sealed class ServiceImageGenerator : IImageGenerator
             // that could not be opened throws GeneratorUnavailableException: a 503 with the reason.
             var opened = await _cache.WaitAsync(cancellationToken).ConfigureAwait(false);
             var cached = await opened.Generator.GenerateAsync(request, spec.Tenant, ToCacheMode(spec.Cache), hooks, cancellationToken,
-                    _sharedPool?.For(spec.Tenant, spec.CacheScope))
+                    _sharedPool?.For(spec.Tenant, spec.CacheScope), new EngineGenerationRunner(_engine.Images!, imageOptions))
                 .ConfigureAwait(false);
             result = cached.Generation;
             var lookup = cached.Lookup;
@@ -136,10 +147,10 @@ public sealed class ServiceImageGenerator : IImageGenerator
         timings["text_encoder"] = result.Timings.Encode.TotalSeconds;
         timings[GeneratedImage.DenoiseStage] = result.Timings.Denoise.TotalSeconds;
         timings["vae_decode_png"] = result.Timings.DecodeAndPng.TotalSeconds;
-        return new GeneratedImage(result.Png[0], seed, revised, cache, timings) { Expansion = expansion, Warnings = warnings };
+        return new GeneratedImage(result.Png[0], seed, revised, cache, timings) { Expansion = expansion, Warnings = warnings, Due = due };
     }
 
-    private async Task<string> ExpandAsync(string prompt, CancellationToken cancellationToken)
+    private async Task<string> ExpandAsync(string prompt, RequestOptions options, CancellationToken cancellationToken)
     {
         if (_engine.Codec is null)
         {
@@ -148,7 +159,7 @@ public sealed class ServiceImageGenerator : IImageGenerator
         string expanded;
         try
         {
-            expanded = await _engine.ExpandPromptAsync(prompt, cancellationToken: cancellationToken).ConfigureAwait(false);
+            expanded = await _engine.ExpandPromptAsync(prompt, cancellationToken: cancellationToken, options: options).ConfigureAwait(false);
         }
         catch (ArgumentException ex)
         {

@@ -1,5 +1,6 @@
 using Diffusion.CacheStore;
 using Diffusion.Engine;
+using Diffusion.Engine.Scheduling;
 using Diffusion.Server.Generation;
 using Prometheus;
 
@@ -51,6 +52,11 @@ public sealed class ServiceMetrics
         CacheBytes = Factory.CreateGauge("diffusion_cache_bytes", "Bytes of latents in the approximate cache's store.");
         CacheEntries = Factory.CreateGauge("diffusion_cache_entries", "Cached runs (prompts) in the approximate cache's store.");
         CacheEvictions = Factory.CreateCounter("diffusion_cache_evictions_total", "Latents evicted from the store to stay in its budget.");
+        SloResults = Factory.CreateCounter("diffusion_slo_requests_total",
+            "Generated images by service class and whether they met their due time (met, missed; batch work is 'none').", ["class", "result"]);
+        SloLatency = Factory.CreateHistogram("diffusion_slo_latency_seconds",
+            "Time from arrival (queue included) to the image, by service class.", ["class"],
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.05, 2, 14) });
     }
 
     private Func<CacheStoreStats?>? storage;
@@ -88,6 +94,10 @@ public sealed class ServiceMetrics
         var used = Factory.CreateGauge("diffusion_engine_blocks_used", "Blocks in use (LLM KV caches and diffusion latents).");
         var shared = Factory.CreateGauge("diffusion_engine_blocks_shared", "Blocks shared by more than one sequence (prefix caching).");
         var batch = Factory.CreateGauge("diffusion_engine_mean_diffusion_batch", "Mean diffusion jobs per engine iteration.");
+        var pauses = Factory.CreateCounter("diffusion_engine_pauses_total",
+            "Diffusion jobs paused at a step boundary for more urgent work (least-slack and cache-aware policies).");
+        var due = Factory.CreateCounter("diffusion_engine_due_total",
+            "Engine requests (expansions and denoising jobs) with a due time, by whether they finished by it.", ["result"]);
         Registry.AddBeforeCollectCallback(() =>
         {
             var stats = read();
@@ -95,6 +105,9 @@ public sealed class ServiceMetrics
             used.Set(stats.Memory.UsedBlocks);
             shared.Set(stats.Memory.SharedBlocks);
             batch.Set(stats.Scheduler.MeanDiffusionBatch);
+            pauses.IncTo(stats.Scheduler.Pauses);
+            due.WithLabels("met").IncTo(stats.Scheduler.DueMet);
+            due.WithLabels("missed").IncTo(stats.Scheduler.DueMissed);
         });
     }
 
@@ -158,6 +171,21 @@ public sealed class ServiceMetrics
     public void ObserveExpansion(ExpansionReport expansion) => Expansions.WithLabels(expansion.Corrected ? "corrected" : "kept").Inc();
 
     public void ObserveFailure(string outcome) => Generations.WithLabels(outcome).Inc();
+
+    public Counter SloResults { get; }
+
+    public Histogram SloLatency { get; }
+
+    /// <summary>One image of <paramref name="slo"/> class finished at <paramref name="finished"/>: met or missed its due time.</summary>
+    public void ObserveServiceLevel(SloClass slo, DateTimeOffset? due, DateTimeOffset finished, DateTimeOffset? arrived)
+    {
+        var name = ServiceLevel.Name(slo);
+        SloResults.WithLabels(name, due is null ? "none" : finished <= due ? "met" : "missed").Inc();
+        if (arrived is { } at)
+        {
+            SloLatency.WithLabels(name).Observe(Math.Max(0, (finished - at).TotalSeconds));
+        }
+    }
 
     /// <summary>Generation times of the last (up to) 256 images, oldest first not guaranteed.</summary>
     public double[] RecentGenerationSeconds()

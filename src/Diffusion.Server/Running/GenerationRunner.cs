@@ -23,12 +23,13 @@ public sealed class GenerationRunner(IImageGenerator generator, ImageStore store
         GenerationPlan plan, TimeSpan queued, IProgress<DenoiseProgress>? progress, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
+        var arrivedAt = time.GetUtcNow() - queued;
         var timings = new Dictionary<string, double> { [QueueStage] = queued.TotalSeconds };
         var images = new List<GeneratedImageRecord>(plan.Count);
 
         for (var i = 0; i < plan.Count; i++)
         {
-            var spec = plan.SpecFor(i);
+            var spec = plan.SpecFor(i) with { ArrivedAt = arrivedAt };
             var image = await GenerateOneAsync(spec, progress, cancellationToken);
             if (image.Cache is { Hit: true, SourceId: { } source } && store.FindByCacheEntry(source, spec.Tenant) is { } sourceImage)
             {
@@ -89,6 +90,7 @@ public sealed class GenerationRunner(IImageGenerator generator, ImageStore store
         metrics.ObserveGeneration(time.GetElapsedTime(started).TotalSeconds, image.Cache, spec.Steps,
             image.Timings.TryGetValue(GeneratedImage.DenoiseStage, out var denoise) ? denoise : null);
         if (image.Expansion is { } expansion) metrics.ObserveExpansion(expansion);
+        metrics.ObserveServiceLevel(spec.Slo, image.Due, time.GetUtcNow(), spec.ArrivedAt);
         return image;
     }
 

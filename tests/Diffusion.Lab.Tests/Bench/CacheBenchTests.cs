@@ -14,6 +14,31 @@ namespace Diffusion.Lab.Tests.Bench;
 public sealed class CacheBenchTests(OwnModel own) : IClassFixture<OwnModel>
 {
     [OwnModelsFact]
+    public async Task With_one_request_in_flight_the_accounting_twin_makes_the_engines_decisions()
+    {
+        var root = own.Root!;
+        using var judge = SceneJudge.Load(root, Path.Combine(root, "world.json"));
+        var tables = KTableSet.Uncalibrated with { PromptToPrompt = new SimilarityKTable([new(-1, 10), new(0.99, 25)]) };
+        var options = new CacheBenchOptions
+        {
+            Requests = 16,
+            Users = 2,
+            Steps = 4,
+            Warmup = 0.25,
+            Concurrency = 1,
+            Mode = RetrievalMode.PromptToPrompt,
+            Budget = new ByteSize(8 * LatentFileFormat.FileLength(own.Pipeline!.LatentLength, 3, TenantId.Default)),
+        };
+        var report = await new CacheBench(own.Pipeline!, judge, EmojiWorld.Load(Path.Combine(root, "world.json")), tables, options, null)
+            .RunAsync(default);
+
+        var full = report.Policies.Single(p => !p.Accounting);
+        var twin = report.Policies.Single(p => p.Accounting && p.Policy == "lcbfu");
+        Assert.True(full.StepsSaved > 0);
+        Assert.Equal(full.StepsSaved, twin.StepsSaved);   // one job at a time: the join order is the trace's, both ways
+    }
+
+    [OwnModelsFact]
     public async Task A_small_bench_reports_consistent_figures()
     {
         var root = own.Root!;
@@ -45,7 +70,10 @@ public sealed class CacheBenchTests(OwnModel own) : IClassFixture<OwnModel>
         Assert.Equal(4, report.Policies.Count);
         var full = report.Policies.Single(p => !p.Accounting);
         var twin = report.Policies.Single(p => p.Accounting && p.Policy == "lcbfu");
-        Assert.Equal(full.StepsSaved, twin.StepsSaved);
+        // The accounting twin joins requests in lock-step; the serving engine lets a newcomer join while the others
+        // keep stepping, so with several in flight a decision or two may differ (docs/cache-bench.md). One hit is
+        // worth at most 3 of 4 steps of one of the 12 measured requests.
+        Assert.InRange(twin.StepsSaved, full.StepsSaved - 2 * 0.75 / 12, full.StepsSaved + 2 * 0.75 / 12);
         Assert.Equal(full.StepsSaved, report.StepsSaved);
         Assert.Contains("\"steps_saved\"", report.ToJson());
     }

@@ -9,7 +9,7 @@ namespace Diffusion.Server.Tests.Fuzzing;
 /// rules of the README and the served test model (prompt required, non-blank, at most 1000
 /// characters, no NUL; n 1..4, and 1 for a job; sizes 64x64 and 32x48; steps 1..150; guidance
 /// 0..30; seed 0..2^53-1 less n-1; user at most 256 characters; the listed schedulers, cache modes
-/// and formats; known keys only, each once, of the right JSON type; a UTF-8 JSON object of at most
+/// and formats; slo interactive or batch, deadline_ms 1..3600000 and never with batch; known keys only, each once, of the right JSON type; a UTF-8 JSON object of at most
 /// 1 MiB sent as application/json). JSON itself is read with System.Text.Json at the same depth
 /// limit (16): the fuzzer tests the API's rules, not the JSON grammar.
 /// </summary>
@@ -17,8 +17,8 @@ public static class GenerationBodyOracle
 {
     private const long MaxSeed = (1L << 53) - 1;
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 16 };
-    private static readonly string[] Strings = ["prompt", "size", "response_format", "user", "model", "quality", "style", "negative_prompt", "scheduler", "cache"];
-    private static readonly string[] Integers = ["n", "seed", "steps"];
+    private static readonly string[] Strings = ["prompt", "size", "response_format", "user", "model", "quality", "style", "negative_prompt", "scheduler", "cache", "slo"];
+    private static readonly string[] Integers = ["n", "seed", "steps", "deadline_ms"];
 
     public static Verdict Judge(FuzzRequest request, bool forJob)
     {
@@ -118,6 +118,8 @@ public static class GenerationBodyOracle
         if (s["scheduler"] is { } scheduler && !new[] { "ddim", "euler", "dpm++2m" }.Contains(scheduler, StringComparer.OrdinalIgnoreCase))
             return Verdict.Invalid("scheduler");
         if (s["cache"] is not (null or "auto" or "off" or "refresh")) return Verdict.Invalid("cache");
+        if (s["slo"] is not (null or "interactive" or "batch")) return Verdict.Invalid("slo");
+        if (i["deadline_ms"] is { } deadline && (s["slo"] == "batch" || deadline is < 1 or > 3_600_000)) return Verdict.Invalid("deadline_ms");
         return new Verdict(Validity.Valid, $"n={n}");
     }
 

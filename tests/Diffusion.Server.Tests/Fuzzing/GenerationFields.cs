@@ -16,7 +16,7 @@ public static class GenerationFields
     public static readonly string[] Names =
     [
         "prompt", "n", "size", "response_format", "user", "seed", "steps", "guidance_scale", "negative_prompt", "scheduler",
-        "cache", "expand_prompt", "model", "quality", "style",
+        "cache", "expand_prompt", "model", "quality", "style", "slo", "deadline_ms",
     ];
 
     public static readonly string[] Prompts =
@@ -54,6 +54,8 @@ public static class GenerationFields
         "model" => Gen.Elements("\"test-model\"", "null"),
         "quality" => Gen.Elements("\"standard\"", "\"hd\"", "\"\"", "null"),
         "style" => Gen.Elements("\"vivid\"", "\"natural\"", "null"),
+        "slo" => Gen.Elements("\"interactive\"", "\"batch\"", "null"),
+        "deadline_ms" => Gen.Frequency((3, Gen.Choose(1, 60_000).Select(Text)), (1, Gen.Elements("3600000", "1e3", "null"))),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not a generation field"),
     };
 

@@ -20,7 +20,7 @@ public static class GenerationRequestReader
     public static readonly IReadOnlyList<string> Parameters =
     [
         "prompt", "n", "size", "response_format", "user", "model", "quality", "style",
-        "seed", "steps", "guidance_scale", "negative_prompt", "scheduler", "cache", "expand_prompt",
+        "seed", "steps", "guidance_scale", "negative_prompt", "scheduler", "cache", "expand_prompt", "slo", "deadline_ms",
     ];
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16 };
@@ -114,6 +114,8 @@ public static class GenerationRequestReader
                 "scheduler" => request with { Scheduler = String(name, value, ref error) },
                 "cache" => request with { Cache = String(name, value, ref error) },
                 "expand_prompt" => request with { ExpandPrompt = Boolean(name, value, ref error) },
+                "slo" => request with { Slo = String(name, value, ref error) },
+                "deadline_ms" => request with { DeadlineMs = Integer(name, value, ref error) },
                 _ => Unknown(name, request, ref error),
             };
             if (error is not null) return error;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Diffusion.Engine.Scheduling;
 using Diffusion.Server.Api.Contracts;
 using Diffusion.Server.Generation;
 using Diffusion.Server.Options;
@@ -16,6 +17,9 @@ public static class GenerationRequestValidator
     /// <summary>Largest seed: 2^53−1, the largest integer every JSON client represents exactly.</summary>
     public const long MaxSeed = (1L << 53) - 1;
     public const int MaxUserLength = 256;
+
+    /// <summary>The longest deadline_ms accepted: an hour; longer is batch work.</summary>
+    public const long MaxDeadlineMs = 3_600_000;
 
     private static readonly string[] Formats = ["b64_json", "url"];
     private static readonly string[] CacheModes = ["auto", "off", "refresh"];
@@ -101,6 +105,23 @@ public static class GenerationRequestValidator
                     $"cache '{Clip(request.Cache)}' is not supported; use one of: {string.Join(", ", CacheModes)}", "cache");
         }
 
+        var slo = SloClass.Interactive;
+        switch (request.Slo)
+        {
+            case null or "interactive": break;
+            case "batch": slo = SloClass.Batch; break;
+            default:
+                return ApiError.Invalid($"slo '{Clip(request.Slo)}' is not supported; use interactive or batch", "slo");
+        }
+
+        if (request.DeadlineMs is { } deadlineMs)
+        {
+            if (slo == SloClass.Batch)
+                return ApiError.Invalid("deadline_ms applies to interactive requests; batch work has no deadline", "deadline_ms");
+            if (deadlineMs < 1 || deadlineMs > MaxDeadlineMs)
+                return ApiError.Invalid($"deadline_ms must be between 1 and {MaxDeadlineMs}; it is {deadlineMs}", "deadline_ms");
+        }
+
         var spec = new ImageGenerationSpec(
             Prompt: prompt,
             NegativePrompt: string.IsNullOrEmpty(negative) ? null : negative,
@@ -112,7 +133,11 @@ public static class GenerationRequestValidator
             Scheduler: scheduler,
             Cache: cache,
             ExpandPrompt: request.ExpandPrompt ?? false,
-            User: request.User);
+            User: request.User)
+        {
+            Slo = slo,
+            Deadline = request.DeadlineMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
+        };
         return Checked<GenerationPlan>.Ok(new GenerationPlan(spec, (int)n, format, model.Id));
     }
 
