@@ -45,14 +45,16 @@ public sealed class EngineHost : IAsyncDisposable
     /// The engine over a whole model folder: the UNet of <paramref name="pipeline"/> as the diffusion step
     /// runner, and the folder's <c>llm/</c> (with <c>tokenizer/</c>) when <paramref name="modelsDirectory"/> has one.
     /// </summary>
-    public static EngineHost StartForModels(EngineOptions options, DiffusionPipeline pipeline, string? modelsDirectory, TimeProvider? time = null)
+    /// <param name="costs">What the deadline-aware policies expect work to cost; learned from the iterations when not given.</param>
+    public static EngineHost StartForModels(EngineOptions options, DiffusionPipeline pipeline, string? modelsDirectory, TimeProvider? time = null,
+        StepCostModel? costs = null)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         string? llm = modelsDirectory is not null && File.Exists(Path.Combine(modelsDirectory, "llm", "config.json"))
             ? Path.Combine(modelsDirectory, "llm")
             : null;
         EngineHost host = Start(options, llm, llm is null ? null : Path.Combine(modelsDirectory!, "tokenizer"),
-            new UnetDiffusionStepRunner(pipeline.Models.Unet), time);
+            new UnetDiffusionStepRunner(pipeline.Models.Unet), time, costs);
         host.Images = new EngineImageGenerator(host.Loop, pipeline, time);
         return host;
     }
@@ -88,7 +90,7 @@ public sealed class EngineHost : IAsyncDisposable
     /// are the model's <c>llm/</c> and <c>tokenizer/</c> folders (both or neither).
     /// </summary>
     public static EngineHost Start(EngineOptions options, string? llmDirectory, string? tokenizerDirectory,
-        IDiffusionStepRunner? diffusion, TimeProvider? time = null)
+        IDiffusionStepRunner? diffusion, TimeProvider? time = null, StepCostModel? costs = null)
     {
         options.Validate();
         if ((llmDirectory is null) != (tokenizerDirectory is null))
@@ -106,7 +108,7 @@ public sealed class EngineHost : IAsyncDisposable
         SchedulerOptions schedulerOptions = model is null
             ? options.Scheduler
             : options.Scheduler with { MaxModelLength = model.Config.MaxPositions, EosTokenId = model.Config.EosTokenId };
-        var scheduler = new IterationScheduler(schedulerOptions, kv, time ?? TimeProvider.System, codec);
+        var scheduler = new IterationScheduler(schedulerOptions, kv, time ?? TimeProvider.System, codec, costs);
         var loop = new EngineLoop(scheduler, model is null ? null : new LlmRunner(model, pool), diffusion);
         loop.Start();
         return new EngineHost(pool, kv, scheduler, loop, codec, model?.Config);

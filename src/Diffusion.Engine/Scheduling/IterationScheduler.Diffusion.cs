@@ -21,10 +21,40 @@ public sealed partial class IterationScheduler
 
         // Jobs batch by latent shape; the first job in serving order picks the shape.
         plan.DiffusionShape = running[0].Shape;
-        foreach (DiffusionJob job in running.Where(j => j.Shape == plan.DiffusionShape).Take(_options.MaxDiffusionBatch))
+        foreach (DiffusionJob job in StepSet(running.Where(j => j.Shape == plan.DiffusionShape)))
         {
             plan.AddDiffusion(job);
         }
+    }
+
+    /// <summary>
+    /// The jobs that step this iteration, in serving order. The pausing policies step a job only when it makes none of
+    /// the more urgent ones already chosen miss its due time: where a batch of n costs about n single steps (a CPU),
+    /// stepping everyone slows everyone, so urgent jobs run nearly alone and the rest pause with their latents kept.
+    /// </summary>
+    private List<DiffusionJob> StepSet(IEnumerable<DiffusionJob> candidates)
+    {
+        if (!_options.PausesAtStepBoundaries)
+        {
+            return candidates.Take(_options.MaxDiffusionBatch).ToList();
+        }
+
+        var chosen = new List<DiffusionJob>();
+        var admission = new DueAdmission(_order, _options.MaxDiffusionBatch);
+        foreach (DiffusionJob job in candidates)
+        {
+            if (chosen.Count == _options.MaxDiffusionBatch)
+            {
+                break;
+            }
+
+            if (chosen.Count == 0 || !admission.WouldMakeAMiss(chosen, job))
+            {
+                chosen.Add(job);
+            }
+        }
+
+        return chosen;
     }
 
     /// <summary>Running diffusion jobs that stepped in the last diffusion iteration and are left out of this one.</summary>

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Diffusion.Cli.Engine;
+using Diffusion.Inference.Onnx;
+using Diffusion.Inference.Pipeline;
+using Diffusion.Lab.Slo;
+
+namespace Diffusion.Cli.Commands;
+
+/// <summary>
+/// <c>bench slo --json FILE</c>: Poisson arrivals of a realistic mix through the engine once per scheduling policy and
+/// load; SLO attainment, latency per class, throughput and pauses, and the headline gain over request-level FCFS.
+/// </summary>
+public static class BenchSloCommand
+{
+    public static Command Create()
+    {
+        var json = new Option<string>("--json") { Description = "Write the measurements to this JSON file (the plot goes beside it as .png).", Required = true };
+        var models = new Option<string>("--models") { Description = "Model folder (diffusers ONNX layout, with llm/ for expansions).", DefaultValueFactory = _ => "./models" };
+        var requests = new Option<int>("--requests") { Description = "Requests per policy and load.", DefaultValueFactory = _ => new SloBenchOptions().RequestsPerPoint };
+        var steps = new Option<int>("--steps") { Description = "Denoising steps of a full run (hits start at K scaled to them).", DefaultValueFactory = _ => 50 };
+        var loads = new Option<string>("--loads") { Description = "Loads as multiples of the measured capacity, comma-separated.", DefaultValueFactory = _ => "0.5,0.75,1,1.25,1.5" };
+        var provider = new Option<string>("--provider") { Description = "Execution provider: cpu, or cuda (needs the GPU build of ONNX Runtime).", DefaultValueFactory = _ => "cpu" };
+        provider.AcceptOnlyFromAmong("cpu", "cuda");
+        var command = new Command("slo", "Benchmark the scheduling policies (request- and iteration-level FCFS, edf, least-slack, cache-aware) "
+            + "under Poisson load: slo_attainment_gain, interactive and expanded p95, throughput, pauses.")
+        {
+            json, models, requests, steps, loads, provider,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(json)!, parse.GetValue(models)!, parse.GetValue(requests),
+            parse.GetValue(steps), parse.GetValue(loads)!, parse.GetValue(provider)!, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string jsonPath, string modelsPath, int requests, int steps, string loads, string provider,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            var options = new SloBenchOptions
+            {
+                RequestsPerPoint = requests,
+                Steps = steps,
+                Loads = loads.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    .Select(l => double.Parse(l, CultureInfo.InvariantCulture)).ToArray(),
+            }.Validate();
+            var kind = provider == "cuda" ? ExecutionProviderKind.Cuda : ExecutionProviderKind.Cpu;
+            using var models = DiffusionModels.Load(modelsPath, new OnnxRuntimeOptions { ExecutionProvider = kind });
+            var device = kind == ExecutionProviderKind.Cuda ? "cuda" : $"cpu, {Environment.ProcessorCount} cores";
+            var report = await new SloBench(new DiffusionPipeline(models), modelsPath, options, Console.Error).RunAsync(device, cancellationToken);
+            SloBenchTable.Write(report, Console.Out);
+            var text = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+                NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
+            var full = await OutputFile.WriteTextAsync(jsonPath, text, cancellationToken);
+            var plot = Path.ChangeExtension(full, ".png");
+            await File.WriteAllBytesAsync(plot, SloPlot.Render(report), cancellationToken);
+            Console.Error.WriteLine($"wrote {full} and {plot}");
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException or FileNotFoundException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using Diffusion.Engine;
+using Diffusion.Engine.Scheduling;
+using Diffusion.Inference.Pipeline;
+
+namespace Diffusion.Lab.Slo;
+
+/// <summary>
+/// <c>bench slo</c>: Poisson arrivals of the mix in <see cref="SloBenchOptions"/> on the real models (UNet and LLM),
+/// through the serving engine, once per policy and load. A load is a multiple of the engine's capacity, measured first
+/// as one over the mix's mean standalone time; interactive requests are due at twice their standalone time after they
+/// arrive, as the service sets it. Cache hits are jobs that start at their K (the scheduler sees only steps left).
+/// </summary>
+public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory, SloBenchOptions options, TextWriter? progress)
+{
+    private const string Prompt = "a large cat in the center on a blue background";
+    private const string LoosePrompt = "a cat";
+
+    public async Task<SloBenchReport> RunAsync(string device, CancellationToken cancellationToken)
+    {
+        options.Validate();
+        var watch = Stopwatch.StartNew();
+        var encoded = pipeline.EncodePrompts(Prompt, "");
+        var guidance = pipeline.Models.Folder.DefaultGuidanceScale;
+        var (step, expansion) = await StandaloneAsync(encoded, guidance, cancellationToken).ConfigureAwait(false);
+        var mix = SloWorkload.Generate(options, 1.0);
+        var meanWork = mix.Average(r => Work(r, step, expansion).TotalSeconds);
+        var capacity = 1 / meanWork;
+        progress?.WriteLine($"bench slo: a step alone {step.TotalMilliseconds:0.0} ms, an expansion {expansion.TotalMilliseconds:0} ms; "
+            + $"the mix's mean work {meanWork:0.000} s, capacity {capacity:0.00} requests/s");
+
+        var points = new List<SloPoint>();
+        foreach (var (name, scheduler) in SloBenchOptions.Policies(options.MaxDiffusionBatch))
+        {
+            foreach (var load in options.Loads)
+            {
+                var point = await PointAsync(name, scheduler, load, capacity, step, expansion, encoded, guidance, cancellationToken).ConfigureAwait(false);
+                points.Add(point);
+                progress?.WriteLine($"bench slo: {name} at {load:0.00}x: attainment {point.SloAttainment:0.000}, interactive p95 "
+                    + $"{point.Interactive.P95:0.00} s, {point.ThroughputPerSecond:0.00}/s, {point.Pauses} pauses");
+            }
+        }
+        return Summarise(device, step, expansion, capacity, points, watch.Elapsed);
+    }
+
+    private TimeSpan Work(SloRequest request, TimeSpan step, TimeSpan expansion) =>
+        step * (options.Steps - request.StartStep) + (request.Expand ? expansion : TimeSpan.Zero);
+
+    /// <summary>A job alone (its time per step) and an expansion alone, after a warm-up of each.</summary>
+    private async Task<(TimeSpan Step, TimeSpan Expansion)> StandaloneAsync(IReadOnlyList<PromptEmbedding> encoded, float guidance,
+        CancellationToken cancellationToken)
+    {
+        await using var host = EngineHost.StartForModels(new EngineOptions(), pipeline, modelsDirectory);
+        var request = Request(0, 0, guidance);
+        await host.Images!.DenoiseAsync(request with { Steps = 4 }, encoded[0].HiddenStates, encoded[1].HiddenStates, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        await host.Images.DenoiseAsync(request, encoded[0].HiddenStates, encoded[1].HiddenStates, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var step = Stopwatch.GetElapsedTime(started) / options.Steps;
+        if (host.Codec is null)
+        {
+            return (step, TimeSpan.Zero);
+        }
+        await ExpandAsync(host, null, cancellationToken).ConfigureAwait(false);
+        started = Stopwatch.GetTimestamp();
+        await ExpandAsync(host, null, cancellationToken).ConfigureAwait(false);
+        return (step, Stopwatch.GetElapsedTime(started));
+    }
+
+    private Task<string> ExpandAsync(EngineHost host, RequestOptions? level, CancellationToken cancellationToken) =>
+        host.ExpandPromptAsync(LoosePrompt, new SamplingParams { MaxTokens = options.ExpansionTokens, IgnoreEos = true }, cancellationToken, level);
+
+    private GenerationRequest Request(int index, int startStep, float guidance) => new()
+    {
+        Prompt = Prompt,
+        Seed = (ulong)index,
+        Steps = options.Steps,
+        GuidanceScale = guidance,
+        StartStep = startStep,
+        // a hit starts from a cached latent; its values do not matter to the schedule
+        StartLatent = startStep > 0 ? pipeline.CreateNoise((ulong)index) : null,
+    };
+
+    private async Task<SloPoint> PointAsync(string name, SchedulerOptions scheduler, double load, double capacity, TimeSpan step, TimeSpan expansion,
+        IReadOnlyList<PromptEmbedding> encoded, float guidance, CancellationToken cancellationToken)
+    {
+        var rate = load * capacity;
+        var requests = SloWorkload.Generate(options, rate);
+        var costs = new StepCostModel(step, options.ExpansionTokens > 0 && expansion > TimeSpan.Zero ? expansion / options.ExpansionTokens : TimeSpan.FromMilliseconds(10));
+        await using var host = EngineHost.StartForModels(new EngineOptions { Scheduler = scheduler }, pipeline, modelsDirectory, costs: costs);
+        var origin = Stopwatch.GetTimestamp();
+        var outcomes = await Task.WhenAll(requests.Select(RunAsync)).ConfigureAwait(false);
+        var elapsed = Stopwatch.GetElapsedTime(origin);
+        var interactive = outcomes.Where(o => o.Request.Class == SloClass.Interactive).ToArray();
+        var met = interactive.Count(o => o.Met);
+        return new SloPoint(name, load, rate, interactive.Length == 0 ? 1 : (double)met / interactive.Length, interactive.Length - met,
+            LatencySummary.Of(interactive.Select(o => o.Latency.TotalSeconds)),
+            LatencySummary.Of(outcomes.Where(o => o.Request.Class == SloClass.Batch).Select(o => o.Latency.TotalSeconds)),
+            LatencySummary.Of(outcomes.Where(o => o.Request.Expand).Select(o => o.Latency.TotalSeconds)),
+            outcomes.Length / (elapsed - requests[0].Arrival).TotalSeconds,
+            host.Loop.GetStats().Scheduler.Pauses);
+
+        async Task<(SloRequest Request, TimeSpan Latency, bool Met)> RunAsync(SloRequest request)
+        {
+            var wait = request.Arrival - Stopwatch.GetElapsedTime(origin);
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            }
+            var arrived = DateTimeOffset.UtcNow;
+            var arrivedAt = Stopwatch.GetTimestamp();
+            var level = new ServiceLevel(request.Class, arrived);
+            var imageWork = step * (options.Steps - request.StartStep);
+            var due = level.DueFor(Work(request, step, expansion));
+            if (request.Expand && host.Codec is not null)
+            {
+                await ExpandAsync(host, level.Options(due, imageWork), cancellationToken).ConfigureAwait(false);
+            }
+            await host.Images!.DenoiseAsync(Request(request.Index, request.StartStep, guidance), encoded[0].HiddenStates, encoded[1].HiddenStates,
+                options: level.Options(due), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return (request, Stopwatch.GetElapsedTime(arrivedAt), due is { } d && DateTimeOffset.UtcNow <= d);
+        }
+    }
+
+    private SloBenchReport Summarise(string device, TimeSpan step, TimeSpan expansion, double capacity, List<SloPoint> points, TimeSpan elapsed)
+    {
+        const string Baseline = "request-fcfs", Iteration = "iteration-fcfs";
+        // the load where request-level FCFS comes closest to half its interactive requests in time
+        var gainLoad = points.Where(p => p.Policy == Baseline).MinBy(p => Math.Abs(p.SloAttainment - 0.5))!.Load;
+        SloPoint At(string policy, double load) => points.Single(p => p.Policy == policy && p.Load == load);
+        var baseline = At(Baseline, gainLoad);
+        var best = points.Where(p => p.Load == gainLoad && p.Policy is not (Baseline or Iteration)).MaxBy(p => p.SloAttainment)!;
+        var unit = options.Loads.MinBy(l => Math.Abs(l - 1.0));
+        var iteration = At(Iteration, unit);
+        var bestAtUnit = At(best.Policy, unit);
+        return new SloBenchReport(device, options.Steps, options.RequestsPerPoint, step.TotalSeconds, expansion.TotalSeconds, capacity, points,
+            gainLoad, best.Policy, best.SloAttainment / Math.Max(baseline.SloAttainment, 1e-9),
+            bestAtUnit.Interactive.P95 / iteration.Interactive.P95, bestAtUnit.Expanded.P95 / iteration.Expanded.P95, elapsed.TotalMinutes);
+    }
+}

@@ -1,0 +1,47 @@
+namespace Diffusion.Lab.Slo;
+
+/// <summary>Latency percentiles of one class at one point, in seconds (NaN when the class had no request).</summary>
+public sealed record LatencySummary(int Count, double P50, double P95, double P99)
+{
+    public static LatencySummary Of(IEnumerable<double> seconds)
+    {
+        var sorted = seconds.Order().ToArray();
+        return new LatencySummary(sorted.Length, At(sorted, 0.50), At(sorted, 0.95), At(sorted, 0.99));
+    }
+
+    private static double At(double[] sorted, double q) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+}
+
+/// <summary>One policy at one load.</summary>
+public sealed record SloPoint(
+    string Policy,
+    double Load,
+    double ArrivalRatePerSecond,
+    double SloAttainment,
+    int DueMissed,
+    LatencySummary Interactive,
+    LatencySummary Batch,
+    LatencySummary Expanded,
+    double ThroughputPerSecond,
+    long Pauses);
+
+/// <summary>
+/// Everything <c>bench slo</c> measured. <see cref="SloAttainmentGain"/>: the best policy's interactive SLO attainment
+/// over request-level FCFS's, at the load where FCFS comes closest to 50 %. <see cref="InteractiveP95Ratio"/> and
+/// <see cref="ExpandedP95Ratio"/>: that policy's interactive and LLM-expanded p95 at 1× load over iteration-level FCFS's.
+/// </summary>
+public sealed record SloBenchReport(
+    string Device,
+    int Steps,
+    int RequestsPerPoint,
+    double StandaloneStepSeconds,
+    double StandaloneExpansionSeconds,
+    double CapacityPerSecond,
+    IReadOnlyList<SloPoint> Points,
+    double GainLoad,
+    string BestPolicy,
+    double SloAttainmentGain,
+    double InteractiveP95Ratio,
+    double ExpandedP95Ratio,
+    double ElapsedMinutes);

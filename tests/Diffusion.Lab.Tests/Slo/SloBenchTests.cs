@@ -1,0 +1,51 @@
+using Diffusion.Engine.Scheduling;
+using Diffusion.Lab.Slo;
+
+namespace Diffusion.Lab.Tests.Slo;
+
+/// <summary><c>bench slo</c>: its workload, its percentiles, and a tiny sweep on the shipped models.</summary>
+public sealed class SloBenchTests(OwnModel own) : IClassFixture<OwnModel>
+{
+    [Fact]
+    public void The_workload_is_the_same_mix_at_every_load_with_arrivals_scaled_by_the_rate()
+    {
+        var options = new SloBenchOptions { RequestsPerPoint = 2000 };
+        var slow = SloWorkload.Generate(options, 1.0);
+        var fast = SloWorkload.Generate(options, 4.0);
+
+        Assert.Equal(slow.Select(r => (r.StartStep, r.Expand, r.Class)), fast.Select(r => (r.StartStep, r.Expand, r.Class)));
+        Assert.All(slow.Zip(fast), p => Assert.True(Math.Abs(p.First.Arrival.TotalSeconds / 4 - p.Second.Arrival.TotalSeconds) < 1e-3));   // but for ticks lost in rounding
+        Assert.InRange(slow[^1].Arrival.TotalSeconds / slow.Count, 0.9, 1.1);                    // a Poisson process of rate 1
+        Assert.InRange(slow.Count(r => r.Expand) / 2000.0, 0.27, 0.33);
+        Assert.InRange(slow.Count(r => r.Class == SloClass.Batch) / 2000.0, 0.17, 0.23);
+        Assert.InRange(slow.Count(r => r.StartStep == 10) / 2000.0, 0.88, 0.94);                 // the cache trace's K 10 hits
+        Assert.InRange(slow.Count(r => r.StartStep == 0) / 2000.0, 0.02, 0.06);                  // its misses
+    }
+
+    [Fact]
+    public void Percentiles_take_the_sample_at_or_above_the_rank()
+    {
+        var summary = LatencySummary.Of(Enumerable.Range(1, 100).Select(i => (double)i));
+        Assert.Equal((100, 50.0, 95.0, 99.0), (summary.Count, summary.P50, summary.P95, summary.P99));
+        Assert.True(double.IsNaN(LatencySummary.Of([]).P95));
+    }
+
+    [OwnModelsFact]
+    public async Task A_tiny_sweep_measures_every_policy_through_the_engine()
+    {
+        var options = new SloBenchOptions { RequestsPerPoint = 6, Steps = 4, Loads = [1.0, 2.0], ExpansionTokens = 4 };
+        var report = await new Diffusion.Lab.Slo.SloBench(own.Pipeline!, own.Root!, options, null).RunAsync("test", CancellationToken.None);
+
+        Assert.Equal(5 * 2, report.Points.Count);
+        Assert.Equal(["request-fcfs", "iteration-fcfs", "edf", "least-slack", "cache-aware"], report.Points.Select(p => p.Policy).Distinct());
+        Assert.True(report.StandaloneStepSeconds > 0 && report.CapacityPerSecond > 0);
+        Assert.All(report.Points, p =>
+        {
+            Assert.InRange(p.SloAttainment, 0, 1);
+            Assert.True(p.ThroughputPerSecond > 0);
+            Assert.Equal(6, p.Interactive.Count + p.Batch.Count);
+        });
+        Assert.True(double.IsFinite(report.SloAttainmentGain) && report.SloAttainmentGain > 0);
+        Assert.DoesNotContain(report.BestPolicy, new[] { "request-fcfs", "iteration-fcfs" });
+    }
+}
