@@ -7,14 +7,13 @@ using Diffusion.Lab.Scoring;
 namespace Diffusion.Lab.Tests.Bench;
 
 /// <summary>
-/// A tiny bench on our models (real UNet, judge, image encoder): the figures are consistent with each other.
-/// With a table that lets every similarity hit, the full LCBFU replay and its accounting twin make the same
-/// prompt→prompt decisions, so they save the same steps.
+/// A tiny bench on our models (real UNet, judge, image encoder): the figures are consistent with each other, and
+/// the accounting twin makes the engine replay's decisions (exactly with one request in flight).
 /// </summary>
 public sealed class CacheBenchTests(OwnModel own) : IClassFixture<OwnModel>
 {
-    [OwnModelsFact]
-    public async Task With_one_request_in_flight_the_accounting_twin_makes_the_engines_decisions()
+    /// <summary>16 requests of 4 steps from 2 users (fewer cannot carry the derived repeat and edit rates), a table that lets every similarity hit.</summary>
+    private async Task<CacheBenchReport> BenchAsync(int concurrency, int budgetEntries)
     {
         var root = own.Root!;
         using var judge = SceneJudge.Load(root, Path.Combine(root, "world.json"));
@@ -25,12 +24,17 @@ public sealed class CacheBenchTests(OwnModel own) : IClassFixture<OwnModel>
             Users = 2,
             Steps = 4,
             Warmup = 0.25,
-            Concurrency = 1,
+            Concurrency = concurrency,
             Mode = RetrievalMode.PromptToPrompt,
-            Budget = new ByteSize(8 * LatentFileFormat.FileLength(own.Pipeline!.LatentLength, 3, TenantId.Default)),
+            Budget = new ByteSize(budgetEntries * LatentFileFormat.FileLength(own.Pipeline!.LatentLength, 3, TenantId.Default)),
         };
-        var report = await new CacheBench(own.Pipeline!, judge, EmojiWorld.Load(Path.Combine(root, "world.json")), tables, options, null)
-            .RunAsync(default);
+        return await new CacheBench(own.Pipeline!, judge, EmojiWorld.Load(Path.Combine(root, "world.json")), tables, options, null).RunAsync(default);
+    }
+
+    [OwnModelsFact]
+    public async Task With_one_request_in_flight_the_accounting_twin_makes_the_engines_decisions()
+    {
+        var report = await BenchAsync(concurrency: 1, budgetEntries: 8);
 
         var full = report.Policies.Single(p => !p.Accounting);
         var twin = report.Policies.Single(p => p.Accounting && p.Policy == "lcbfu");
@@ -41,21 +45,7 @@ public sealed class CacheBenchTests(OwnModel own) : IClassFixture<OwnModel>
     [OwnModelsFact]
     public async Task A_small_bench_reports_consistent_figures()
     {
-        var root = own.Root!;
-        using var judge = SceneJudge.Load(root, Path.Combine(root, "world.json"));
-        var tables = KTableSet.Uncalibrated with { PromptToPrompt = new SimilarityKTable([new(-1, 10), new(0.99, 25)]) };
-        var options = new CacheBenchOptions
-        {
-            Requests = 16,
-            Users = 2,  // 16 requests cannot carry the derived repeat and edit rates over 50 users
-            Steps = 4,
-            Warmup = 0.25,
-            Concurrency = 3,
-            Mode = RetrievalMode.PromptToPrompt,
-            Budget = new ByteSize(12 * LatentFileFormat.FileLength(own.Pipeline!.LatentLength, 3, TenantId.Default)),
-        };
-        var bench = new CacheBench(own.Pipeline!, judge, EmojiWorld.Load(Path.Combine(root, "world.json")), tables, options, null);
-        var report = await bench.RunAsync(default);
+        var report = await BenchAsync(concurrency: 3, budgetEntries: 12);
 
         Assert.Equal(16, report.Requests);
         Assert.Equal(12, report.Measured);
