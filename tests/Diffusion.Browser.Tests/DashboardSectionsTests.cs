@@ -43,6 +43,12 @@ public sealed class DashboardSectionsTests(ServerAndBrowserFixture fixture) : IC
                 },
                 memory = new { total_blocks = 256, used_blocks = 64, shared_blocks = 9, prefix_hit_tokens = 480, sharing_saved_slots = 300, kv_waste = 0.12 },
             },
+            // between polls three interactive images meet their due time and one misses it
+            slo = new Dictionary<string, object>
+            {
+                ["interactive"] = new { met = 10 + (3 * n), missed = 10 + n, none = 0, attainment = (10.0 + (3 * n)) / (20 + (4 * n)) },
+                ["batch"] = new { met = 0, missed = 0, none = 4 },
+            },
             trace = new { replayed_requests = 7 },
             jobs = new { active = 0, retained = 3 },
             images_stored = count,
@@ -112,6 +118,7 @@ public sealed class DashboardSectionsTests(ServerAndBrowserFixture fixture) : IC
         await Expect(Tile(page, "cache.hit_rate").Locator(".value")).Not.ToHaveTextAsync("50.0 %");
         await Expect(page.Locator("#chart-hit-rate")).ToHaveAttributeAsync("aria-label", new Regex("^Hit rate over time: last 30 s 50.0 %, all time [1-4]"));
         await Expect(page.Locator("#chart-throughput")).ToHaveAttributeAsync("aria-label", new Regex(@"images/s over 30 s [1-9]"));
+        await Expect(page.Locator("#chart-slo")).ToHaveAttributeAsync("aria-label", new Regex("^Interactive images within their due time: last 30 s 75.0 %, all time [5-7]"));
         fixture.AssertNoScriptErrors();
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Diffusion.Engine;
+using Diffusion.Engine.Scheduling;
 using Diffusion.Server.Api.Contracts;
 using Diffusion.Server.Jobs;
 using Diffusion.Server.Metrics;
@@ -75,7 +76,15 @@ public static class MetricsApi
             (long)metrics.ImagesStored.Value)
         {
             Engine = metrics.EngineSnapshot() is { } engine ? Engine(engine) : null,
+            Slo = Slo(metrics),
         });
+    }
+
+    private static Dictionary<string, SloClassStats> Slo(ServiceMetrics metrics)
+    {
+        long Count(string slo, string result) => (long)metrics.SloResults.WithLabels(slo, result).Value;
+        return new[] { SloClass.Interactive, SloClass.Batch }.Select(ServiceLevel.Name)
+            .ToDictionary(name => name, name => new SloClassStats(Count(name, "met"), Count(name, "missed"), Count(name, "none")));
     }
 
     private static EngineMetrics Engine(EngineStats stats)

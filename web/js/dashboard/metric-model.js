@@ -51,6 +51,10 @@ export const paths = {
   kvPrefixHitTokens: ['engine.memory.prefix_hit_tokens', 'engine.kv.prefix_hit_tokens'],
   kvSharingSavedSlots: ['engine.memory.sharing_saved_slots', 'engine.kv.sharing_saved_slots'],
   kvWaste: ['engine.memory.kv_waste', 'engine.kv.kv_waste'],
+
+  sloInteractiveMet: ['slo.interactive.met'],
+  sloInteractiveMissed: ['slo.interactive.missed'],
+  sloInteractiveAttainment: ['slo.interactive.attainment'],
 };
 
 function at(json, path) {

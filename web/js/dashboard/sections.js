@@ -24,6 +24,13 @@ const lookups = (m) => {
   return hits === undefined || misses === undefined ? undefined : hits + misses;
 };
 
+/** Interactive images that had a due time: met plus missed. */
+const dueTimed = (m) => {
+  const met = read(m, paths.sloInteractiveMet);
+  const missed = read(m, paths.sloInteractiveMissed);
+  return met === undefined || missed === undefined ? undefined : met + missed;
+};
+
 /**
  * Seconds saved: as reported, else estimated as steps saved × (generation seconds / steps actually run)
  * when the server reports the steps requested; undefined when neither is possible.
@@ -179,6 +186,14 @@ export const lineCharts = [
         points: windowedMean(history, paths.diffusionBatchJobs, paths.diffusionIterations, meanDiffusionBatch) },
       { label: 'LLM sequences per iteration', color: '--chart-4',
         points: windowedMean(history, paths.llmBatchSequences, paths.llmIterations, meanLlmBatch) },
+    ],
+  },
+  {
+    id: 'slo', yMax: 1, format: formatPercent,
+    series: (history) => [
+      { label: `last ${rateWindowSeconds} s`, color: '--chart-1',
+        points: history.ratio((j) => read(j, paths.sloInteractiveMet), dueTimed, rateWindowSeconds) },
+      { label: 'all time', color: '--chart-2', points: history.series((j) => read(j, paths.sloInteractiveAttainment)) },
     ],
   },
   {

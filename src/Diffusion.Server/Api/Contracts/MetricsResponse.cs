@@ -11,6 +11,15 @@ public sealed record MetricsResponse(
 {
     /// <summary>The shared engine's memory and batching; null when the service runs without the engine.</summary>
     public EngineMetrics? Engine { get; init; }
+
+    /// <summary>Generated images by service class: how many met their due time, missed it, or had none (batch work).</summary>
+    public IReadOnlyDictionary<string, SloClassStats>? Slo { get; init; }
+}
+
+public sealed record SloClassStats(long Met, long Missed, long None)
+{
+    /// <summary>Met over met and missed; null before any image with a due time.</summary>
+    public double? Attainment => Met + Missed == 0 ? null : Math.Round((double)Met / (Met + Missed), 4);
 }
 
 public sealed record RequestCount(string Route, string Method, int Status, long Count);
