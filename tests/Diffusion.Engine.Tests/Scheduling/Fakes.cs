@@ -103,10 +103,10 @@ internal sealed class SchedulerHarness : IDisposable
     private long _nextId;
 
     public LlmSequenceGroup AddLlm(int promptLength, SamplingParams? sampling = null, int priority = 0, int firstToken = 1,
-        CancellationToken cancellation = default, DateTimeOffset? deadline = null)
+        CancellationToken cancellation = default, DateTimeOffset? deadline = null, RequestOptions? options = null)
     {
         var group = new LlmSequenceGroup(new RequestId(++_nextId), Enumerable.Range(firstToken, promptLength).ToArray(),
-            sampling ?? new SamplingParams { MaxTokens = 4 }, new RequestOptions { Priority = priority, Deadline = deadline }, cancellation);
+            sampling ?? new SamplingParams { MaxTokens = 4 }, options ?? new RequestOptions { Priority = priority, Deadline = deadline }, cancellation);
         Scheduler.Add(group);
         return group;
     }

@@ -85,6 +85,34 @@ public sealed class SloSchedulingTests
         Assert.True(took >= TimeSpan.FromSeconds(10), $"finished after {took}: it should have yielded to interactive work first");
     }
 
+    [Theory]
+    [InlineData(SchedulingPolicy.EarliestDeadline)]
+    [InlineData(SchedulingPolicy.LeastSlack)]
+    public void An_expansion_of_batch_work_is_not_starved_by_interactive_images(SchedulingPolicy policy)
+    {
+        var bound = TimeSpan.FromSeconds(20);
+        var (h, clock) = Start(new SchedulerOptions { Policy = policy, MaxDiffusionBatch = 1, MaxResidentDiffusion = 4, BatchAgingBound = bound });
+        using var harness = h;
+        DateTimeOffset start = clock.GetUtcNow();
+        LlmSequenceGroup expansion = h.AddLlm(4, new SamplingParams { MaxTokens = 3, IgnoreEos = true }, options: Batch);
+        // interactive images at the engine's whole capacity: one kind's urgency decides every iteration
+        for (int second = 0; expansion.State != RequestState.Finished; second++)
+        {
+            Assert.True(second < 300, "the expansion starved");
+            if (second % 3 == 0)
+            {
+                h.AddDiffusion(3, options: Interactive(clock, 4));
+            }
+
+            Iterate(h, clock);
+        }
+
+        // its four iterations (prefill and three tokens) run once its aged due time comes first
+        TimeSpan took = expansion.FinishedTime!.Value - start;
+        Assert.True(took <= bound + 4 * Step + 3 * Step, $"finished after {took}");
+        Assert.True(took >= TimeSpan.FromSeconds(10), $"finished after {took}: it should have yielded to the interactive images first");
+    }
+
     [Fact]
     public void Under_fcfs_the_same_load_serves_in_arrival_order()
     {
