@@ -122,6 +122,10 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
         }
     }
 
+    /// <summary>How many times the baseline's attainment a policy reached: infinite over a baseline that met none, 1 when neither did.</summary>
+    private static double Gain(double attainment, double baseline) =>
+        baseline > 0 ? attainment / baseline : attainment > 0 ? double.PositiveInfinity : 1;
+
     private SloBenchReport Summarise(string device, TimeSpan step, TimeSpan expansion, double capacity, List<SloPoint> points, TimeSpan elapsed)
     {
         const string Baseline = "request-fcfs", Iteration = "iteration-fcfs";
@@ -134,7 +138,7 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
         var iteration = At(Iteration, unit);
         var bestAtUnit = At(best.Policy, unit);
         return new SloBenchReport(device, options.Steps, options.RequestsPerPoint, step.TotalSeconds, expansion.TotalSeconds, capacity, points,
-            gainLoad, best.Policy, best.SloAttainment / Math.Max(baseline.SloAttainment, 1e-9),
+            gainLoad, best.Policy, Gain(best.SloAttainment, baseline.SloAttainment),
             bestAtUnit.Interactive.P95 / iteration.Interactive.P95, bestAtUnit.Expanded.P95 / iteration.Expanded.P95, elapsed.TotalMinutes);
     }
 }

