@@ -55,21 +55,21 @@ public sealed class SloSchedulingTests
         Assert.Equal(0, h.Scheduler.Counters.DueMissed);
     }
 
-    [Theory]
-    [InlineData(SchedulingPolicy.EarliestDeadline)]
-    [InlineData(SchedulingPolicy.LeastSlack)]
-    [InlineData(SchedulingPolicy.CacheAware)]
-    public void A_batch_job_under_sustained_interactive_load_finishes_within_its_aging_bound(SchedulingPolicy policy)
+    private static readonly TimeSpan AgingBound = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Starts one batch request under the policy, then feeds an interactive image of three steps every three seconds
+    /// (the engine's whole capacity, no idle step to spare) until it finishes; returns how long it took.
+    /// </summary>
+    private static TimeSpan UnderInteractiveLoad(SchedulingPolicy policy, Func<SchedulerHarness, EngineRequest> addBatch)
     {
-        var bound = TimeSpan.FromSeconds(20);
-        var (h, clock) = Start(new SchedulerOptions { Policy = policy, MaxDiffusionBatch = 1, MaxResidentDiffusion = 4, BatchAgingBound = bound });
+        var (h, clock) = Start(new SchedulerOptions { Policy = policy, MaxDiffusionBatch = 1, MaxResidentDiffusion = 4, BatchAgingBound = AgingBound });
         using var harness = h;
         DateTimeOffset start = clock.GetUtcNow();
-        DiffusionJob batch = h.AddDiffusion(5, options: Batch);
-        // an interactive job of three steps every three seconds: the engine's whole capacity, with no idle step to spare
+        EngineRequest batch = addBatch(h);
         for (int second = 0; batch.State != RequestState.Finished; second++)
         {
-            Assert.True(second < 300, "the batch job starved");
+            Assert.True(second < 300, "the batch request starved");
             if (second % 3 == 0)
             {
                 h.AddDiffusion(3, options: Interactive(clock, 4));
@@ -78,10 +78,20 @@ public sealed class SloSchedulingTests
             Iterate(h, clock);
         }
 
+        return batch.FinishedTime!.Value - start;
+    }
+
+    [Theory]
+    [InlineData(SchedulingPolicy.EarliestDeadline)]
+    [InlineData(SchedulingPolicy.LeastSlack)]
+    [InlineData(SchedulingPolicy.CacheAware)]
+    public void A_batch_job_under_sustained_interactive_load_finishes_within_its_aging_bound(SchedulingPolicy policy)
+    {
+        TimeSpan took = UnderInteractiveLoad(policy, h => h.AddDiffusion(5, options: Batch));
+
         // The bound: the batch job is due at arrival + the aging bound and is ordered by that; it ends by then plus its
         // own work, plus one interactive job that a non-pausing policy lets finish first.
-        TimeSpan took = batch.FinishedTime!.Value - start;
-        Assert.True(took <= bound + 5 * Step + 3 * Step, $"finished after {took}");
+        Assert.True(took <= AgingBound + 5 * Step + 3 * Step, $"finished after {took}");
         Assert.True(took >= TimeSpan.FromSeconds(10), $"finished after {took}: it should have yielded to interactive work first");
     }
 
@@ -90,26 +100,11 @@ public sealed class SloSchedulingTests
     [InlineData(SchedulingPolicy.LeastSlack)]
     public void An_expansion_of_batch_work_is_not_starved_by_interactive_images(SchedulingPolicy policy)
     {
-        var bound = TimeSpan.FromSeconds(20);
-        var (h, clock) = Start(new SchedulerOptions { Policy = policy, MaxDiffusionBatch = 1, MaxResidentDiffusion = 4, BatchAgingBound = bound });
-        using var harness = h;
-        DateTimeOffset start = clock.GetUtcNow();
-        LlmSequenceGroup expansion = h.AddLlm(4, new SamplingParams { MaxTokens = 3, IgnoreEos = true }, options: Batch);
-        // interactive images at the engine's whole capacity: one kind's urgency decides every iteration
-        for (int second = 0; expansion.State != RequestState.Finished; second++)
-        {
-            Assert.True(second < 300, "the expansion starved");
-            if (second % 3 == 0)
-            {
-                h.AddDiffusion(3, options: Interactive(clock, 4));
-            }
+        // one kind's urgency decides every iteration: the expansion's four iterations (prefill and three tokens) run
+        // once its aged due time comes first
+        TimeSpan took = UnderInteractiveLoad(policy, h => h.AddLlm(4, new SamplingParams { MaxTokens = 3, IgnoreEos = true }, options: Batch));
 
-            Iterate(h, clock);
-        }
-
-        // its four iterations (prefill and three tokens) run once its aged due time comes first
-        TimeSpan took = expansion.FinishedTime!.Value - start;
-        Assert.True(took <= bound + 4 * Step + 3 * Step, $"finished after {took}");
+        Assert.True(took <= AgingBound + 4 * Step + 3 * Step, $"finished after {took}");
         Assert.True(took >= TimeSpan.FromSeconds(10), $"finished after {took}: it should have yielded to the interactive images first");
     }
 
