@@ -90,6 +90,7 @@ public sealed partial class IterationScheduler
     private void AdmitWaitingDiffusion(PlanBuilder plan)
     {
         LatentShape? batchShape = null;
+        DueAdmission? admission = _options.Policy == SchedulingPolicy.EarliestDeadline ? new DueAdmission(_order, _options.MaxDiffusionBatch) : null;
         foreach (DiffusionJob job in _diffusionWaiting.InServingOrder(_order))
         {
             if (_diffusionRunning.Count >= _options.DiffusionResidentLimit)
@@ -97,7 +98,7 @@ public sealed partial class IterationScheduler
                 return;
             }
 
-            if (_options.Policy == SchedulingPolicy.EarliestDeadline && new DueAdmission(_order, _options.MaxDiffusionBatch).WouldMakeAMiss(_diffusionRunning, job))
+            if (admission?.WouldMakeAMiss(_diffusionRunning, job) == true)
             {
                 continue; // it waits until it harms no one; shorter work may fit beside the running jobs meanwhile
             }

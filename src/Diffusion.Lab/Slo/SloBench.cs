@@ -86,7 +86,8 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
     {
         var rate = load * capacity;
         var requests = SloWorkload.Generate(options, rate);
-        var costs = new StepCostModel(step, options.ExpansionTokens > 0 && expansion > TimeSpan.Zero ? expansion / options.ExpansionTokens : TimeSpan.FromMilliseconds(10));
+        // the policies start from the measured prices (an expansion is one LLM iteration per token)
+        var costs = new StepCostModel(step, expansion / options.ExpansionTokens);
         await using var host = EngineHost.StartForModels(new EngineOptions { Scheduler = scheduler }, pipeline, modelsDirectory, costs: costs);
         var origin = Stopwatch.GetTimestamp();
         var outcomes = await Task.WhenAll(requests.Select(RunAsync)).ConfigureAwait(false);
