@@ -19,6 +19,7 @@ public static class BenchSloCommand
         var json = new Option<string>("--json") { Description = "Write the measurements to this JSON file (the plot goes beside it as .png).", Required = true };
         var models = new Option<string>("--models") { Description = "Model folder (diffusers ONNX layout, with llm/ for expansions).", DefaultValueFactory = _ => "./models" };
         var requests = new Option<int>("--requests") { Description = "Requests per policy and load.", DefaultValueFactory = _ => new SloBenchOptions().RequestsPerPoint };
+        var repeats = new Option<int>("--repeats") { Description = "Runs per policy and load, each with its own seeded arrivals; the figures pool them.", DefaultValueFactory = _ => 1 };
         var steps = new Option<int>("--steps") { Description = "Denoising steps of a full run (hits start at K scaled to them).", DefaultValueFactory = _ => 50 };
         var loads = new Option<string>("--loads") { Description = "Loads as multiples of the measured capacity, comma-separated.", DefaultValueFactory = _ => "0.5,0.75,1,1.25,1.5" };
         var provider = new Option<string>("--provider") { Description = "Execution provider: cpu, or cuda (needs the GPU build of ONNX Runtime).", DefaultValueFactory = _ => "cpu" };
@@ -26,14 +27,14 @@ public static class BenchSloCommand
         var command = new Command("slo", "Benchmark the scheduling policies (request- and iteration-level FCFS, edf, least-slack, cache-aware) "
             + "under Poisson load: slo_attainment_gain, interactive and expanded p95, throughput, pauses.")
         {
-            json, models, requests, steps, loads, provider,
+            json, models, requests, repeats, steps, loads, provider,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(json)!, parse.GetValue(models)!, parse.GetValue(requests),
-            parse.GetValue(steps), parse.GetValue(loads)!, parse.GetValue(provider)!, cancellationToken));
+            parse.GetValue(repeats), parse.GetValue(steps), parse.GetValue(loads)!, parse.GetValue(provider)!, cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string jsonPath, string modelsPath, int requests, int steps, string loads, string provider,
+    private static async Task<int> RunAsync(string jsonPath, string modelsPath, int requests, int repeats, int steps, string loads, string provider,
         CancellationToken cancellationToken)
     {
         try
@@ -41,13 +42,14 @@ public static class BenchSloCommand
             var options = new SloBenchOptions
             {
                 RequestsPerPoint = requests,
+                Repeats = repeats,
                 Steps = steps,
                 Loads = loads.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                     .Select(l => double.Parse(l, CultureInfo.InvariantCulture)).ToArray(),
             }.Validate();
             var kind = provider == "cuda" ? ExecutionProviderKind.Cuda : ExecutionProviderKind.Cpu;
             using var models = DiffusionModels.Load(modelsPath, new OnnxRuntimeOptions { ExecutionProvider = kind });
-            var device = kind == ExecutionProviderKind.Cuda ? "cuda" : $"cpu, {Environment.ProcessorCount} cores";
+            var device = DeviceLabel.For(kind);
             var report = await new SloBench(new DiffusionPipeline(models), modelsPath, options, Console.Error).RunAsync(device, cancellationToken);
             SloBenchTable.Write(report, Console.Out);
             var text = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

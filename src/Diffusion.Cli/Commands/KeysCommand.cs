@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Diffusion.CacheStore;
+using Diffusion.Engine.Scheduling;
 using Diffusion.Server.Identity;
 using Diffusion.Server.Options;
 
@@ -37,8 +38,14 @@ public static class KeysCommand
             DefaultValueFactory = _ => "private",
         };
         scope.AcceptOnlyFromAmong("private", "shared");
+        var slo = new Option<string>("--slo")
+        {
+            Description = "The SLO class of the tenant's requests that name none: interactive (due at twice their own time alone) or batch (no deadline, served after interactive work within the aging bound)",
+            DefaultValueFactory = _ => "interactive",
+        };
+        slo.AcceptOnlyFromAmong("interactive", "batch");
         var file = FileOption();
-        var command = new Command("add", "Create a key and print it once (only its hash is stored).") { tenant, role, scope, file };
+        var command = new Command("add", "Create a key and print it once (only its hash is stored).") { tenant, role, scope, slo, file };
         command.SetAction(parse =>
         {
             if (!TenantId.TryParse(parse.GetValue(tenant), out var id))
@@ -48,13 +55,14 @@ public static class KeysCommand
             }
             ApiRoles.TryParseRole(parse.GetValue(role), out var parsedRole);
             ApiRoles.TryParseScope(parse.GetValue(scope), out var parsedScope);
+            ServiceLevel.TryParseClass(parse.GetValue(slo), out var parsedSlo);
             var key = ApiKeyEntry.NewKey();
-            var entry = ApiKeyEntry.ForKey(key, id, parsedRole, parsedScope);
+            var entry = ApiKeyEntry.ForKey(key, id, parsedRole, parsedScope, parsedSlo);
             var path = parse.GetValue(file)!;
             ApiKeyFile.Append(path, entry);
             parse.InvocationConfiguration.Output.WriteLine(key);
             parse.InvocationConfiguration.Error.WriteLine(
-                $"keys add: {entry.Id} for tenant {id} ({parsedRole.ToName()}, cache {parsedScope.ToName()}) written to {path}; the key above is shown only now");
+                $"keys add: {entry.Id} for tenant {id} ({parsedRole.ToName()}, cache {parsedScope.ToName()}, slo {ServiceLevel.Name(parsedSlo)}) written to {path}; the key above is shown only now");
             return 0;
         });
         return command;
@@ -63,13 +71,13 @@ public static class KeysCommand
     private static Command List()
     {
         var file = FileOption();
-        var command = new Command("list", "The keys in the file: id, tenant, role, cache scope (never the keys).") { file };
+        var command = new Command("list", "The keys in the file: id, tenant, role, cache scope, default SLO class (never the keys).") { file };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(file)!;
             var entries = File.Exists(path) ? ApiKeyFile.Load(path) : [];
             foreach (var e in entries)
-                parse.InvocationConfiguration.Output.WriteLine($"{e.Id}\t{e.Tenant}\t{e.Role.ToName()}\t{e.Scope.ToName()}");
+                parse.InvocationConfiguration.Output.WriteLine($"{e.Id}\t{e.Tenant}\t{e.Role.ToName()}\t{e.Scope.ToName()}\t{ServiceLevel.Name(e.DefaultSlo)}");
             if (entries.Count == 0) parse.InvocationConfiguration.Error.WriteLine($"keys list: no keys in {path}; the server is open (loopback only)");
             return 0;
         });

@@ -8,6 +8,8 @@ public sealed record EngineBenchReport
     [JsonPropertyName("models")] public required string Models { get; init; }
     [JsonPropertyName("quick")] public bool Quick { get; init; }
     [JsonPropertyName("processor_count")] public int ProcessorCount { get; init; }
+    /// <summary>What the figures were measured on; <c>diffusion_throughput_ratio</c> in particular depends on it.</summary>
+    [JsonPropertyName("device")] public required string Device { get; init; }
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
     [JsonPropertyName("workload")] public required LlmWorkloadInfo Workload { get; init; }
     [JsonPropertyName("block_size")] public int BlockSize { get; init; }

@@ -1,3 +1,4 @@
+using Diffusion.Inference.Onnx;
 using Diffusion.Lab.EngineBench;
 
 namespace Diffusion.Cli.Engine;
@@ -50,6 +51,7 @@ public static class EngineBenchReportBuilder
             Models = m.Models,
             Quick = m.Quick,
             ProcessorCount = Environment.ProcessorCount,
+            Device = DeviceLabel.For(ExecutionProviderKind.Cpu),
             Seconds = m.Seconds,
             Workload = new LlmWorkloadInfo(m.WorkloadSource, m.Workload.Count, m.Workload.Average(r => (double)r.Prompt.Length),
                 m.Workload.Average(r => (double)r.OutputTokens), m.InstructionTokens, m.MaxPositions, m.BudgetBytes, m.BudgetContiguousSequences),

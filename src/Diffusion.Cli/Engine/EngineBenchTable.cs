@@ -5,7 +5,7 @@ public static class EngineBenchTable
 {
     public static void Write(EngineBenchReport r, TextWriter o)
     {
-        o.WriteLine($"bench engine ({(r.Quick ? "quick" : "full")}, {r.Models}, {r.ProcessorCount} cores, {r.Seconds:F0} s); block size {r.BlockSize}");
+        o.WriteLine($"bench engine ({(r.Quick ? "quick" : "full")}, {r.Models}, {r.Seconds:F0} s) on {r.Device}; block size {r.BlockSize}");
         o.WriteLine($"LLM workload: {r.Workload.Requests} expansions, prompt {r.Workload.MeanPromptTokens:F1} tokens "
             + $"(instruction {r.Workload.InstructionTokens}), output {r.Workload.MeanOutputTokens:F1}; budget {r.Workload.BudgetBytes >> 10} KiB "
             + $"= {r.Workload.BudgetContiguousSequences} x {r.Workload.MaxPositions}-token reservations");
@@ -15,6 +15,7 @@ public static class EngineBenchTable
         Row(o, "max_concurrent_ratio", r.MaxConcurrentRatio, "F2");
         Row(o, "prefix_sharing_saving", r.PrefixSharingSaving, "F3");
         Row(o, "diffusion_throughput_ratio", r.DiffusionThroughputRatio, "F2");
+        o.WriteLine($"{"",-28} (measured on {r.Device})");
         Row(o, "paged_attention_overhead", r.PagedAttentionOverhead, "F3");
         LlmSpeed s = r.LlmTokensPerSecond;
         o.WriteLine($"{"llm_tokens_per_s batch 1",-28} {s.Batch1,10:F0} {"",10}  {s.Batch1PerCpuSecond:F0} per CPU-s, outside math {s.OutsideMathBatch1:P1}");

@@ -1,27 +1,36 @@
 namespace Diffusion.Engine.Scheduling;
 
 /// <summary>
-/// The earliest-deadline policy's admission control: would admitting a job make an admitted one miss its due time?
-/// It plays the running jobs forward in due-time order, <paramref name="batch"/> at a time, at the cost model's
-/// price, once without and once with the candidate; a job that met its due time without it and misses with it
-/// keeps the candidate waiting. Jobs that miss either way (already late) do not hold newcomers back.
+/// Would one more job make an admitted one miss its due time? It plays the admitted jobs forward in serving order,
+/// <paramref name="batch"/> at a time, at the cost model's price, once without and once with the candidate; a job
+/// that met its due time without it and misses with it keeps the candidate out. Jobs that miss either way (already
+/// late) do not hold newcomers back. Used by EDF's admission control and by the pausing policies' step set.
 /// </summary>
-internal sealed class DueAdmission(ServingOrder order, int batch)
+internal sealed class DueAdmission(ServingOrder order, int batch, IEnumerable<DiffusionJob> admitted)
 {
-    public bool WouldMakeAMiss(IReadOnlyCollection<DiffusionJob> running, DiffusionJob candidate)
+    private readonly List<DiffusionJob> _admitted = admitted.ToList();
+    private Dictionary<DiffusionJob, TimeSpan>? _finishes;
+
+    public bool WouldMakeAMiss(DiffusionJob candidate)
     {
-        Dictionary<DiffusionJob, TimeSpan> without = Finishes(running);
-        Dictionary<DiffusionJob, TimeSpan> with = Finishes(running.Append(candidate).ToList());
-        return running.Any(job => job.Options.Due is not null && Meets(job, without[job]) && !Meets(job, with[job]));
+        Dictionary<DiffusionJob, TimeSpan> without = _finishes ??= Finishes(_admitted);
+        Dictionary<DiffusionJob, TimeSpan> with = Finishes([.. _admitted, candidate]);
+        return _admitted.Any(job => job.Options.Due is not null && Meets(job, without[job]) && !Meets(job, with[job]));
+    }
+
+    /// <summary>The job joined the admitted ones.</summary>
+    public void Admit(DiffusionJob job)
+    {
+        _admitted.Add(job);
+        _finishes = null;
     }
 
     private bool Meets(DiffusionJob job, TimeSpan finish) => order.Now + finish <= order.DueOf(job);
 
-    /// <summary>When each job would finish from now if the jobs ran alone in due-time order.</summary>
+    /// <summary>When each job would finish from now if the jobs ran alone in serving order.</summary>
     private Dictionary<DiffusionJob, TimeSpan> Finishes(IReadOnlyCollection<DiffusionJob> jobs)
     {
-        List<(DiffusionJob Job, int Left)> queue = jobs.OrderBy(j => order.DueOf(j)).ThenBy(j => j.ArrivalOrder)
-            .Select(j => (j, j.Spec.TotalSteps - j.CurrentStep)).ToList();
+        List<(DiffusionJob Job, int Left)> queue = jobs.InServingOrder(order).Select(j => (j, j.Spec.TotalSteps - j.CurrentStep)).ToList();
         var finishes = new Dictionary<DiffusionJob, TimeSpan>();
         TimeSpan clock = TimeSpan.Zero;
         while (queue.Count > 0)

@@ -40,7 +40,7 @@ public sealed partial class IterationScheduler
         }
 
         var chosen = new List<DiffusionJob>();
-        var admission = new DueAdmission(_order, _options.MaxDiffusionBatch);
+        var admission = new DueAdmission(_order, _options.MaxDiffusionBatch, chosen);
         foreach (DiffusionJob job in candidates)
         {
             if (chosen.Count == _options.MaxDiffusionBatch)
@@ -48,9 +48,10 @@ public sealed partial class IterationScheduler
                 break;
             }
 
-            if (chosen.Count == 0 || !admission.WouldMakeAMiss(chosen, job))
+            if (chosen.Count == 0 || !admission.WouldMakeAMiss(job))
             {
                 chosen.Add(job);
+                admission.Admit(job);
             }
         }
 
@@ -90,7 +91,9 @@ public sealed partial class IterationScheduler
     private void AdmitWaitingDiffusion(PlanBuilder plan)
     {
         LatentShape? batchShape = null;
-        DueAdmission? admission = _options.Policy == SchedulingPolicy.EarliestDeadline ? new DueAdmission(_order, _options.MaxDiffusionBatch) : null;
+        DueAdmission? admission = _options.Policy == SchedulingPolicy.EarliestDeadline
+            ? new DueAdmission(_order, _options.MaxDiffusionBatch, _diffusionRunning)
+            : null;
         foreach (DiffusionJob job in _diffusionWaiting.InServingOrder(_order))
         {
             if (_diffusionRunning.Count >= _options.DiffusionResidentLimit)
@@ -98,7 +101,7 @@ public sealed partial class IterationScheduler
                 return;
             }
 
-            if (admission?.WouldMakeAMiss(_diffusionRunning, job) == true)
+            if (admission?.WouldMakeAMiss(job) == true)
             {
                 continue; // it waits until it harms no one; shorter work may fit beside the running jobs meanwhile
             }
@@ -132,6 +135,7 @@ public sealed partial class IterationScheduler
             job.State = RequestState.Running;
             _diffusionWaiting.Remove(job);
             _diffusionRunning.Add(job);
+            admission?.Admit(job);
         }
     }
 }

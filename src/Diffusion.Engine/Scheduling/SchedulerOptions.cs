@@ -27,9 +27,9 @@ public sealed record SchedulerOptions
     public int MaxResidentDiffusion { get; init; } = 16;
 
     /// <summary>
-    /// The aging rule: a batch request is ordered as if it were due this long after it arrived, so under sustained
-    /// interactive load it overtakes every interactive request that arrives after (its arrival + this bound −
-    /// their own time to due). It cannot starve.
+    /// The aging rule of the deadline-aware policies: a batch request is due this long after it arrived. It waits
+    /// behind interactive work until it could no longer finish by then if it ran alone, and from then on it goes first,
+    /// so under sustained interactive load it ends within about this bound plus its own work. It cannot starve.
     /// </summary>
     public TimeSpan BatchAgingBound { get; init; } = TimeSpan.FromSeconds(120);
 

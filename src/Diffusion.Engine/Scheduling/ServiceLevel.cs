@@ -18,4 +18,11 @@ public sealed record ServiceLevel(SloClass Class, DateTimeOffset ArrivedAt, Time
         new() { Class = Class, Due = due - before };
 
     public static string Name(SloClass slo) => slo == SloClass.Batch ? "batch" : "interactive";
+
+    /// <summary>Reads a class by its <see cref="Name"/>; false for anything else.</summary>
+    public static bool TryParseClass(string? text, out SloClass slo)
+    {
+        slo = text == "batch" ? SloClass.Batch : SloClass.Interactive;
+        return text is "batch" or "interactive";
+    }
 }

@@ -2,12 +2,15 @@ namespace Diffusion.Engine.Scheduling;
 
 /// <summary>
 /// The policy's order of requests at one iteration boundary (<see cref="SchedulingPolicy"/>): priority first as
-/// always, then arrival (FCFS), due time (EDF), slack (least slack), or slack in quanta and then the least work
-/// left (cache-aware). Batch requests are due <see cref="SchedulerOptions.BatchAgingBound"/> after they arrived
-/// (the aging rule); so is an interactive request without a due time.
+/// always, then arrival (FCFS), or for the deadline-aware policies a tier (<see cref="DueTier"/>) and within it due
+/// time (EDF), slack (least slack), or slack in quanta and then the least work left (cache-aware). Batch requests
+/// are due <see cref="SchedulerOptions.BatchAgingBound"/> after they arrived (the aging rule); so is an interactive
+/// request without a due time. Ranks are computed once per request, as an order lives for one iteration.
 /// </summary>
 internal sealed class ServingOrder(SchedulerOptions options, StepCostModel costs, DateTimeOffset now, int diffusionBatch) : IComparer<EngineRequest>
 {
+    private readonly Dictionary<EngineRequest, Rank> _ranks = new(ReferenceEqualityComparer.Instance);
+
     public DateTimeOffset Now => now;
 
     public StepCostModel Costs => costs;
@@ -22,13 +25,7 @@ internal sealed class ServingOrder(SchedulerOptions options, StepCostModel costs
             return byPriority;
         }
 
-        int byPolicy = options.Policy switch
-        {
-            SchedulingPolicy.EarliestDeadline => DueOf(x).CompareTo(DueOf(y)),
-            SchedulingPolicy.LeastSlack => Slack(x).CompareTo(Slack(y)),
-            SchedulingPolicy.CacheAware => CompareCacheAware(x, y),
-            _ => 0,
-        };
+        int byPolicy = options.Policy == SchedulingPolicy.Fcfs ? 0 : RankOf(x).CompareTo(RankOf(y));
         return byPolicy != 0 ? byPolicy : x.ArrivalOrder.CompareTo(y.ArrivalOrder);
     }
 
@@ -36,22 +33,89 @@ internal sealed class ServingOrder(SchedulerOptions options, StepCostModel costs
     public DateTimeOffset DueOf(EngineRequest request) =>
         request.Options.Class == SloClass.Interactive && request.Options.Due is { } due ? due : request.ArrivalTime + options.BatchAgingBound;
 
-    /// <summary>Its own work left at today's costs (diffusion steps left, or LLM tokens left at most).</summary>
-    public TimeSpan WorkLeft(EngineRequest request) => request switch
+    /// <summary>Its own work left at today's costs when it shares iterations with <paramref name="batch"/> jobs in all.</summary>
+    public TimeSpan WorkLeft(EngineRequest request, int batch) => request switch
     {
-        DiffusionJob job => costs.Diffusion(job.Spec.TotalSteps - job.CurrentStep, diffusionBatch),
+        DiffusionJob job => costs.Diffusion(job.Spec.TotalSteps - job.CurrentStep, batch),
         LlmSequenceGroup group => costs.Llm(group.Sampling.MaxTokens - (group.Sequences.Count == 0 ? 0 : group.Sequences.Max(s => s.OutputLength))),
         _ => TimeSpan.Zero,
     };
 
-    public TimeSpan Slack(EngineRequest request) => DueOf(request) - now - WorkLeft(request);
+    public TimeSpan Slack(EngineRequest request) => DueOf(request) - now - WorkLeft(request, diffusionBatch);
 
-    private int CompareCacheAware(EngineRequest x, EngineRequest y)
+    private Rank RankOf(EngineRequest request)
     {
-        long quantum = Math.Max(1, options.SlackQuantum.Ticks);
-        int bySlack = Math.Floor((double)Slack(x).Ticks / quantum).CompareTo(Math.Floor((double)Slack(y).Ticks / quantum));
-        return bySlack != 0 ? bySlack : WorkLeft(x).CompareTo(WorkLeft(y));
+        if (!_ranks.TryGetValue(request, out Rank rank))
+        {
+            rank = NewRank(request);
+            _ranks.Add(request, rank);
+        }
+
+        return rank;
     }
+
+    private Rank NewRank(EngineRequest request)
+    {
+        DateTimeOffset due = DueOf(request);
+        bool inTime = now + WorkLeft(request, 1) <= due;
+        bool hasDue = request.Options.Class == SloClass.Interactive && request.Options.Due is not null;
+        DueTier tier = (hasDue, inTime) switch
+        {
+            (true, true) => DueTier.InTime,
+            (true, false) => DueTier.Late,
+            (false, true) => DueTier.Deferred,
+            (false, false) => DueTier.Aged,
+        };
+        if (tier != DueTier.InTime)
+        {
+            return new Rank(tier, due.UtcTicks, 0);
+        }
+
+        TimeSpan slack = Slack(request);
+        return options.Policy switch
+        {
+            SchedulingPolicy.LeastSlack => new Rank(tier, slack.Ticks, 0),
+            SchedulingPolicy.CacheAware => new Rank(tier, Math.Floor((double)slack.Ticks / Math.Max(1, options.SlackQuantum.Ticks)), WorkLeft(request, diffusionBatch).Ticks),
+            _ => new Rank(tier, due.UtcTicks, 0),
+        };
+    }
+
+    /// <summary>Tier first, then the policy's key within it, then the tie-breaker.</summary>
+    private readonly record struct Rank(DueTier Tier, double Key, double TieBreak) : IComparable<Rank>
+    {
+        public int CompareTo(Rank other)
+        {
+            int byTier = Tier.CompareTo(other.Tier);
+            if (byTier != 0)
+            {
+                return byTier;
+            }
+
+            int byKey = Key.CompareTo(other.Key);
+            return byKey != 0 ? byKey : TieBreak.CompareTo(other.TieBreak);
+        }
+    }
+}
+
+/// <summary>
+/// The deadline-aware policies' tiers, served in this order. Work that can no longer meet its due time does not push
+/// ahead of work that still can (without this, EDF under overload serves the already-late first, and every job
+/// behind them misses too). Batch work waits behind all interactive work until it could no longer finish within
+/// its aging bound; then it goes first, which is what bounds its wait.
+/// </summary>
+internal enum DueTier
+{
+    /// <summary>Batch work (or work without a due time) that would miss its aging bound unless it runs now.</summary>
+    Aged,
+
+    /// <summary>Interactive work that can still meet its due time if it ran alone from now on.</summary>
+    InTime,
+
+    /// <summary>Interactive work that will miss its due time whatever runs: after all in-time work, earliest due first.</summary>
+    Late,
+
+    /// <summary>Batch work within its aging bound: it runs when interactive work leaves room.</summary>
+    Deferred,
 }
 
 internal static class ServingOrderExtensions

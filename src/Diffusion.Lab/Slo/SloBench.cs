@@ -85,23 +85,33 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
         IReadOnlyList<PromptEmbedding> encoded, float guidance, CancellationToken cancellationToken)
     {
         var rate = load * capacity;
-        var requests = SloWorkload.Generate(options, rate);
-        // the policies start from the measured prices (an expansion is one LLM iteration per token)
-        var costs = new StepCostModel(step, expansion / options.ExpansionTokens);
-        await using var host = EngineHost.StartForModels(new EngineOptions { Scheduler = scheduler }, pipeline, modelsDirectory, costs: costs);
-        var origin = Stopwatch.GetTimestamp();
-        var outcomes = await Task.WhenAll(requests.Select(RunAsync)).ConfigureAwait(false);
-        var elapsed = Stopwatch.GetElapsedTime(origin);
+        var outcomes = new List<(SloRequest Request, TimeSpan Latency, bool Met)>();
+        var busy = TimeSpan.Zero;
+        var pauses = 0L;
+        for (var repeat = 0; repeat < options.Repeats; repeat++)
+        {
+            var requests = SloWorkload.Generate(options, rate, repeat);
+            // the policies start from the measured prices (an expansion is one LLM iteration per token)
+            var costs = new StepCostModel(step, expansion / options.ExpansionTokens);
+            await using var host = EngineHost.StartForModels(new EngineOptions { Scheduler = scheduler }, pipeline, modelsDirectory, costs: costs);
+            var origin = Stopwatch.GetTimestamp();
+            outcomes.AddRange(await Task.WhenAll(requests.Select(r => RunAsync(host, origin, r))).ConfigureAwait(false));
+            busy += Stopwatch.GetElapsedTime(origin) - requests[0].Arrival;
+            pauses += host.Loop.GetStats().Scheduler.Pauses;
+        }
+
         var interactive = outcomes.Where(o => o.Request.Class == SloClass.Interactive).ToArray();
         var met = interactive.Count(o => o.Met);
-        return new SloPoint(name, load, rate, interactive.Length == 0 ? 1 : (double)met / interactive.Length, interactive.Length - met,
-            LatencySummary.Of(interactive.Select(o => o.Latency.TotalSeconds)),
-            LatencySummary.Of(outcomes.Where(o => o.Request.Class == SloClass.Batch).Select(o => o.Latency.TotalSeconds)),
-            LatencySummary.Of(outcomes.Where(o => o.Request.Expand).Select(o => o.Latency.TotalSeconds)),
-            outcomes.Length / (elapsed - requests[0].Arrival).TotalSeconds,
-            host.Loop.GetStats().Scheduler.Pauses);
+        var attainment = interactive.Length == 0 ? 1 : (double)met / interactive.Length;
+        return new SloPoint(name, load, rate, attainment, BinomialError(attainment, interactive.Length), interactive.Length - met,
+            Latencies(interactive),
+            Latencies(outcomes.Where(o => o.Request.Class == SloClass.Batch)),
+            Latencies(outcomes.Where(o => o.Request.Expand)),
+            Latencies(interactive.Where(o => o.Request.Expand)),
+            outcomes.Count / busy.TotalSeconds,
+            pauses);
 
-        async Task<(SloRequest Request, TimeSpan Latency, bool Met)> RunAsync(SloRequest request)
+        async Task<(SloRequest Request, TimeSpan Latency, bool Met)> RunAsync(EngineHost host, long origin, SloRequest request)
         {
             var wait = request.Arrival - Stopwatch.GetElapsedTime(origin);
             if (wait > TimeSpan.Zero)
@@ -123,6 +133,11 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
         }
     }
 
+    private static LatencySummary Latencies(IEnumerable<(SloRequest Request, TimeSpan Latency, bool Met)> outcomes) =>
+        LatencySummary.Of(outcomes.Select(o => o.Latency.TotalSeconds));
+
+    private static double BinomialError(double p, int n) => n == 0 ? double.NaN : Math.Sqrt(p * (1 - p) / n);
+
     /// <summary>How many times the baseline's attainment a policy reached: infinite over a baseline that met none, 1 when neither did.</summary>
     private static double Gain(double attainment, double baseline) =>
         baseline > 0 ? attainment / baseline : attainment > 0 ? double.PositiveInfinity : 1;
@@ -135,11 +150,20 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
         SloPoint At(string policy, double load) => points.Single(p => p.Policy == policy && p.Load == load);
         var baseline = At(Baseline, gainLoad);
         var best = points.Where(p => p.Load == gainLoad && p.Policy is not (Baseline or Iteration)).MaxBy(p => p.SloAttainment)!;
+        var gain = Gain(best.SloAttainment, baseline.SloAttainment);
         var unit = options.Loads.MinBy(l => Math.Abs(l - 1.0));
         var iteration = At(Iteration, unit);
         var bestAtUnit = At(best.Policy, unit);
-        return new SloBenchReport(device, options.Steps, options.RequestsPerPoint, step.TotalSeconds, expansion.TotalSeconds, capacity, points,
-            gainLoad, best.Policy, Gain(best.SloAttainment, baseline.SloAttainment),
-            bestAtUnit.Interactive.P95 / iteration.Interactive.P95, bestAtUnit.Expanded.P95 / iteration.Expanded.P95, elapsed.TotalMinutes);
+        return new SloBenchReport(device, options.Steps, options.RequestsPerPoint, options.Repeats, step.TotalSeconds, expansion.TotalSeconds, capacity,
+            points, gainLoad, best.Policy, gain, GainError(gain, best, baseline),
+            bestAtUnit.Interactive.P95 / iteration.Interactive.P95, bestAtUnit.ExpandedInteractive.P95 / iteration.ExpandedInteractive.P95,
+            bestAtUnit.Expanded.P95 / iteration.Expanded.P95, elapsed.TotalMinutes);
     }
+
+    /// <summary>The ratio's standard error from both attainments' (delta method); NaN where either is 0.</summary>
+    private static double GainError(double gain, SloPoint best, SloPoint baseline) =>
+        best.SloAttainment > 0 && baseline.SloAttainment > 0
+            ? gain * Math.Sqrt(Math.Pow(best.SloAttainmentStandardError / best.SloAttainment, 2)
+                + Math.Pow(baseline.SloAttainmentStandardError / baseline.SloAttainment, 2))
+            : double.NaN;
 }

@@ -12,6 +12,9 @@ public sealed record SloBenchOptions
 {
     public int RequestsPerPoint { get; init; } = 40;
 
+    /// <summary>Runs per policy and load, each with its own seeded arrivals and mix (<see cref="Seed"/> + the repeat).</summary>
+    public int Repeats { get; init; } = 1;
+
     public IReadOnlyList<double> Loads { get; init; } = [0.5, 0.75, 1.0, 1.25, 1.5];
 
     public int Steps { get; init; } = 50;
@@ -31,10 +34,10 @@ public sealed record SloBenchOptions
 
     public SloBenchOptions Validate()
     {
-        if (RequestsPerPoint < 4 || Loads.Count == 0 || Loads.Any(l => l is <= 0 or > 10) || Steps is < 2 or > 150
+        if (RequestsPerPoint < 4 || Repeats is < 1 or > 20 || Loads.Count == 0 || Loads.Any(l => l is <= 0 or > 10) || Steps is < 2 or > 150
             || ExpandShare is < 0 or > 1 || BatchShare is < 0 or > 1 || HitMix.Sum(h => h.Share) > 1 || ExpansionTokens < 1)
         {
-            throw new ArgumentException("bench slo: requests ≥ 4, loads in (0, 10], steps 2..150, shares in [0, 1], hit shares summing to at most 1.");
+            throw new ArgumentException("bench slo: requests ≥ 4, repeats 1..20, loads in (0, 10], steps 2..150, shares in [0, 1], hit shares summing to at most 1.");
         }
         return this;
     }

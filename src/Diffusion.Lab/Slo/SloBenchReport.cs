@@ -13,28 +13,36 @@ public sealed record LatencySummary(int Count, double P50, double P95, double P9
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 }
 
-/// <summary>One policy at one load.</summary>
+/// <summary>
+/// One policy at one load, over every repeat's requests. <see cref="Expanded"/>: every request with a prompt expansion;
+/// <see cref="ExpandedInteractive"/>: those of the interactive class (batch work waits behind interactive work by design).
+/// </summary>
 public sealed record SloPoint(
     string Policy,
     double Load,
     double ArrivalRatePerSecond,
     double SloAttainment,
+    double SloAttainmentStandardError,
     int DueMissed,
     LatencySummary Interactive,
     LatencySummary Batch,
     LatencySummary Expanded,
+    LatencySummary ExpandedInteractive,
     double ThroughputPerSecond,
     long Pauses);
 
 /// <summary>
 /// Everything <c>bench slo</c> measured. <see cref="SloAttainmentGain"/>: the best policy's interactive SLO attainment
-/// over request-level FCFS's, at the load where FCFS comes closest to 50 %. <see cref="InteractiveP95Ratio"/> and
-/// <see cref="ExpandedP95Ratio"/>: that policy's interactive and LLM-expanded p95 at 1× load over iteration-level FCFS's.
+/// over request-level FCFS's, at the load where FCFS comes closest to 50 % (with its standard error, from both
+/// attainments' binomial errors). <see cref="InteractiveP95Ratio"/> and <see cref="ExpandedP95Ratio"/>: that policy's
+/// interactive p95 and LLM-expanded interactive p95 at 1× load over iteration-level FCFS's;
+/// <see cref="ExpandedAllP95Ratio"/> counts the expanded batch requests too.
 /// </summary>
 public sealed record SloBenchReport(
     string Device,
     int Steps,
     int RequestsPerPoint,
+    int Repeats,
     double StandaloneStepSeconds,
     double StandaloneExpansionSeconds,
     double CapacityPerSecond,
@@ -42,6 +50,8 @@ public sealed record SloBenchReport(
     double GainLoad,
     string BestPolicy,
     double SloAttainmentGain,
+    double SloAttainmentGainStandardError,
     double InteractiveP95Ratio,
     double ExpandedP95Ratio,
+    double ExpandedAllP95Ratio,
     double ElapsedMinutes);

@@ -9,9 +9,9 @@ public sealed record SloRequest(int Index, TimeSpan Arrival, int StartStep, bool
 /// <summary>The same seeded mix at every load: only the gaps between arrivals scale with the rate.</summary>
 public static class SloWorkload
 {
-    public static IReadOnlyList<SloRequest> Generate(SloBenchOptions options, double ratePerSecond)
+    public static IReadOnlyList<SloRequest> Generate(SloBenchOptions options, double ratePerSecond, int repeat = 0)
     {
-        var random = new TraceRandom(unchecked((long)options.Seed));
+        var random = new TraceRandom(unchecked((long)options.Seed + repeat));
         var requests = new List<SloRequest>(options.RequestsPerPoint);
         var clock = TimeSpan.Zero;
         for (var i = 0; i < options.RequestsPerPoint; i++)

@@ -1,3 +1,4 @@
+using Diffusion.Engine.Scheduling;
 using Diffusion.Server.Identity;
 using Diffusion.Server.Images;
 using Diffusion.Server.Jobs;
@@ -56,9 +57,12 @@ public static class SessionApi
 /// <summary>The caller as the session sees it; <paramref name="Open"/> when the service has no keys.</summary>
 public sealed record SessionResponse(string Tenant, string Role, string CacheScope, bool Open)
 {
+    /// <summary>The SLO class the caller's requests get when they name none.</summary>
+    public string Slo { get; init; } = "interactive";
+
     public int Images { get; init; }
     public int ActiveJobs { get; init; }
 
     public static SessionResponse For(Caller caller) =>
-        new(caller.Tenant.Value, caller.Role.ToName(), caller.Scope.ToName(), caller.KeyId is null);
+        new(caller.Tenant.Value, caller.Role.ToName(), caller.Scope.ToName(), caller.KeyId is null) { Slo = ServiceLevel.Name(caller.DefaultSlo) };
 }

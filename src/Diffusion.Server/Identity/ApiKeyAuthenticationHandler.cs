@@ -32,7 +32,7 @@ public sealed class ApiKeyAuthenticationHandler(
         var entry = keys.Find(header[BearerPrefix.Length..].Trim());
         return Task.FromResult(entry is null
             ? AuthenticateResult.Fail("the API key is not valid")
-            : Success(new Caller(entry.Tenant, entry.Role, entry.Scope, entry.Id)));
+            : Success(new Caller(entry.Tenant, entry.Role, entry.Scope, entry.Id) { DefaultSlo = entry.DefaultSlo }));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

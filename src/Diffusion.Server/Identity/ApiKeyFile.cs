@@ -1,13 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Diffusion.CacheStore;
+using Diffusion.Engine.Scheduling;
 
 namespace Diffusion.Server.Identity;
 
 /// <summary>
 /// The keys file (<c>{data-dir}/api-keys.json</c> by default): keys hashed at rest, one object per key.
 /// <c>./run.sh keys add</c> writes it; the server reads it at start-up.
-/// <code>{"keys":[{"id":"key_3f…","tenant":"alice","role":"user","cache_scope":"private","sha256":"…"}]}</code>
+/// <code>{"keys":[{"id":"key_3f…","tenant":"alice","role":"user","cache_scope":"private","slo":"interactive","sha256":"…"}]}</code>
+/// <c>slo</c> (interactive when absent) is the class of the tenant's requests that name none.
 /// </summary>
 public static class ApiKeyFile
 {
@@ -42,9 +44,11 @@ public static class ApiKeyFile
                 throw new InvalidDataException($"{where}: role '{row.Role}' must be user or admin");
             if (!ApiRoles.TryParseScope(row.CacheScope ?? "private", out var scope))
                 throw new InvalidDataException($"{where}: cache_scope '{row.CacheScope}' must be private or shared");
+            if (!ServiceLevel.TryParseClass(row.Slo ?? "interactive", out var slo))
+                throw new InvalidDataException($"{where}: slo '{row.Slo}' must be interactive or batch");
             if (row.Sha256 is not { Length: 64 } hash || !hash.All(char.IsAsciiHexDigitLower))
                 throw new InvalidDataException($"{where}: sha256 must be 64 lower-case hex digits (the key's SHA-256)");
-            entries.Add(new ApiKeyEntry(row.Id ?? ApiKeyEntry.IdFor(hash), tenant, role, scope, hash));
+            entries.Add(new ApiKeyEntry(row.Id ?? ApiKeyEntry.IdFor(hash), tenant, role, scope, hash) { DefaultSlo = slo });
         }
         return entries;
     }
@@ -68,7 +72,7 @@ public static class ApiKeyFile
 
     private static void Save(string path, IEnumerable<ApiKeyEntry> entries)
     {
-        var model = new FileModel(entries.Select(e => new Row(e.Id, e.Tenant.Value, e.Role.ToName(), e.Scope.ToName(), e.Sha256)).ToList());
+        var model = new FileModel(entries.Select(e => new Row(e.Id, e.Tenant.Value, e.Role.ToName(), e.Scope.ToName(), ServiceLevel.Name(e.DefaultSlo), e.Sha256)).ToList());
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var temp = path + ".tmp";
         File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(model, Json));
@@ -82,5 +86,6 @@ public static class ApiKeyFile
         string? Tenant,
         string? Role,
         [property: JsonPropertyName("cache_scope")] string? CacheScope,
+        string? Slo,
         string? Sha256);
 }

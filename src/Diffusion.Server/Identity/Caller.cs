@@ -1,21 +1,26 @@
 using System.Security.Claims;
 using Diffusion.CacheStore;
+using Diffusion.Engine.Scheduling;
 using Microsoft.AspNetCore.Http;
 
 namespace Diffusion.Server.Identity;
 
 /// <summary>
 /// Who sent a request, as authentication established it: the tenant whose images, jobs and cache
-/// entries it may see, its role and its cache scope. Never taken from the request body.
+/// entries it may see, its role, its cache scope and its requests' default SLO class. Never taken from the request body.
 /// </summary>
 public sealed record Caller(TenantId Tenant, ApiRole Role, CacheScope Scope, string? KeyId)
 {
     public const string TenantClaim = "diffusion:tenant";
     public const string ScopeClaim = "diffusion:cache_scope";
+    public const string SloClaim = "diffusion:slo";
     public const string KeyIdClaim = "diffusion:key_id";
 
     /// <summary>Every request when no keys are configured: the service is open on loopback, as one admin tenant.</summary>
     public static Caller Open { get; } = new(TenantId.Default, ApiRole.Admin, CacheScope.Private, null);
+
+    /// <summary>The SLO class of this caller's requests that state neither <c>slo</c> nor <c>deadline_ms</c>.</summary>
+    public SloClass DefaultSlo { get; init; } = SloClass.Interactive;
 
     public bool IsAdmin => Role == ApiRole.Admin;
 
@@ -26,6 +31,7 @@ public sealed record Caller(TenantId Tenant, ApiRole Role, CacheScope Scope, str
             new(TenantClaim, Tenant.Value),
             new(ClaimTypes.Role, Role.ToName()),
             new(ScopeClaim, Scope.ToName()),
+            new(SloClaim, ServiceLevel.Name(DefaultSlo)),
         ];
         if (KeyId is not null)
         {
@@ -43,7 +49,8 @@ public sealed record Caller(TenantId Tenant, ApiRole Role, CacheScope Scope, str
             throw new InvalidOperationException("the request has no authenticated tenant; is the endpoint missing RequireAuthorization()?");
         ApiRoles.TryParseRole(user.FindFirst(ClaimTypes.Role)?.Value, out var role);
         ApiRoles.TryParseScope(user.FindFirst(ScopeClaim)?.Value, out var scope);
-        return new Caller(id, role, scope, user.FindFirst(KeyIdClaim)?.Value);
+        ServiceLevel.TryParseClass(user.FindFirst(SloClaim)?.Value, out var slo);
+        return new Caller(id, role, scope, user.FindFirst(KeyIdClaim)?.Value) { DefaultSlo = slo };
     }
 }
 

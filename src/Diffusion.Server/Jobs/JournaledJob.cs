@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Diffusion.CacheStore;
+using Diffusion.Engine.Scheduling;
 using Diffusion.Server.Api;
 using Diffusion.Server.Api.Contracts;
 using Diffusion.Server.Generation;
@@ -30,7 +31,8 @@ public sealed record JournaledJob(
     {
         var s = plan.Spec;
         return JsonSerializer.Serialize(new PlanRow(s.Prompt, s.NegativePrompt, s.Width, s.Height, s.Steps, s.GuidanceScale, s.Seed,
-            s.Scheduler, s.Cache, s.ExpandPrompt, s.User, s.Tenant.Value, s.CacheScope, plan.Count, plan.Format, plan.Model), Json);
+            s.Scheduler, s.Cache, s.ExpandPrompt, s.User, s.Tenant.Value, s.CacheScope, plan.Count, plan.Format, plan.Model,
+            ServiceLevel.Name(s.Slo), s.Deadline?.TotalMilliseconds), Json);
     }
 
     public static GenerationPlan ReadPlan(string json)
@@ -41,6 +43,9 @@ public sealed record JournaledJob(
         {
             Tenant = new TenantId(row.Tenant),
             CacheScope = row.CacheScope,
+            // rows journaled before the service level was kept read as interactive without a deadline
+            Slo = ServiceLevel.TryParseClass(row.Slo, out var slo) ? slo : SloClass.Interactive,
+            Deadline = row.DeadlineMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
         };
         return new GenerationPlan(spec, row.Count, row.Format, row.Model);
     }
@@ -57,7 +62,8 @@ public sealed record JournaledJob(
 
     private sealed record PlanRow(
         string Prompt, string? NegativePrompt, int Width, int Height, int Steps, double GuidanceScale, long Seed, string Scheduler,
-        CacheMode Cache, bool ExpandPrompt, string? User, string Tenant, CacheScope CacheScope, int Count, ResponseFormat Format, string Model);
+        CacheMode Cache, bool ExpandPrompt, string? User, string Tenant, CacheScope CacheScope, int Count, ResponseFormat Format, string Model,
+        string? Slo = null, double? DeadlineMs = null);
 
     private sealed record ErrorRow(int Status, string Message, string Type, string? Param, string? Code);
 }

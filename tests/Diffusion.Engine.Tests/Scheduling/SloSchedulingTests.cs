@@ -55,6 +55,30 @@ public sealed class SloSchedulingTests
         Assert.Equal(0, h.Scheduler.Counters.DueMissed);
     }
 
+    [Theory]
+    [InlineData(SchedulingPolicy.EarliestDeadline)]
+    [InlineData(SchedulingPolicy.LeastSlack)]
+    [InlineData(SchedulingPolicy.CacheAware)]
+    public void A_job_that_will_miss_anyway_does_not_run_ahead_of_one_that_can_still_make_it(SchedulingPolicy policy)
+    {
+        var (h, clock) = Start(new SchedulerOptions { Policy = policy, MaxDiffusionBatch = 1, MaxResidentDiffusion = 2 });
+        using var harness = h;
+        DiffusionJob late = h.AddDiffusion(10, options: Interactive(clock, 5));     // alone it needs 10 s: a miss whatever runs
+        DiffusionJob inTime = h.AddDiffusion(3, options: Interactive(clock, 6));    // due later, but 3 s of work makes it
+
+        for (int i = 0; h.Scheduler.HasWork; i++)
+        {
+            Assert.True(i < 50, "the scheduler did not finish its work");
+            Iterate(h, clock);
+        }
+
+        // earliest due first would have run the late job first, and the other would have missed too (13 s > 6 s)
+        Assert.True(inTime.FinishedTime <= inTime.Options.Due, $"finished {inTime.FinishedTime:O}, due {inTime.Options.Due:O}");
+        Assert.Equal(inTime.Id, Assert.Single(h.Plans[0].Diffusion!.Steps).Request);
+        Assert.Equal(RequestState.Finished, late.State);
+        Assert.Equal((1L, 1L), (h.Scheduler.Counters.DueMet, h.Scheduler.Counters.DueMissed));
+    }
+
     private static readonly TimeSpan AgingBound = TimeSpan.FromSeconds(20);
 
     /// <summary>

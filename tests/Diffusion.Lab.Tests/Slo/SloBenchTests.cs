@@ -20,6 +20,10 @@ public sealed class SloBenchTests(OwnModel own) : IClassFixture<OwnModel>
         Assert.InRange(slow.Count(r => r.Class == SloClass.Batch) / 2000.0, 0.17, 0.23);
         Assert.InRange(slow.Count(r => r.StartStep == 10) / 2000.0, 0.88, 0.94);                 // the cache trace's K 10 hits
         Assert.InRange(slow.Count(r => r.StartStep == 0) / 2000.0, 0.02, 0.06);                  // its misses
+
+        var again = SloWorkload.Generate(options, 1.0, repeat: 1);                                  // a repeat draws its own requests
+        Assert.NotEqual(slow.Select(r => (r.Arrival, r.Expand, r.Class)), again.Select(r => (r.Arrival, r.Expand, r.Class)));
+        Assert.Equal(slow.Select(r => r.Arrival), SloWorkload.Generate(options, 1.0).Select(r => r.Arrival));
     }
 
     [Fact]
@@ -33,7 +37,7 @@ public sealed class SloBenchTests(OwnModel own) : IClassFixture<OwnModel>
     [OwnModelsFact]
     public async Task A_tiny_sweep_measures_every_policy_through_the_engine()
     {
-        var options = new SloBenchOptions { RequestsPerPoint = 6, Steps = 4, Loads = [1.0, 2.0], ExpansionTokens = 4 };
+        var options = new SloBenchOptions { RequestsPerPoint = 6, Repeats = 2, Steps = 4, Loads = [1.0, 2.0], ExpansionTokens = 4 };
         var report = await new Diffusion.Lab.Slo.SloBench(own.Pipeline!, own.Root!, options, null).RunAsync("test", CancellationToken.None);
 
         Assert.Equal(5 * 2, report.Points.Count);
@@ -43,7 +47,8 @@ public sealed class SloBenchTests(OwnModel own) : IClassFixture<OwnModel>
         {
             Assert.InRange(p.SloAttainment, 0, 1);
             Assert.True(p.ThroughputPerSecond > 0);
-            Assert.Equal(6, p.Interactive.Count + p.Batch.Count);
+            Assert.Equal(2 * 6, p.Interactive.Count + p.Batch.Count);                              // both repeats pooled
+            Assert.True(p.ExpandedInteractive.Count <= p.Expanded.Count && p.ExpandedInteractive.Count <= p.Interactive.Count);
         });
         // whether anything met its due time depends on the machine's load; the gain is defined either way
         var baseline = report.Points.Single(p => p.Policy == "request-fcfs" && p.Load == report.GainLoad).SloAttainment;

@@ -24,7 +24,9 @@ public static class GenerationRequestValidator
     private static readonly string[] Formats = ["b64_json", "url"];
     private static readonly string[] CacheModes = ["auto", "off", "refresh"];
 
-    public static Checked<GenerationPlan> Validate(ImageGenerationRequest request, ServerOptions options, ModelDescription model)
+    /// <param name="defaultSlo">The class of a request that names neither <c>slo</c> nor <c>deadline_ms</c> (its tenant's).</param>
+    public static Checked<GenerationPlan> Validate(ImageGenerationRequest request, ServerOptions options, ModelDescription model,
+        SloClass defaultSlo = SloClass.Interactive)
     {
         if (request.Prompt is null)
             return ApiError.Invalid("prompt is required: the text describing the image", "prompt", ErrorCodes.MissingParameter);
@@ -105,14 +107,10 @@ public static class GenerationRequestValidator
                     $"cache '{Clip(request.Cache)}' is not supported; use one of: {string.Join(", ", CacheModes)}", "cache");
         }
 
-        var slo = SloClass.Interactive;
-        switch (request.Slo)
-        {
-            case null or "interactive": break;
-            case "batch": slo = SloClass.Batch; break;
-            default:
-                return ApiError.Invalid($"slo '{Clip(request.Slo)}' is not supported; use interactive or batch", "slo");
-        }
+        // a request that names no class gets its tenant's, unless an explicit deadline makes it interactive
+        var slo = request.DeadlineMs is null ? defaultSlo : SloClass.Interactive;
+        if (request.Slo is not null && !ServiceLevel.TryParseClass(request.Slo, out slo))
+            return ApiError.Invalid($"slo '{Clip(request.Slo)}' is not supported; use interactive or batch", "slo");
 
         if (request.DeadlineMs is { } deadlineMs)
         {
