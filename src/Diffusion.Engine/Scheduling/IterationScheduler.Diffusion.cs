@@ -31,6 +31,9 @@ public sealed partial class IterationScheduler
     /// The jobs that step this iteration, in serving order. The pausing policies step a job only when it makes none of
     /// the more urgent ones already chosen miss its due time: where a batch of n costs about n single steps (a CPU),
     /// stepping everyone slows everyone, so urgent jobs run nearly alone and the rest pause with their latents kept.
+    /// There, too, a job with no slack to give (late, or batch work) steps alone: company would only delay it, and
+    /// serving such jobs one after another gives a shorter tail than sharing every step among them. Where batching
+    /// is cheap (a GPU) company costs little, and only the due times decide.
     /// </summary>
     private List<DiffusionJob> StepSet(IEnumerable<DiffusionJob> candidates)
     {
@@ -44,6 +47,11 @@ public sealed partial class IterationScheduler
         foreach (DiffusionJob job in candidates)
         {
             if (chosen.Count == _options.MaxDiffusionBatch)
+            {
+                break;
+            }
+
+            if (chosen.Count > 0 && !_costs.BatchingIsCheap && _order.TierOf(chosen[0]) != DueTier.InTime)
             {
                 break;
             }

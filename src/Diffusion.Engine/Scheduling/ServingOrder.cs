@@ -43,6 +43,9 @@ internal sealed class ServingOrder(SchedulerOptions options, StepCostModel costs
 
     public TimeSpan Slack(EngineRequest request) => DueOf(request) - now - WorkLeft(request, diffusionBatch);
 
+    /// <summary>Where the request stands against its due time (see <see cref="DueTier"/>).</summary>
+    public DueTier TierOf(EngineRequest request) => RankOf(request).Tier;
+
     private Rank RankOf(EngineRequest request)
     {
         if (!_ranks.TryGetValue(request, out Rank rank))

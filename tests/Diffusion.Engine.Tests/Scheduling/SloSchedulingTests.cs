@@ -79,6 +79,44 @@ public sealed class SloSchedulingTests
         Assert.Equal((1L, 1L), (h.Scheduler.Counters.DueMet, h.Scheduler.Counters.DueMissed));
     }
 
+    [Fact]
+    public void Where_a_batch_costs_n_single_steps_late_jobs_step_one_at_a_time()
+    {
+        var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.LeastSlack, MaxDiffusionBatch = 4 });
+        using var harness = h;
+        DiffusionJob first = h.AddDiffusion(4, options: Interactive(clock, 1));   // both will miss whatever runs
+        DiffusionJob second = h.AddDiffusion(4, options: Interactive(clock, 2));
+
+        for (int i = 0; h.Scheduler.HasWork; i++)
+        {
+            Assert.True(i < 50, "the scheduler did not finish its work");
+            Iterate(h, clock);
+            Assert.Single(h.Plans[^1].Diffusion!.Steps);
+        }
+
+        // one after the other: the first ends after its own 4 s instead of 8 s shared
+        Assert.Equal(Enumerable.Repeat(first.Id, 4).Concat(Enumerable.Repeat(second.Id, 4)),
+            h.Plans.Select(p => Assert.Single(p.Diffusion!.Steps).Request));
+    }
+
+    [Fact]
+    public void Where_batching_is_cheap_late_jobs_step_together()
+    {
+        var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.LeastSlack, MaxDiffusionBatch = 4 });
+        using var harness = h;
+        for (int n = 1; n <= 4; n++)
+        {
+            h.Scheduler.Costs.ObserveDiffusion(n, Step);    // a GPU: an iteration costs about the same at any size
+            h.Scheduler.Costs.ObserveDiffusion(5 - n, Step);
+        }
+
+        Assert.True(h.Scheduler.Costs.BatchingIsCheap);
+        h.AddDiffusion(4, options: Interactive(clock, 1));
+        h.AddDiffusion(4, options: Interactive(clock, 2));
+        h.Step();
+        Assert.Equal(2, h.Plans[^1].Diffusion!.Steps.Count);
+    }
+
     private static readonly TimeSpan AgingBound = TimeSpan.FromSeconds(20);
 
     /// <summary>

@@ -1,0 +1,52 @@
+using Diffusion.Engine.Scheduling;
+
+namespace Diffusion.Engine.Tests.Scheduling;
+
+/// <summary>The cost model's fit of a diffusion iteration as overhead + jobs × per-job cost.</summary>
+public sealed class StepCostModelTests
+{
+    private static StepCostModel Observed(Func<int, double> milliseconds, params int[] sizes)
+    {
+        var model = new StepCostModel(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(10));
+        for (int round = 0; round < 40; round++)
+        {
+            foreach (int n in sizes)
+            {
+                model.ObserveDiffusion(n, TimeSpan.FromMilliseconds(milliseconds(n)));
+            }
+        }
+
+        return model;
+    }
+
+    [Fact]
+    public void On_a_cpu_a_batch_of_n_costs_n_steps_and_batching_is_not_cheap()
+    {
+        StepCostModel model = Observed(n => 10 * n, 1, 2, 3, 4);
+        Assert.Equal(10, model.JobStep.TotalMilliseconds, 0.5);
+        Assert.Equal(0, model.IterationOverhead.TotalMilliseconds, 0.5);
+        Assert.False(model.BatchingIsCheap);
+        Assert.Equal(300, model.Diffusion(10, 3).TotalMilliseconds, tolerance: 5.0);
+    }
+
+    [Fact]
+    public void On_a_gpu_the_overhead_dominates_and_batching_is_cheap()
+    {
+        StepCostModel model = Observed(n => 8 + 0.5 * n, 1, 4, 2, 8);
+        Assert.Equal(0.5, model.JobStep.TotalMilliseconds, 0.05);
+        Assert.Equal(8, model.IterationOverhead.TotalMilliseconds, 0.2);
+        Assert.True(model.BatchingIsCheap);
+        Assert.Equal(10 * (8 + 0.5 * 4), model.Diffusion(10, 4).TotalMilliseconds, tolerance: 2.0);
+    }
+
+    [Fact]
+    public void One_batch_size_alone_cannot_show_an_overhead_so_it_is_all_per_job()
+    {
+        var model = new StepCostModel(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(10));
+        Assert.Equal((50.0, 0.0), (model.JobStep.TotalMilliseconds, model.IterationOverhead.TotalMilliseconds));   // the seed, before any iteration
+
+        model = Observed(_ => 12, 1);
+        Assert.Equal((12.0, 0.0), (Math.Round(model.JobStep.TotalMilliseconds, 6), model.IterationOverhead.TotalMilliseconds));
+        Assert.False(model.BatchingIsCheap);
+    }
+}
