@@ -57,6 +57,7 @@ public sealed class ServiceEndpointTests : IDisposable
         var body = await (await client.GetAsync("/metrics")).Content.ReadAsStringAsync();
         Assert.Contains("diffusion_slo_requests_total{class=\"batch\",result=\"none\"} 1", body);
         Assert.Contains("diffusion_slo_latency_seconds_count{class=\"interactive\"} 1", body);
+        Assert.Contains("diffusion_slo_queueing_seconds_count{class=\"batch\"} 1", body);
         var slo = (await ApiAssert.JsonAsync(await client.GetAsync("/v1/metrics"))).GetProperty("slo");
         Assert.Equal(1, slo.GetProperty("batch").GetProperty("none").GetInt64());
         Assert.Equal(0, slo.GetProperty("interactive").GetProperty("missed").GetInt64());

@@ -12,7 +12,7 @@ namespace Diffusion.Cli.Commands;
 
 /// <summary>
 /// <c>eval cache --json FILE --report DIR [--requests N] [--models DIR] [--results-md PATH] ...</c>: one generated trace
-/// through five systems side by side (none, exact, gptcache, nirvana, ours); writes the JSON, plots in DIR, and docs/RESULTS.md.
+/// through six systems side by side (none, exact, gptcache, nirvana, ours, fewer_steps); writes the JSON, plots in DIR, and docs/RESULTS.md.
 /// </summary>
 public static class EvalCacheCommand
 {
@@ -35,7 +35,7 @@ public static class EvalCacheCommand
         var users = new Option<int?>("--users") { Description = "Distinct users of the trace (default: derived from the real logs; a trace under ~60 requests needs fewer)." };
         var threshold = new Option<double>("--gptcache-threshold") { Description = "CLIP text cosine at or above which gptcache reuses the nearest prompt's image.", DefaultValueFactory = _ => 0.95 };
         var table = new Option<string?>("--table") { Description = "A k-table.json for ours instead of the shipped one (its default mode is used)." };
-        var command = new Command("cache", "Compare five caching systems on one trace: none, exact-match images, GPTCache-like nearest images, NIRVANA as published, and ours.")
+        var command = new Command("cache", "Compare the caching systems on one trace: none, exact-match images, GPTCache-like nearest images, NIRVANA as published, ours, and the same mean step count as ours without a cache (fewer_steps).")
         {
             json, report, requests, models, resultsMd, budget, warmup, steps, concurrency, seed, users, threshold, table,
         };

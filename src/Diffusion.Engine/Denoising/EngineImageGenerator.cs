@@ -118,7 +118,11 @@ public sealed class EngineImageGenerator
 
             succeeded = true;
             var stats = new DenoiseStats(request.Steps - request.StartStep, n * (states[0].Guided ? 2 : 1),
-                _time.GetElapsedTime(started), TimeSpan.FromTicks(states.Sum(s => s.UnetTime.Ticks)));
+                _time.GetElapsedTime(started), TimeSpan.FromTicks(states.Sum(s => s.UnetTime.Ticks)))
+            {
+                // the request waited until its last image's job first stepped
+                Waited = results.Max(r => r.Waited),
+            };
             return (latents, stats);
         }
         finally

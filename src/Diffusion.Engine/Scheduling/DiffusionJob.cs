@@ -75,4 +75,5 @@ public sealed class DiffusionJob : EngineRequest
 }
 
 /// <summary>A finished diffusion job's final latent (Shape.Elements values).</summary>
-public sealed record DiffusionJobResult(RequestId Id, float[] FinalLatent, int StartStep, int TotalSteps);
+/// <param name="Waited">From joining the engine to the job's first step: its queueing delay inside the engine.</param>
+public sealed record DiffusionJobResult(RequestId Id, float[] FinalLatent, int StartStep, int TotalSteps, TimeSpan Waited = default);

@@ -198,7 +198,8 @@ public sealed partial class IterationScheduler
             job.FinishedTime = _time.GetUtcNow();
             _counters = _counters with { FinishedDiffusion = _counters.FinishedDiffusion + 1 };
             RecordDue(job);
-            events.FinishedDiffusion.Add(new DiffusionJobResult(job.Id, final, job.Spec.StartStep, job.Spec.TotalSteps));
+            events.FinishedDiffusion.Add(new DiffusionJobResult(job.Id, final, job.Spec.StartStep, job.Spec.TotalSteps,
+                (job.FirstScheduledTime ?? job.FinishedTime.Value) - job.ArrivalTime));
         }
     }
 }

@@ -112,5 +112,8 @@ public sealed class DenoisingLoop
 /// request uses the same UNet session at the same time (true in the CLI and the bench).</remarks>
 public readonly record struct DenoiseStats(int StepsRun, int BatchRows, TimeSpan Elapsed, TimeSpan OrtTime)
 {
+    /// <summary>The part of <see cref="Elapsed"/> spent waiting for a first step (a shared engine's queue; zero alone).</summary>
+    public TimeSpan Waited { get; init; }
+
     public double OutsideOrtFraction => Elapsed > TimeSpan.Zero ? 1 - OrtTime / Elapsed : 0;
 }

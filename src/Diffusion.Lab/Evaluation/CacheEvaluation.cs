@@ -14,7 +14,7 @@ namespace Diffusion.Lab.Evaluation;
 
 /// <summary>
 /// <c>eval cache</c>: one generated trace (the bench's standard one, same seeds) replayed in-process through each
-/// system with the bench's machinery (<see cref="CacheReplay"/> on <see cref="EngineReplayExecutor"/>: iteration-level
+/// system (<see cref="CacheSystems.Names"/>, in that order) with the bench's machinery (<see cref="CacheReplay"/> on <see cref="EngineReplayExecutor"/>: iteration-level
 /// batches on the real UNet, judge and CLIP scoring off the timed path). <c>none</c> runs first: its images are
 /// the reference every other system's images are compared with. The caching systems share one byte budget and the
 /// warm-up share; each starts empty.
@@ -50,7 +50,10 @@ public sealed class CacheEvaluation(DiffusionPipeline pipeline, SceneJudge judge
                 var isReference = system.Kind == CacheSystemKind.None;
                 var distances = new Dictionary<int, (double Pixel, double Cosine)>();
                 var pixelDistances = new Dictionary<int, double>();
-                var setup = new ReplaySetup(facts, options.Concurrency, PerUserTenants: false,
+                var systemFacts = system.Kind == CacheSystemKind.FewerSteps
+                    ? CacheBench.FactsFor(pipeline, options.Scheduler, CacheSystems.FewerStepsFor(options.Steps, figures[CacheSystems.Ours].StepsSaved), options.GuidanceScale)
+                    : facts;
+                var setup = new ReplaySetup(systemFacts, options.Concurrency, PerUserTenants: false,
                     OnImage: (index, image) =>
                     {
                         if (index < measuredFrom)
@@ -82,7 +85,7 @@ public sealed class CacheEvaluation(DiffusionPipeline pipeline, SceneJudge judge
                     });
                 var result = await ReplayAsync(system, trace, measuredFrom, setup, grace, Path.Combine(work, system.Name), cancellationToken)
                     .ConfigureAwait(false);
-                figures[system.Name] = EvaluationFigures.Of(system, result, distances);
+                figures[system.Name] = EvaluationFigures.Of(system, result, distances, options.Steps);
                 var f = figures[system.Name];
                 progress?.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{system.Name}: steps saved {f.StepsSaved:0.000}, judge {f.JudgeAccuracy:0.000}, CLIP {f.ClipScore:0.000}, distance {f.DistanceToNone:0.000}, "
@@ -112,6 +115,7 @@ public sealed class CacheEvaluation(DiffusionPipeline pipeline, SceneJudge judge
                     OursMode = ours.EffectiveMode!.Value.ToName(),
                     OursKTable = ours.TableText,
                     OursKTableNote = ours.Tables!.Note,
+                    FewerStepsSteps = CacheSystems.FewerStepsFor(options.Steps, figures[CacheSystems.Ours].StepsSaved),
                 },
                 Date = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
                 ElapsedMinutes = Math.Round((DateTime.UtcNow - started).TotalMinutes, 1),
@@ -134,7 +138,7 @@ public sealed class CacheEvaluation(DiffusionPipeline pipeline, SceneJudge judge
         await using var executor = new EngineReplayExecutor(pipeline, judge, new CanonicalPromptParser(world), options.Concurrency, options.GuidanceScale, options.Scheduler);
         switch (system.Kind)
         {
-            case CacheSystemKind.None:
+            case CacheSystemKind.None or CacheSystemKind.FewerSteps:
                 return await new CacheReplay(executor, null, clock, setup).RunAsync(trace, measuredFrom, system.Name, progress, cancellationToken)
                     .ConfigureAwait(false);
             case CacheSystemKind.ExactImage:

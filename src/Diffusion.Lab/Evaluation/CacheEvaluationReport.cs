@@ -28,6 +28,9 @@ public sealed record EvaluationConfiguration
     /// <summary>k-table.json's own note (how it was made).</summary>
     public required string OursKTableNote { get; init; }
 
+    /// <summary>The steps every <c>fewer_steps</c> request ran: the full count less <c>ours</c>' share of steps saved.</summary>
+    public int FewerStepsSteps { get; init; }
+
     public string ExactKey { get; init; } = "prompt text (ordinal) + model id + size + scheduler + steps + guidance; not the seed";
     public string ImageBudgetAccounting { get; init; } = "an image costs 3·H·W bytes (8-bit RGB) plus 4 bytes per embedding dimension (gptcache); LRU eviction";
     public string LatentBudgetAccounting { get; init; } = "latent files on disk as the store writes them; LCBFU eviction";
@@ -44,7 +47,7 @@ public sealed record OursVersusNirvana(double OursStepsSaved, double NirvanaStep
     public bool Beats => SavesMoreSteps && AccuracyAtLeastEqual;
 }
 
-/// <summary>Everything <c>eval cache</c> measured: the five systems side by side on one trace.</summary>
+/// <summary>Everything <c>eval cache</c> measured: the systems side by side on one trace.</summary>
 public sealed record CacheEvaluationReport
 {
     /// <summary>By system name, in <see cref="CacheSystems.Names"/> order.</summary>

@@ -17,6 +17,9 @@ public enum CacheSystemKind
 
     /// <summary>NIRVANA's approximate cache: a similar prompt's intermediate latent lets the run skip K steps.</summary>
     ApproximateLatent,
+
+    /// <summary>No cache, fewer steps: every request runs the mean step count another system ran, spread evenly over the schedule.</summary>
+    FewerSteps,
 }
 
 /// <summary>One system of <c>eval cache</c>: its name in the JSON, how it reuses work, and its similarity→K tables when it is an approximate cache.</summary>
@@ -30,7 +33,7 @@ public sealed record CacheSystem(string Name, CacheSystemKind Kind, string Descr
     public string TableText => Tables is null ? "" : Tables.For(EffectiveMode!.Value).ToString();
 }
 
-/// <summary>The five systems compared side by side, and NIRVANA's published thresholds kept in code.</summary>
+/// <summary>The systems compared side by side, and NIRVANA's published thresholds kept in code.</summary>
 public static class CacheSystems
 {
     public const string None = "none";
@@ -38,8 +41,10 @@ public static class CacheSystems
     public const string GptCache = "gptcache";
     public const string Nirvana = "nirvana";
     public const string Ours = "ours";
+    public const string FewerSteps = "fewer_steps";
 
-    public static IReadOnlyList<string> Names { get; } = [None, Exact, GptCache, Nirvana, Ours];
+    /// <summary>In run order: <see cref="FewerSteps"/> takes its step count from <see cref="Ours"/>, so it runs after it.</summary>
+    public static IReadOnlyList<string> Names { get; } = [None, Exact, GptCache, Nirvana, Ours, FewerSteps];
 
     /// <summary>
     /// NIRVANA's published prompt→prompt table (&gt;0.95→25, &gt;0.90→20, &gt;0.85→15, &gt;0.75→10, &gt;0.65→5 of 50), written
@@ -56,7 +61,7 @@ public static class CacheSystems
         Note = "NIRVANA (NSDI'24) as published: prompt-to-prompt retrieval, its CLIP thresholds.",
     };
 
-    /// <summary>The five systems in report order; <paramref name="shipped"/> is the table set <c>ours</c> uses (k-table.json).</summary>
+    /// <summary>The systems in report order; <paramref name="shipped"/> is the table set <c>ours</c> uses (k-table.json).</summary>
     public static IReadOnlyList<CacheSystem> Standard(KTableSet shipped, double gptCacheThreshold) =>
     [
         new(None, CacheSystemKind.None, "no cache: every request runs all steps"),
@@ -67,5 +72,10 @@ public static class CacheSystems
         new(Nirvana, CacheSystemKind.ApproximateLatent, "NIRVANA as published: prompt→prompt retrieval, its K thresholds, LCBFU",
             PublishedNirvana, RetrievalMode.PromptToPrompt),
         new(Ours, CacheSystemKind.ApproximateLatent, "the shipped configuration: k-table.json in its default mode, LCBFU", shipped),
+        new(FewerSteps, CacheSystemKind.FewerSteps,
+            "no cache, fewer steps: every request runs the mean number of steps `ours` ran, spread evenly over the schedule (the honest baseline for skipping steps)"),
     ];
+
+    /// <summary>The step count that runs <paramref name="stepsSaved"/> fewer of <paramref name="steps"/> on average (at least one).</summary>
+    public static int FewerStepsFor(int steps, double stepsSaved) => Math.Clamp((int)Math.Round(steps * (1 - stepsSaved)), 1, steps);
 }

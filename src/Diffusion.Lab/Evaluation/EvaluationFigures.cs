@@ -6,7 +6,9 @@ namespace Diffusion.Lab.Evaluation;
 public static class EvaluationFigures
 {
     /// <param name="distances">Per request index, pixel distance and CLIP image cosine to the no-cache image (missing: not counted).</param>
-    public static SystemFigures Of(CacheSystem system, ReplayResult result, IReadOnlyDictionary<int, (double Pixel, double Cosine)> distances)
+    /// <param name="fullSteps">The steps of a full run; null: each record's own (a system that runs fewer steps names the full count).</param>
+    public static SystemFigures Of(CacheSystem system, ReplayResult result, IReadOnlyDictionary<int, (double Pixel, double Cosine)> distances,
+        int? fullSteps = null)
     {
         var measured = result.Records.Where(r => r.Measured).ToArray();
         var latencies = measured.Select(r => r.Latency.TotalSeconds).Order().ToArray();
@@ -15,7 +17,7 @@ public static class EvaluationFigures
         return new SystemFigures
         {
             Description = system.Description,
-            StepsSaved = Math.Round(BenchFigures.StepsSaved(measured), 4),
+            StepsSaved = Math.Round(StepsSaved(measured, fullSteps), 4),
             JudgeAccuracy = Math.Round(BenchFigures.Accuracy(measured), 4),
             JudgeChecks = measured.Sum(r => r.Checks.Count),
             ClipScore = Math.Round(BenchFigures.MeanClipScore(measured), 4),
@@ -32,6 +34,14 @@ public static class EvaluationFigures
             ElapsedMinutes = Math.Round(result.Elapsed.TotalMinutes, 2),
             Latencies = latencies,
         };
+    }
+
+    /// <summary>Steps not run over the steps of full runs: a cache hit skips K (or all), a shorter schedule the difference.</summary>
+    public static double StepsSaved(IReadOnlyCollection<ReplayRecord> records, int? fullSteps = null)
+    {
+        long run = records.Sum(r => (long)(r.Steps - r.StartStep));
+        long full = records.Sum(r => (long)(fullSteps ?? r.Steps));
+        return full == 0 ? 0 : 1 - (double)run / full;
     }
 
     /// <summary>Requests per second of busy time, from the first request's join to the last one's image; NaN when the window is empty.</summary>

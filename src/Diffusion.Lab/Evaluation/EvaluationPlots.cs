@@ -16,6 +16,7 @@ public static class EvaluationPlots
         [CacheSystems.GptCache] = new(255, 127, 14),
         [CacheSystems.Nirvana] = new(44, 160, 44),
         [CacheSystems.Ours] = new(214, 39, 40),
+        [CacheSystems.FewerSteps] = new(148, 103, 189),
     };
 
     /// <summary>Writes every figure into <paramref name="directory"/>; returns the paths.</summary>

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Diffusion.Lab.Evaluation;
 
-/// <summary>docs/RESULTS.md: the five systems' table, the configuration, the date, how to reproduce it, and whether ours beats NIRVANA.</summary>
+/// <summary>docs/RESULTS.md: the systems' table, the configuration, the date, how to reproduce it, and whether ours beats NIRVANA and fewer steps.</summary>
 public static class ResultsMarkdown
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
@@ -15,7 +15,7 @@ public static class ResultsMarkdown
         var s = new StringBuilder();
         void Line(FormattableString text) => s.Append(text.ToString(C)).Append('\n');
 
-        Line($"# Results: five caching systems side by side");
+        Line($"# Results: caching systems and their baselines side by side");
         Line($"");
         Line($"Measured {report.Date} by `eval cache` (written by the command; do not edit by hand) on model `{c.ModelId}`, in {report.ElapsedMinutes:0.0} min. Reproduce with:");
         Line($"");
@@ -30,6 +30,7 @@ public static class ResultsMarkdown
         Line($"- `gptcache` threshold: CLIP text cosine ≥ {c.GptcacheThreshold:0.###} to the nearest cached prompt.");
         Line($"- `nirvana`: prompt-to-prompt, the published table kept in code: {c.NirvanaKTable}.");
         Line($"- `ours`: k-table.json, {c.OursMode}: {c.OursKTable} ({(string.IsNullOrWhiteSpace(c.OursKTableNote) ? "no note" : c.OursKTableNote.TrimEnd('.'))}).");
+        Line($"- `fewer_steps`: no cache; every request runs {c.FewerStepsSteps} of the {c.Steps} steps (the mean `ours` ran), the scheduler's own even spacing.");
         Line($"");
         Line($"## Table");
         Line($"");
@@ -44,6 +45,10 @@ public static class ResultsMarkdown
         Line($"");
         s.Append(Verdict(report)).Append('\n');
         Line($"");
+        Line($"## Does ours beat simply running fewer steps?");
+        Line($"");
+        s.Append(FewerStepsVerdict(report)).Append('\n');
+        Line($"");
         if (figureLinks.Count > 0)
         {
             Line($"## Figures");
@@ -56,7 +61,7 @@ public static class ResultsMarkdown
         }
         Line($"## How the figures are measured");
         Line($"");
-        Line($"- **steps saved**: denoising steps skipped over steps requested; a final-image hit (`exact`, `gptcache`) skips all of them, a latent hit skips K.");
+        Line($"- **steps saved**: denoising steps not run over the steps of full runs; a final-image hit (`exact`, `gptcache`) skips all of them, a latent hit skips K, `fewer_steps` runs a shorter schedule.");
         Line($"- **judge accuracy**: share of the judge's checks (object, count, colour, position, …) that each image passes against its own request's canonical prompt facts, as `bench cache` scores them.");
         Line($"- **CLIP score**: cosine of the request's CLIP text embedding and the image's CLIP image embedding.");
         Line($"- **distance to none**: mean absolute pixel difference (in [0,1] units) to the `none` image of the same request (same seed); **CLIP image cosine to none** compares their image embeddings. A reused image comes from another request (another seed), so even an exact repeat is far from `none`'s image.");
@@ -87,6 +92,19 @@ public static class ResultsMarkdown
                 ? "No: " + figures + "; it saves more steps but loses judge accuracy."
                 : "No: " + figures + "; it does not save more steps.";
         return answer + noiseNote;
+    }
+
+    /// <summary>Whether ours keeps more judge accuracy than the same mean step count without a cache.</summary>
+    public static string FewerStepsVerdict(CacheEvaluationReport report)
+    {
+        var ours = report.Systems[CacheSystems.Ours];
+        var fewer = report.Systems[CacheSystems.FewerSteps];
+        var noise = 2 * Math.Sqrt(Square(ours.JudgeAccuracyStandardError) + Square(fewer.JudgeAccuracyStandardError));
+        var figures = string.Format(C, "`ours` saves {0:P1} of the steps at judge accuracy {1:0.000} and CLIP score {2:0.000}; `fewer_steps` saves {3:P1} at {4:0.000} and {5:0.000}",
+            ours.StepsSaved, ours.JudgeAccuracy, ours.ClipScore, fewer.StepsSaved, fewer.JudgeAccuracy, fewer.ClipScore);
+        var gap = ours.JudgeAccuracy - fewer.JudgeAccuracy;
+        var answer = gap > noise ? "Yes: " : gap < -noise ? "No, fewer steps does better: " : "Not measurably: ";
+        return answer + figures + string.Format(C, ". The accuracy gap is {0:+0.000;-0.000;0.000}; two standard errors are about {1:0.000}.", gap, noise);
     }
 
     private static double Square(double x) => double.IsFinite(x) ? x * x : 0;

@@ -33,7 +33,8 @@ public sealed record SloPoint(
 
 /// <summary>
 /// Everything <c>bench slo</c> measured. <see cref="SloAttainmentGain"/>: the best policy's interactive SLO attainment
-/// over request-level FCFS's, at the load where FCFS comes closest to 50 % (with its standard error, from both
+/// over request-level FCFS's, at the load where FCFS attains 50 % (interpolated between the sweep's loads that bracket
+/// it, then measured there for every policy; else the sweep's load closest to 50 %), with its standard error from both
 /// attainments' binomial errors). <see cref="InteractiveP95Ratio"/> and <see cref="ExpandedP95Ratio"/>: that policy's
 /// interactive p95 and LLM-expanded interactive p95 at 1× load over iteration-level FCFS's;
 /// <see cref="ExpandedAllP95Ratio"/> counts the expanded batch requests too.
@@ -54,4 +55,9 @@ public sealed record SloBenchReport(
     double InteractiveP95Ratio,
     double ExpandedP95Ratio,
     double ExpandedAllP95Ratio,
+    IReadOnlyList<PolicyFigures> Policies,
     double ElapsedMinutes);
+
+/// <summary>The headline figures of one deadline-aware policy: its gain at the baseline's 50 % load and its p95 ratios at 1×.</summary>
+public sealed record PolicyFigures(string Policy, double SloAttainmentGain, double SloAttainmentGainStandardError, double InteractiveP95Ratio,
+    double ExpandedP95Ratio, double ExpandedAllP95Ratio);

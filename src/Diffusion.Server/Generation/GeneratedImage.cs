@@ -14,6 +14,9 @@ public sealed record GeneratedImage(
     /// <summary>The stage that runs the denoising steps; the metrics price skipped steps by it.</summary>
     public const string DenoiseStage = "denoise";
 
+    /// <summary>The part of the denoise stage spent waiting for the engine's first step (its queue, under the scheduling policy).</summary>
+    public const string EngineWaitStage = "engine_wait";
+
     /// <summary>What the expansion guard did with an expanded prompt; null without expansion or without a vocabulary.</summary>
     public ExpansionReport? Expansion { get; init; }
 

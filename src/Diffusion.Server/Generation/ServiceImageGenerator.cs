@@ -146,6 +146,7 @@ public sealed class ServiceImageGenerator : IImageGenerator
 
         timings["text_encoder"] = result.Timings.Encode.TotalSeconds;
         timings[GeneratedImage.DenoiseStage] = result.Timings.Denoise.TotalSeconds;
+        timings[GeneratedImage.EngineWaitStage] = result.Denoise.Waited.TotalSeconds;
         timings["vae_decode_png"] = result.Timings.DecodeAndPng.TotalSeconds;
         return new GeneratedImage(result.Png[0], seed, revised, cache, timings) { Expansion = expansion, Warnings = warnings, Due = due };
     }

@@ -57,6 +57,9 @@ public sealed class ServiceMetrics
         SloLatency = Factory.CreateHistogram("diffusion_slo_latency_seconds",
             "Time from arrival (queue included) to the image, by service class.", ["class"],
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.05, 2, 14) });
+        SloQueueing = Factory.CreateHistogram("diffusion_slo_queueing_seconds",
+            "Queueing delay by service class: the service's queue, then the engine's until the image's first denoising step.", ["class"],
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.01, 2, 16) });
     }
 
     private Func<CacheStoreStats?>? storage;
@@ -176,8 +179,13 @@ public sealed class ServiceMetrics
 
     public Histogram SloLatency { get; }
 
-    /// <summary>One image of <paramref name="slo"/> class finished at <paramref name="finished"/>: met or missed its due time.</summary>
-    public void ObserveServiceLevel(SloClass slo, DateTimeOffset? due, DateTimeOffset finished, DateTimeOffset? arrived)
+    public Histogram SloQueueing { get; }
+
+    /// <summary>
+    /// One image of <paramref name="slo"/> class finished at <paramref name="finished"/>: met or missed its due time;
+    /// it waited <paramref name="queueing"/> in queues in all.
+    /// </summary>
+    public void ObserveServiceLevel(SloClass slo, DateTimeOffset? due, DateTimeOffset finished, DateTimeOffset? arrived, TimeSpan queueing)
     {
         var name = ServiceLevel.Name(slo);
         SloResults.WithLabels(name, due is null ? "none" : finished <= due ? "met" : "missed").Inc();
@@ -185,6 +193,7 @@ public sealed class ServiceMetrics
         {
             SloLatency.WithLabels(name).Observe(Math.Max(0, (finished - at).TotalSeconds));
         }
+        SloQueueing.WithLabels(name).Observe(Math.Max(0, queueing.TotalSeconds));
     }
 
     /// <summary>Generation times of the last (up to) 256 images, oldest first not guaranteed.</summary>

@@ -30,7 +30,7 @@ public sealed class GenerationRunner(IImageGenerator generator, ImageStore store
         for (var i = 0; i < plan.Count; i++)
         {
             var spec = plan.SpecFor(i) with { ArrivedAt = arrivedAt };
-            var image = await GenerateOneAsync(spec, progress, cancellationToken);
+            var image = await GenerateOneAsync(spec, queued, progress, cancellationToken);
             if (image.Cache is { Hit: true, SourceId: { } source } && store.FindByCacheEntry(source, spec.Tenant) is { } sourceImage)
             {
                 image = image with { Cache = image.Cache with { SourceImageId = sourceImage.Id.ToString() } };
@@ -61,8 +61,9 @@ public sealed class GenerationRunner(IImageGenerator generator, ImageStore store
         return new GenerationResult(images, timings);
     }
 
+    /// <param name="queued">How long the request waited in the service's queue (its images' queueing delay, with the engine's wait).</param>
     private async Task<GeneratedImage> GenerateOneAsync(
-        ImageGenerationSpec spec, IProgress<DenoiseProgress>? progress, CancellationToken cancellationToken)
+        ImageGenerationSpec spec, TimeSpan queued, IProgress<DenoiseProgress>? progress, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         GeneratedImage image;
@@ -90,7 +91,8 @@ public sealed class GenerationRunner(IImageGenerator generator, ImageStore store
         metrics.ObserveGeneration(time.GetElapsedTime(started).TotalSeconds, image.Cache, spec.Steps,
             image.Timings.TryGetValue(GeneratedImage.DenoiseStage, out var denoise) ? denoise : null);
         if (image.Expansion is { } expansion) metrics.ObserveExpansion(expansion);
-        metrics.ObserveServiceLevel(spec.Slo, image.Due, time.GetUtcNow(), spec.ArrivedAt);
+        var engineWait = image.Timings.TryGetValue(GeneratedImage.EngineWaitStage, out var waited) ? TimeSpan.FromSeconds(waited) : TimeSpan.Zero;
+        metrics.ObserveServiceLevel(spec.Slo, image.Due, time.GetUtcNow(), spec.ArrivedAt, queued + engineWait);
         return image;
     }
 

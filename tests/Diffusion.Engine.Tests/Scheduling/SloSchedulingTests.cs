@@ -53,6 +53,11 @@ public sealed class SloSchedulingTests
         Assert.Equal(RequestState.Finished, slow.State);   // and the long one ran once it harmed no one
         Assert.Equal(3, h.Scheduler.Counters.DueMet);
         Assert.Equal(0, h.Scheduler.Counters.DueMissed);
+
+        // each result says how long its job queued in the engine before its first step
+        var waited = h.Events.SelectMany(e => e.FinishedDiffusion).ToDictionary(r => r.Id, r => r.Waited);
+        Assert.Equal(TimeSpan.Zero, waited[urgent.Id]);
+        Assert.True(waited[slow.Id] > TimeSpan.FromSeconds(5), $"waited {waited[slow.Id]}: it was held back while the urgent job ran");
     }
 
     [Theory]

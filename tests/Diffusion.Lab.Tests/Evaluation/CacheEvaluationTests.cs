@@ -63,6 +63,13 @@ public sealed class CacheEvaluationTests(OwnModel own) : IClassFixture<OwnModel>
         Assert.True(oursFigures.DistanceToNone > 0);
         Assert.False(report.OursVersusNirvana.SameTable);
 
+        var fewer = report.Systems[CacheSystems.FewerSteps];                 // no cache, the mean step count ours ran
+        Assert.Equal(CacheSystems.FewerStepsFor(options.Steps, oursFigures.StepsSaved), report.Configuration.FewerStepsSteps);
+        Assert.InRange(report.Configuration.FewerStepsSteps, 1, options.Steps - 1);
+        Assert.Equal(1 - report.Configuration.FewerStepsSteps / (double)options.Steps, fewer.StepsSaved, 3);
+        Assert.Equal(0, fewer.HitRate);
+        Assert.True(fewer.DistanceToNone > 0);                               // same seeds, a shorter schedule: near none, not equal
+
         using var json = JsonDocument.Parse(report.ToJson());
         foreach (var system in json.RootElement.GetProperty("systems").EnumerateObject())
         {

@@ -6,34 +6,36 @@ using Diffusion.Replay.Traces;
 
 namespace Diffusion.Lab.Tests.Evaluation;
 
-/// <summary>The figures' arithmetic, the JSON shape (all five systems, all keys), the results page and its verdict, on synthetic replays.</summary>
+/// <summary>The figures' arithmetic, the JSON shape (every system, all keys), the results page and its verdicts, on synthetic replays.</summary>
 public sealed class ReportTests
 {
     public static readonly string[] RequiredKeys =
         ["steps_saved", "judge_accuracy", "clip_score", "distance_to_none", "latency_p50_s", "latency_p95_s", "throughput_rps"];
 
-    private static ReplayRecord Record(int index, int startStep, double seconds, bool passed, bool measured = true) =>
-        new(index, TraceRequestKind.New, measured, 10, startStep, null, null, TimeSpan.FromSeconds(seconds), TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero,
+    private static ReplayRecord Record(int index, int startStep, double seconds, bool passed, bool measured = true, int steps = 10) =>
+        new(index, TraceRequestKind.New, measured, steps, startStep, null, null, TimeSpan.FromSeconds(seconds), TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero,
             new Dictionary<string, bool> { ["object"] = passed, ["colour"] = true }, 0.5 + index / 100.0,
             JoinedAt: TimeSpan.FromSeconds(index), FinishedAt: TimeSpan.FromSeconds(index + seconds));
 
-    private static SystemFigures Figures(CacheSystem system, int startStep, bool passed)
+    private static SystemFigures Figures(CacheSystem system, int startStep, bool passed, int steps = 10)
     {
-        var records = Enumerable.Range(0, 5).Select(i => Record(i, i == 0 ? 0 : startStep, 1 + i, passed || i == 0, measured: i > 0)).ToArray();
+        var records = Enumerable.Range(0, 5).Select(i => Record(i, i == 0 ? 0 : startStep, 1 + i, passed || i == 0, measured: i > 0, steps)).ToArray();
         var distances = records.ToDictionary(r => r.Index, r => (r.StartStep / 100.0, 1 - r.StartStep / 100.0));
-        return EvaluationFigures.Of(system, new ReplayResult(records, 1000, 2, TimeSpan.FromMinutes(1)), distances);
+        return EvaluationFigures.Of(system, new ReplayResult(records, 1000, 2, TimeSpan.FromMinutes(1)), distances, fullSteps: 10);
     }
 
-    public static CacheEvaluationReport Report(KTableSet ours, int oursStart = 5, bool oursPasses = true)
+    public static CacheEvaluationReport Report(KTableSet ours, int oursStart = 5, bool oursPasses = true, bool fewerPasses = true)
     {
         var systems = CacheSystems.Standard(ours, 0.95);
-        var figures = systems.ToDictionary(s => s.Name, s => Figures(s, s.Name switch
-        {
-            CacheSystems.None => 0,
-            CacheSystems.Nirvana => 4,
-            CacheSystems.Ours => oursStart,
-            _ => 10,
-        }, s.Name != CacheSystems.Ours || oursPasses));
+        var figures = systems.ToDictionary(s => s.Name, s => s.Name == CacheSystems.FewerSteps
+            ? Figures(s, 0, fewerPasses, steps: 10 - oursStart)
+            : Figures(s, s.Name switch
+            {
+                CacheSystems.None => 0,
+                CacheSystems.Nirvana => 4,
+                CacheSystems.Ours => oursStart,
+                _ => 10,
+            }, s.Name != CacheSystems.Ours || oursPasses));
         return new CacheEvaluationReport
         {
             Systems = figures,
@@ -43,6 +45,7 @@ public sealed class ReportTests
                 Steps = 10, Guidance = 4, Scheduler = "Ddim", GptcacheThreshold = 0.95, LcbfuGraceSeconds = 60,
                 NirvanaKTable = systems[3].TableText, OursMode = systems[4].EffectiveMode!.Value.ToName(), OursKTable = systems[4].TableText,
                 OursKTableNote = ours.Note,
+                FewerStepsSteps = 10 - oursStart,
             },
             Date = "2026-01-02T03:04:05Z",
             CommandLine = "./run.sh eval cache --json r.json --report out --requests 5",
@@ -73,7 +76,25 @@ public sealed class ReportTests
     }
 
     [Fact]
-    public void The_json_holds_all_five_systems_with_every_key()
+    public void A_shorter_schedule_saves_the_steps_it_does_not_run_against_the_full_one()
+    {
+        var f = Figures(CacheSystems.Standard(KTableSet.Uncalibrated, 0.95)[5], startStep: 0, passed: true, steps: 6);
+        Assert.Equal(0.4, f.StepsSaved);                         // 6 of 10 steps run on each measured request
+        Assert.Equal(0, f.HitRate);
+        Assert.Equal(6, CacheSystems.FewerStepsFor(10, 0.4));
+        Assert.Equal((1, 10), (CacheSystems.FewerStepsFor(10, 0.99), CacheSystems.FewerStepsFor(10, -0.5)));
+    }
+
+    [Fact]
+    public void The_fewer_steps_verdict_weighs_the_accuracy_gap_against_its_noise()
+    {
+        Assert.StartsWith("Not measurably: `ours` saves 50.0 % of the steps", ResultsMarkdown.FewerStepsVerdict(Report(Calibrated)));
+        Assert.StartsWith("Yes: ", ResultsMarkdown.FewerStepsVerdict(Report(Calibrated, fewerPasses: false)));
+        Assert.StartsWith("No, fewer steps does better: ", ResultsMarkdown.FewerStepsVerdict(Report(Calibrated, oursPasses: false)));
+    }
+
+    [Fact]
+    public void The_json_holds_every_system_with_every_key()
     {
         using var json = JsonDocument.Parse(Report(Calibrated).ToJson());
         var systems = json.RootElement.GetProperty("systems");
@@ -121,6 +142,8 @@ public sealed class ReportTests
         Assert.Contains("calibrated on a test", page);
         Assert.Contains("![steps-vs-quality](../out/steps-vs-quality.png)", page);
         Assert.Contains("## Does ours beat NIRVANA?", page);
+        Assert.Contains("## Does ours beat simply running fewer steps?", page);
+        Assert.Contains("every request runs 5 of the 10 steps", page);
         Assert.StartsWith("Yes, on this trace: `ours` saves 50.0 % of the steps against `nirvana`'s 40.0 %", ResultsMarkdown.Verdict(report));
     }
 

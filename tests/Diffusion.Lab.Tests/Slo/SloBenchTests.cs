@@ -26,6 +26,18 @@ public sealed class SloBenchTests(OwnModel own) : IClassFixture<OwnModel>
         Assert.Equal(slow.Select(r => r.Arrival), SloWorkload.Generate(options, 1.0).Select(r => r.Arrival));
     }
 
+    private static SloPoint Attaining(double load, double attainment) =>
+        new("request-fcfs", load, load, attainment, 0, 0, LatencySummary.Of([]), LatencySummary.Of([]), LatencySummary.Of([]), LatencySummary.Of([]), 1, 0);
+
+    [Fact]
+    public void The_half_attainment_load_is_interpolated_between_the_loads_that_bracket_50_percent()
+    {
+        Assert.Equal(0.875, SloBench.HalfAttainmentLoad([Attaining(0.5, 0.9), Attaining(0.75, 0.6), Attaining(1.0, 0.4), Attaining(1.25, 0.1)]));
+        Assert.Equal(1.0, SloBench.HalfAttainmentLoad([Attaining(1.0, 0.5), Attaining(0.5, 0.8), Attaining(1.5, 0.2)]));   // in any order
+        Assert.Null(SloBench.HalfAttainmentLoad([Attaining(0.5, 0.45), Attaining(1.0, 0.3)]));                             // never reaches 50 %
+        Assert.Null(SloBench.HalfAttainmentLoad([Attaining(0.5, 0.9), Attaining(1.0, 0.7)]));
+    }
+
     [Fact]
     public void Percentiles_take_the_sample_at_or_above_the_rank()
     {
@@ -40,8 +52,10 @@ public sealed class SloBenchTests(OwnModel own) : IClassFixture<OwnModel>
         var options = new SloBenchOptions { RequestsPerPoint = 6, Repeats = 2, Steps = 4, Loads = [1.0, 2.0], ExpansionTokens = 4 };
         var report = await new Diffusion.Lab.Slo.SloBench(own.Pipeline!, own.Root!, options, null).RunAsync("test", CancellationToken.None);
 
-        Assert.Equal(5 * 2, report.Points.Count);
         Assert.Equal(["request-fcfs", "iteration-fcfs", "edf", "least-slack", "cache-aware"], report.Points.Select(p => p.Policy).Distinct());
+        var loads = report.Points.Where(p => p.Policy == "request-fcfs").Select(p => p.Load).ToArray();
+        Assert.InRange(loads.Length, 2, 3);                     // the grid, and the load where FCFS crosses 50 % when it does between them
+        Assert.All(report.Points.GroupBy(p => p.Policy), g => Assert.Equal(loads, g.Select(p => p.Load)));
         Assert.True(report.StandaloneStepSeconds > 0 && report.CapacityPerSecond > 0);
         Assert.All(report.Points, p =>
         {
