@@ -104,7 +104,10 @@ public static class ResultsMarkdown
             ours.StepsSaved, ours.JudgeAccuracy, ours.ClipScore, fewer.StepsSaved, fewer.JudgeAccuracy, fewer.ClipScore);
         var gap = ours.JudgeAccuracy - fewer.JudgeAccuracy;
         var answer = gap > noise ? "Yes: " : gap < -noise ? "No, fewer steps does better: " : "Not measurably: ";
-        return answer + figures + string.Format(C, ". The accuracy gap is {0:+0.000;-0.000;0.000}; two standard errors are about {1:0.000}.", gap, noise);
+        var others = string.Format(C, " On the figures without a judge, `{0}` has the higher CLIP score ({1:0.000} against {2:0.000}) and `{3}` the lower p50 latency ({4:0.000} s against {5:0.000} s).",
+            ours.ClipScore >= fewer.ClipScore ? CacheSystems.Ours : CacheSystems.FewerSteps, Math.Max(ours.ClipScore, fewer.ClipScore), Math.Min(ours.ClipScore, fewer.ClipScore),
+            ours.LatencyP50S <= fewer.LatencyP50S ? CacheSystems.Ours : CacheSystems.FewerSteps, Math.Min(ours.LatencyP50S, fewer.LatencyP50S), Math.Max(ours.LatencyP50S, fewer.LatencyP50S));
+        return answer + figures + string.Format(C, ". The accuracy gap is {0:+0.000;-0.000;0.000}; two standard errors are about {1:0.000}.", gap, noise) + others;
     }
 
     private static double Square(double x) => double.IsFinite(x) ? x * x : 0;

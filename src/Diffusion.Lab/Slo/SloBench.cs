@@ -86,7 +86,13 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
     private TimeSpan Work(SloRequest request, TimeSpan step, TimeSpan expansion) =>
         step * (options.Steps - request.StartStep) + (request.Expand ? expansion : TimeSpan.Zero);
 
-    /// <summary>A job alone (its time per step) and an expansion alone, after a warm-up of each.</summary>
+    /// <summary>Runs of each kind alone, for the median.</summary>
+    private const int StandaloneRuns = 5;
+
+    /// <summary>
+    /// A job alone (its time per step) and an expansion alone, after a warm-up of each: the median of
+    /// <see cref="StandaloneRuns"/> runs, since one run can be off by a quarter and the loads are multiples of it.
+    /// </summary>
     private async Task<(TimeSpan Step, TimeSpan Expansion)> StandaloneAsync(IReadOnlyList<PromptEmbedding> encoded, float guidance,
         CancellationToken cancellationToken)
     {
@@ -94,17 +100,26 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
         var request = Request(0, 0, guidance);
         await host.Images!.DenoiseAsync(request with { Steps = 4 }, encoded[0].HiddenStates, encoded[1].HiddenStates, cancellationToken: cancellationToken)
             .ConfigureAwait(false);
-        var started = Stopwatch.GetTimestamp();
-        await host.Images.DenoiseAsync(request, encoded[0].HiddenStates, encoded[1].HiddenStates, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var step = Stopwatch.GetElapsedTime(started) / options.Steps;
+        var step = await MedianAsync(() => host.Images.DenoiseAsync(request, encoded[0].HiddenStates, encoded[1].HiddenStates,
+            cancellationToken: cancellationToken)) / options.Steps;
         if (host.Codec is null)
         {
             return (step, TimeSpan.Zero);
         }
         await ExpandAsync(host, null, cancellationToken).ConfigureAwait(false);
-        started = Stopwatch.GetTimestamp();
-        await ExpandAsync(host, null, cancellationToken).ConfigureAwait(false);
-        return (step, Stopwatch.GetElapsedTime(started));
+        return (step, await MedianAsync(() => ExpandAsync(host, null, cancellationToken)));
+    }
+
+    private static async Task<TimeSpan> MedianAsync(Func<Task> run)
+    {
+        var times = new List<TimeSpan>(StandaloneRuns);
+        for (var i = 0; i < StandaloneRuns; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await run().ConfigureAwait(false);
+            times.Add(Stopwatch.GetElapsedTime(started));
+        }
+        return times.Order().ElementAt(StandaloneRuns / 2);
     }
 
     private Task<string> ExpandAsync(EngineHost host, RequestOptions? level, CancellationToken cancellationToken) =>

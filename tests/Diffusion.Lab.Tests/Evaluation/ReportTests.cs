@@ -91,6 +91,12 @@ public sealed class ReportTests
         Assert.StartsWith("Not measurably: `ours` saves 50.0 % of the steps", ResultsMarkdown.FewerStepsVerdict(Report(Calibrated)));
         Assert.StartsWith("Yes: ", ResultsMarkdown.FewerStepsVerdict(Report(Calibrated, fewerPasses: false)));
         Assert.StartsWith("No, fewer steps does better: ", ResultsMarkdown.FewerStepsVerdict(Report(Calibrated, oursPasses: false)));
+
+        var report = Report(Calibrated);
+        var better = report.Systems.ToDictionary(kv => kv.Key,
+            kv => kv.Key == CacheSystems.FewerSteps ? kv.Value with { ClipScore = 0.6, LatencyP50S = 1.0 } : kv.Value);
+        Assert.EndsWith("`fewer_steps` has the higher CLIP score (0.600 against 0.525) and `fewer_steps` the lower p50 latency (1.000 s against 3.500 s).",
+            ResultsMarkdown.FewerStepsVerdict(report with { Systems = better }));
     }
 
     [Fact]
