@@ -60,7 +60,8 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
         {
             var point = await MeasureAsync(name, scheduler, load, capacity, step, expansion, encoded, guidance, cancellationToken).ConfigureAwait(false);
             progress?.WriteLine($"bench slo: {name} at {load:0.000}x: attainment {point.SloAttainment:0.000}, interactive p95 "
-                + $"{point.Interactive.P95:0.00} s, {point.ThroughputPerSecond:0.00}/s, {point.Pauses} pauses");
+                + $"{point.Interactive.P95:0.00} s, {point.ThroughputPerSecond:0.00}/s, {point.Pauses} pauses; an iteration costs "
+                + $"{point.FittedOverheadMs:0.00} ms + {point.FittedJobStepMs:0.00} ms per job as the scheduler learned it");
             return point;
         }
     }
@@ -143,6 +144,7 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
         var outcomes = new List<(SloRequest Request, TimeSpan Latency, bool Met)>();
         var busy = TimeSpan.Zero;
         var pauses = 0L;
+        StepCostModel? learned = null;
         for (var repeat = 0; repeat < options.Repeats; repeat++)
         {
             var requests = SloWorkload.Generate(options, rate, repeat);
@@ -153,6 +155,7 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
             outcomes.AddRange(await Task.WhenAll(requests.Select(r => RunAsync(host, origin, r))).ConfigureAwait(false));
             busy += Stopwatch.GetElapsedTime(origin) - requests[0].Arrival;
             pauses += host.Loop.GetStats().Scheduler.Pauses;
+            learned = costs;
         }
 
         var interactive = outcomes.Where(o => o.Request.Class == SloClass.Interactive).ToArray();
@@ -164,7 +167,11 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
             Latencies(outcomes.Where(o => o.Request.Expand)),
             Latencies(interactive.Where(o => o.Request.Expand)),
             outcomes.Count / busy.TotalSeconds,
-            pauses);
+            pauses)
+        {
+            FittedOverheadMs = learned!.IterationOverhead.TotalMilliseconds,
+            FittedJobStepMs = learned.JobStep.TotalMilliseconds,
+        };
 
         async Task<(SloRequest Request, TimeSpan Latency, bool Met)> RunAsync(EngineHost host, long origin, SloRequest request)
         {

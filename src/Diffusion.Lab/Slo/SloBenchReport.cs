@@ -29,7 +29,14 @@ public sealed record SloPoint(
     LatencySummary Expanded,
     LatencySummary ExpandedInteractive,
     double ThroughputPerSecond,
-    long Pauses);
+    long Pauses)
+{
+    /// <summary>The scheduler's cost model at the end of the point's last repeat: a diffusion iteration's fixed part…</summary>
+    public double FittedOverheadMs { get; init; }
+
+    /// <summary>…and what each job adds to it.</summary>
+    public double FittedJobStepMs { get; init; }
+}
 
 /// <summary>
 /// Everything <c>bench slo</c> measured. <see cref="SloAttainmentGain"/>: the best policy's interactive SLO attainment
