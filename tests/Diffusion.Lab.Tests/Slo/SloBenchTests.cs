@@ -63,7 +63,9 @@ public sealed class SloBenchTests(OwnModel own) : IClassFixture<OwnModel>
             Assert.True(p.ThroughputPerSecond > 0);
             Assert.Equal(2 * 6, p.Interactive.Count + p.Batch.Count);                              // both repeats pooled
             Assert.True(p.ExpandedInteractive.Count <= p.Expanded.Count && p.ExpandedInteractive.Count <= p.Interactive.Count);
-            Assert.True(p.FittedJobStepMs > 0 && p.FittedOverheadMs >= 0, $"{p.Policy}: the learned costs are {p.FittedOverheadMs} + {p.FittedJobStepMs} ms");
+            // either part may fit to 0 on a few noisy iterations; a lone iteration still costs something
+            Assert.True(p.FittedJobStepMs >= 0 && p.FittedOverheadMs >= 0 && p.FittedOverheadMs + p.FittedJobStepMs > 0,
+                $"{p.Policy}: the learned costs are {p.FittedOverheadMs} + {p.FittedJobStepMs} ms");
         });
         // whether anything met its due time depends on the machine's load; the gain is defined either way
         var baseline = report.Points.Single(p => p.Policy == "request-fcfs" && p.Load == report.GainLoad).SloAttainment;
