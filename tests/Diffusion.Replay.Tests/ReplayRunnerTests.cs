@@ -16,12 +16,15 @@ public sealed class ReplayRunnerTests : IDisposable
     private int current;
     private int peak;
     private int served;
+    private int arrivals;
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
-    private Task<TestHttpServer> StartServerAsync(TimeSpan work) => TestHttpServer.StartAsync(app =>
+    /// <param name="onArrival">Called with the count of requests received so far, as each arrives.</param>
+    private Task<TestHttpServer> StartServerAsync(TimeSpan work, Action<int>? onArrival = null) => TestHttpServer.StartAsync(app =>
         app.MapPost("/v1/images/generations", async (CancellationToken aborted) =>
         {
+            onArrival?.Invoke(Interlocked.Increment(ref arrivals));
             var now = Interlocked.Increment(ref current);
             InterlockedMax(ref peak, now);
             try
@@ -115,11 +118,15 @@ public sealed class ReplayRunnerTests : IDisposable
     [Fact]
     public async Task Requests_still_unanswered_after_the_drain_time_are_abandoned_and_recorded()
     {
-        await using var server = await StartServerAsync(TimeSpan.FromSeconds(30));
+        // the stop comes once both slots are taken, not after a fixed time a slow machine may not have sent them in
+        using var stop = new CancellationTokenSource();
+        await using var server = await StartServerAsync(TimeSpan.FromSeconds(30), n =>
+        {
+            if (n == 2) _ = Task.Run(stop.Cancel);
+        });
         using var http = server.CreateClient();
         var runner = new ReplayRunner(new GenerationClient(http, RetryPolicy.WithRetries(3), TimeProvider.System, TimeSpan.FromSeconds(60)), TimeProvider.System);
         var trace = Trace(5);
-        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
         using var log = new RequestLogWriter(Path.Combine(directory, "requests.jsonl"));
         var result = await runner.RunAsync(trace, ArrivalSchedules.Immediate(trace.Count),
