@@ -34,14 +34,14 @@ internal sealed class ServingOrder(SchedulerOptions options, StepCostModel costs
         request.Options.Class == SloClass.Interactive && request.Options.Due is { } due ? due : request.ArrivalTime + options.BatchAgingBound;
 
     /// <summary>Its own work left at today's costs when it shares iterations with <paramref name="batch"/> jobs in all.</summary>
-    public TimeSpan WorkLeft(EngineRequest request, int batch) => request switch
+    private TimeSpan WorkLeft(EngineRequest request, int batch) => request switch
     {
         DiffusionJob job => costs.Diffusion(job.Spec.TotalSteps - job.CurrentStep, batch),
         LlmSequenceGroup group => costs.Llm(group.Sampling.MaxTokens - (group.Sequences.Count == 0 ? 0 : group.Sequences.Max(s => s.OutputLength))),
         _ => TimeSpan.Zero,
     };
 
-    public TimeSpan Slack(EngineRequest request) => DueOf(request) - now - WorkLeft(request, diffusionBatch);
+    private TimeSpan Slack(EngineRequest request) => DueOf(request) - now - WorkLeft(request, diffusionBatch);
 
     /// <summary>Where the request stands against its due time (see <see cref="DueTier"/>).</summary>
     public DueTier TierOf(EngineRequest request) => RankOf(request).Tier;

@@ -16,7 +16,7 @@ public sealed class StepCostModel(TimeSpan initialJobStep, TimeSpan initialLlmIt
     private const double MinimumSizeVariance = 0.05;
 
     // weighted moments of (jobs, seconds) over diffusion iterations; null until the first one
-    private (double N, double T, double NN, double NT)? _moments;
+    private Moments? _moments;
 
     /// <summary>What one more job adds to a diffusion iteration.</summary>
     public TimeSpan JobStep { get; private set; } = initialJobStep;
@@ -39,15 +39,15 @@ public sealed class StepCostModel(TimeSpan initialJobStep, TimeSpan initialLlmIt
 
         double n = jobs, t = elapsed.TotalSeconds;
         var m = _moments is { } old
-            ? (Blend(old.N, n), Blend(old.T, t), Blend(old.NN, n * n), Blend(old.NT, n * t))
-            : (n, t, n * n, n * t);
+            ? new Moments(Blend(old.N, n), Blend(old.T, t), Blend(old.NN, n * n), Blend(old.NT, n * t))
+            : new Moments(n, t, n * n, n * t);
         _moments = m;
-        double variance = m.Item3 - m.Item1 * m.Item1;
+        double variance = m.NN - m.N * m.N;
         double perJob = variance < MinimumSizeVariance
-            ? m.Item2 / m.Item1
-            : Math.Clamp((m.Item4 - m.Item1 * m.Item2) / variance, 0, m.Item2 / m.Item1);
+            ? m.T / m.N
+            : Math.Clamp((m.NT - m.N * m.T) / variance, 0, m.T / m.N);
         JobStep = TimeSpan.FromSeconds(perJob);
-        IterationOverhead = TimeSpan.FromSeconds(Math.Max(0, m.Item2 - perJob * m.Item1));
+        IterationOverhead = TimeSpan.FromSeconds(Math.Max(0, m.T - perJob * m.N));
     }
 
     public void ObserveLlm(TimeSpan elapsed)
@@ -62,6 +62,9 @@ public sealed class StepCostModel(TimeSpan initialJobStep, TimeSpan initialLlmIt
     public TimeSpan Diffusion(int steps, int batch) => (IterationOverhead + JobStep * Math.Max(1, batch)) * steps;
 
     public TimeSpan Llm(int iterations) => LlmIteration * iterations;
+
+    /// <summary>Weighted means of jobs, seconds, jobs² and jobs × seconds.</summary>
+    private readonly record struct Moments(double N, double T, double NN, double NT);
 
     private static double Blend(double average, double sample) => average * (1 - Weight) + sample * Weight;
 }

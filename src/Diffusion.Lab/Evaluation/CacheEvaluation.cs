@@ -45,13 +45,14 @@ public sealed class CacheEvaluation(DiffusionPipeline pipeline, SceneJudge judge
             var referenceImages = new Dictionary<int, float[]>();
             var referenceEmbeddings = new Dictionary<int, float[]>();
             var figures = new Dictionary<string, SystemFigures>(StringComparer.Ordinal);
+            int FewerSteps() => CacheSystems.FewerStepsFor(options.Steps, figures[CacheSystems.Ours].StepsSaved);   // ours runs first
             foreach (var system in systems)
             {
                 var isReference = system.Kind == CacheSystemKind.None;
                 var distances = new Dictionary<int, (double Pixel, double Cosine)>();
                 var pixelDistances = new Dictionary<int, double>();
                 var systemFacts = system.Kind == CacheSystemKind.FewerSteps
-                    ? CacheBench.FactsFor(pipeline, options.Scheduler, CacheSystems.FewerStepsFor(options.Steps, figures[CacheSystems.Ours].StepsSaved), options.GuidanceScale)
+                    ? CacheBench.FactsFor(pipeline, options.Scheduler, FewerSteps(), options.GuidanceScale)
                     : facts;
                 var setup = new ReplaySetup(systemFacts, options.Concurrency, PerUserTenants: false,
                     OnImage: (index, image) =>
@@ -115,7 +116,7 @@ public sealed class CacheEvaluation(DiffusionPipeline pipeline, SceneJudge judge
                     OursMode = ours.EffectiveMode!.Value.ToName(),
                     OursKTable = ours.TableText,
                     OursKTableNote = ours.Tables!.Note,
-                    FewerStepsSteps = CacheSystems.FewerStepsFor(options.Steps, figures[CacheSystems.Ours].StepsSaved),
+                    FewerStepsSteps = FewerSteps(),
                 },
                 Date = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
                 ElapsedMinutes = Math.Round((DateTime.UtcNow - started).TotalMinutes, 1),
