@@ -2,26 +2,24 @@ namespace Diffusion.Engine.Scheduling;
 
 /// <summary>
 /// What the deadline-aware policies expect work to cost, learned from the iterations the engine ran. A diffusion
-/// iteration of n jobs costs <see cref="IterationOverhead"/> + n × <see cref="JobStep"/>, fitted by least squares over
-/// exponentially weighted moments, so the figures follow the machine's load. On a CPU the overhead is about nothing
-/// (a batch of n costs n single steps); on a GPU it is most of a lone step, and <see cref="BatchingIsCheap"/>. An
-/// LLM iteration costs <see cref="LlmIteration"/>.
+/// iteration of n jobs costs <see cref="IterationOverhead"/> + n × <see cref="JobStep"/>: a line fitted by least
+/// squares through the smoothed cost of each batch size seen. Keeping one average per size (rather than moments of
+/// the recent iterations) keeps the overhead known through long runs of one size, such as a queue of late jobs
+/// drained one at a time. On a CPU the overhead is small (a batch of n costs about n single steps); on a GPU it is
+/// most of a lone step, and <see cref="BatchingIsCheap"/>. An LLM iteration costs <see cref="LlmIteration"/>.
 /// </summary>
 public sealed class StepCostModel(TimeSpan initialJobStep, TimeSpan initialLlmIteration)
 {
     private const double Weight = 0.05;
     private const double LlmWeight = 0.1;
 
-    /// <summary>Below this variance of the batch sizes seen, the fit cannot separate overhead from per-job cost.</summary>
-    private const double MinimumSizeVariance = 0.05;
-
-    // weighted moments of (jobs, seconds) over diffusion iterations; null until the first one
-    private Moments? _moments;
+    // smoothed seconds of a diffusion iteration, by its number of jobs
+    private readonly SortedDictionary<int, double> _secondsBySize = [];
 
     /// <summary>What one more job adds to a diffusion iteration.</summary>
     public TimeSpan JobStep { get; private set; } = initialJobStep;
 
-    /// <summary>What a diffusion iteration costs whatever its size (launch, copies); zero until the batch sizes vary.</summary>
+    /// <summary>What a diffusion iteration costs whatever its size (launch, copies); zero until two batch sizes were seen.</summary>
     public TimeSpan IterationOverhead { get; private set; } = TimeSpan.Zero;
 
     public TimeSpan LlmIteration { get; private set; } = initialLlmIteration;
@@ -37,17 +35,9 @@ public sealed class StepCostModel(TimeSpan initialJobStep, TimeSpan initialLlmIt
             return;
         }
 
-        double n = jobs, t = elapsed.TotalSeconds;
-        var m = _moments is { } old
-            ? new Moments(Blend(old.N, n), Blend(old.T, t), Blend(old.NN, n * n), Blend(old.NT, n * t))
-            : new Moments(n, t, n * n, n * t);
-        _moments = m;
-        double variance = m.NN - m.N * m.N;
-        double perJob = variance < MinimumSizeVariance
-            ? m.T / m.N
-            : Math.Clamp((m.NT - m.N * m.T) / variance, 0, m.T / m.N);
-        JobStep = TimeSpan.FromSeconds(perJob);
-        IterationOverhead = TimeSpan.FromSeconds(Math.Max(0, m.T - perJob * m.N));
+        double t = elapsed.TotalSeconds;
+        _secondsBySize[jobs] = _secondsBySize.TryGetValue(jobs, out double old) ? old * (1 - Weight) + t * Weight : t;
+        Fit();
     }
 
     public void ObserveLlm(TimeSpan elapsed)
@@ -63,8 +53,27 @@ public sealed class StepCostModel(TimeSpan initialJobStep, TimeSpan initialLlmIt
 
     public TimeSpan Llm(int iterations) => LlmIteration * iterations;
 
-    /// <summary>Weighted means of jobs, seconds, jobs² and jobs × seconds.</summary>
-    private readonly record struct Moments(double N, double T, double NN, double NT);
+    /// <summary>
+    /// The line through the sizes' costs, each size weighing alike. Its slope stays between 0 and the dearest cost per
+    /// job seen, and its intercept (the overhead) at or above 0; with one size there is no slope, so all is per job.
+    /// </summary>
+    private void Fit()
+    {
+        int count = _secondsBySize.Count;
+        double meanN = _secondsBySize.Keys.Average(), meanT = _secondsBySize.Values.Average();
+        double variance = _secondsBySize.Keys.Sum(n => (n - meanN) * (n - meanN)) / count;
+        double perJob;
+        if (count < 2)
+        {
+            perJob = meanT / meanN;
+        }
+        else
+        {
+            double covariance = _secondsBySize.Sum(e => (e.Key - meanN) * (e.Value - meanT)) / count;
+            perJob = Math.Clamp(covariance / variance, 0, _secondsBySize.Max(e => e.Value / e.Key));
+        }
 
-    private static double Blend(double average, double sample) => average * (1 - Weight) + sample * Weight;
+        JobStep = TimeSpan.FromSeconds(perJob);
+        IterationOverhead = TimeSpan.FromSeconds(Math.Max(0, meanT - perJob * meanN));
+    }
 }

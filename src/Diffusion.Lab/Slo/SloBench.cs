@@ -10,8 +10,10 @@ namespace Diffusion.Lab.Slo;
 /// through the serving engine, once per policy and load. A load is a multiple of the engine's capacity, measured first
 /// as one over the mix's mean standalone time; interactive requests are due at twice their standalone time after they
 /// arrive, as the service sets it. Cache hits are jobs that start at their K (the scheduler sees only steps left).
-/// Request-level FCFS runs first; the load where it crosses 50 % attainment joins the sweep for every policy, since
-/// the headline gain is defined there.
+/// A probe of request-level FCFS alone (one repeat per load) finds the load where it crosses 50 % attainment, which
+/// joins the sweep, since the headline gain is defined there. Then every policy runs at every load, interleaved: at
+/// each load and repeat all policies run back to back on the same arrivals, so the machine's drift over the run's
+/// minutes falls on every policy alike instead of on whichever ran last.
 /// </summary>
 public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory, SloBenchOptions options, TextWriter? progress)
 {
@@ -31,39 +33,49 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
         progress?.WriteLine($"bench slo: a step alone {step.TotalMilliseconds:0.0} ms, an expansion {expansion.TotalMilliseconds:0} ms; "
             + $"the mix's mean work {meanWork:0.000} s, capacity {capacity:0.00} requests/s");
 
-        var points = new List<SloPoint>();
         var policies = SloBenchOptions.Policies(options.MaxDiffusionBatch);
-        // the baseline first: where it attains 50 % decides one more load, which every policy then runs too
         var (baselineName, baselineScheduler) = policies[0];
+        var probe = new List<SloPoint>();
         foreach (var load in options.Loads)
         {
-            points.Add(await PointAsync(baselineName, baselineScheduler, load).ConfigureAwait(false));
+            probe.Add(Point(baselineName, load, [await RunOnceAsync(baselineScheduler, load, 0).ConfigureAwait(false)]));
+            progress?.WriteLine($"bench slo: probe of {baselineName} at {load:0.000}x: attainment {probe[^1].SloAttainment:0.000}");
         }
         var loads = options.Loads.ToList();
-        var half = HalfAttainmentLoad(points);
-        if (half is { } extra && loads.All(l => Math.Abs(l - extra) > 0.02))
+        if (HalfAttainmentLoad(probe) is { } half && loads.All(l => Math.Abs(l - half) > 0.02))
         {
-            progress?.WriteLine($"bench slo: {baselineName} crosses 50 % near {extra:0.000}x; every policy runs there too");
-            points.Add(await PointAsync(baselineName, baselineScheduler, extra).ConfigureAwait(false));
-            loads.Add(extra);
+            progress?.WriteLine($"bench slo: {baselineName} crosses 50 % near {half:0.000}x; every policy runs there too");
+            loads.Add(half);
         }
-        foreach (var (name, scheduler) in policies.Skip(1))
+
+        var points = new List<SloPoint>();
+        foreach (var load in loads)
         {
-            foreach (var load in loads)
+            var runs = policies.ToDictionary(p => p.Name, _ => new List<SloRun>());
+            for (var repeat = 0; repeat < options.Repeats; repeat++)
             {
-                points.Add(await PointAsync(name, scheduler, load).ConfigureAwait(false));
+                foreach (var (name, scheduler) in policies)
+                {
+                    runs[name].Add(await RunOnceAsync(scheduler, load, repeat).ConfigureAwait(false));
+                }
+            }
+            foreach (var (name, _) in policies)
+            {
+                var point = Point(name, load, runs[name]);
+                points.Add(point);
+                progress?.WriteLine($"bench slo: {name} at {load:0.000}x: attainment {point.SloAttainment:0.000}, interactive p95 "
+                    + $"{point.Interactive.P95:0.00} s, {point.ThroughputPerSecond:0.00}/s, {point.Pauses} pauses; an iteration costs "
+                    + $"{point.FittedOverheadMs:0.00} ms + {point.FittedJobStepMs:0.00} ms per job as the scheduler learned it");
             }
         }
-        return Summarise(device, step, expansion, capacity, points, half, watch.Elapsed);
+        var names = policies.Select(p => p.Name).ToList();
+        var ordered = points.OrderBy(p => names.IndexOf(p.Policy)).ToList();   // by policy, each in sweep order (the sort is stable)
+        return Summarise(device, step, expansion, capacity, ordered, HalfAttainmentLoad(probe), watch.Elapsed) with { Probe = probe };
 
-        async Task<SloPoint> PointAsync(string name, SchedulerOptions scheduler, double load)
-        {
-            var point = await MeasureAsync(name, scheduler, load, capacity, step, expansion, encoded, guidance, cancellationToken).ConfigureAwait(false);
-            progress?.WriteLine($"bench slo: {name} at {load:0.000}x: attainment {point.SloAttainment:0.000}, interactive p95 "
-                + $"{point.Interactive.P95:0.00} s, {point.ThroughputPerSecond:0.00}/s, {point.Pauses} pauses; an iteration costs "
-                + $"{point.FittedOverheadMs:0.00} ms + {point.FittedJobStepMs:0.00} ms per job as the scheduler learned it");
-            return point;
-        }
+        Task<SloRun> RunOnceAsync(SchedulerOptions scheduler, double load, int repeat) =>
+            this.RunOnceAsync(scheduler, load * capacity, repeat, step, expansion, encoded, guidance, cancellationToken);
+
+        SloPoint Point(string name, double load, IReadOnlyList<SloRun> runs) => Pool(name, load, load * capacity, runs);
     }
 
     /// <summary>
@@ -137,41 +149,20 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
         StartLatent = startStep > 0 ? pipeline.CreateNoise((ulong)index) : null,
     };
 
-    private async Task<SloPoint> MeasureAsync(string name, SchedulerOptions scheduler, double load, double capacity, TimeSpan step, TimeSpan expansion,
+    /// <summary>One run of one policy: the point's requests for one repeat, on a fresh engine.</summary>
+    private sealed record SloRun(IReadOnlyList<(SloRequest Request, TimeSpan Latency, bool Met)> Outcomes, TimeSpan Busy, long Pauses,
+        StepCostModel Learned);
+
+    private async Task<SloRun> RunOnceAsync(SchedulerOptions scheduler, double rate, int repeat, TimeSpan step, TimeSpan expansion,
         IReadOnlyList<PromptEmbedding> encoded, float guidance, CancellationToken cancellationToken)
     {
-        var rate = load * capacity;
-        var outcomes = new List<(SloRequest Request, TimeSpan Latency, bool Met)>();
-        var busy = TimeSpan.Zero;
-        var pauses = 0L;
-        StepCostModel? learned = null;
-        for (var repeat = 0; repeat < options.Repeats; repeat++)
-        {
-            var requests = SloWorkload.Generate(options, rate, repeat);
-            // the policies start from the measured prices (an expansion is one LLM iteration per token)
-            var costs = new StepCostModel(step, expansion / options.ExpansionTokens);
-            await using var host = EngineHost.StartForModels(new EngineOptions { Scheduler = scheduler }, pipeline, modelsDirectory, costs: costs);
-            var origin = Stopwatch.GetTimestamp();
-            outcomes.AddRange(await Task.WhenAll(requests.Select(r => RunAsync(host, origin, r))).ConfigureAwait(false));
-            busy += Stopwatch.GetElapsedTime(origin) - requests[0].Arrival;
-            pauses += host.Loop.GetStats().Scheduler.Pauses;
-            learned = costs;
-        }
-
-        var interactive = outcomes.Where(o => o.Request.Class == SloClass.Interactive).ToArray();
-        var met = interactive.Count(o => o.Met);
-        var attainment = interactive.Length == 0 ? 1 : (double)met / interactive.Length;
-        return new SloPoint(name, load, rate, attainment, BinomialError(attainment, interactive.Length), interactive.Length - met,
-            Latencies(interactive),
-            Latencies(outcomes.Where(o => o.Request.Class == SloClass.Batch)),
-            Latencies(outcomes.Where(o => o.Request.Expand)),
-            Latencies(interactive.Where(o => o.Request.Expand)),
-            outcomes.Count / busy.TotalSeconds,
-            pauses)
-        {
-            FittedOverheadMs = learned!.IterationOverhead.TotalMilliseconds,
-            FittedJobStepMs = learned.JobStep.TotalMilliseconds,
-        };
+        var requests = SloWorkload.Generate(options, rate, repeat);
+        // the policies start from the measured prices (an expansion is one LLM iteration per token)
+        var costs = new StepCostModel(step, expansion / options.ExpansionTokens);
+        await using var host = EngineHost.StartForModels(new EngineOptions { Scheduler = scheduler }, pipeline, modelsDirectory, costs: costs);
+        var origin = Stopwatch.GetTimestamp();
+        var outcomes = await Task.WhenAll(requests.Select(r => RunAsync(host, origin, r))).ConfigureAwait(false);
+        return new SloRun(outcomes, Stopwatch.GetElapsedTime(origin) - requests[0].Arrival, host.Loop.GetStats().Scheduler.Pauses, costs);
 
         async Task<(SloRequest Request, TimeSpan Latency, bool Met)> RunAsync(EngineHost host, long origin, SloRequest request)
         {
@@ -193,6 +184,26 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
                 options: level.Options(due), cancellationToken: cancellationToken).ConfigureAwait(false);
             return (request, Stopwatch.GetElapsedTime(arrivedAt), due is { } d && DateTimeOffset.UtcNow <= d);
         }
+    }
+
+    /// <summary>One policy at one load: its runs' requests pooled; the cost model as the last run left it.</summary>
+    private static SloPoint Pool(string name, double load, double rate, IReadOnlyList<SloRun> runs)
+    {
+        var outcomes = runs.SelectMany(r => r.Outcomes).ToArray();
+        var interactive = outcomes.Where(o => o.Request.Class == SloClass.Interactive).ToArray();
+        var met = interactive.Count(o => o.Met);
+        var attainment = interactive.Length == 0 ? 1 : (double)met / interactive.Length;
+        return new SloPoint(name, load, rate, attainment, BinomialError(attainment, interactive.Length), interactive.Length - met,
+            Latencies(interactive),
+            Latencies(outcomes.Where(o => o.Request.Class == SloClass.Batch)),
+            Latencies(outcomes.Where(o => o.Request.Expand)),
+            Latencies(interactive.Where(o => o.Request.Expand)),
+            outcomes.Length / runs.Sum(r => r.Busy.TotalSeconds),
+            runs.Sum(r => r.Pauses))
+        {
+            FittedOverheadMs = runs[^1].Learned.IterationOverhead.TotalMilliseconds,
+            FittedJobStepMs = runs[^1].Learned.JobStep.TotalMilliseconds,
+        };
     }
 
     private static LatencySummary Latencies(IEnumerable<(SloRequest Request, TimeSpan Latency, bool Met)> outcomes) =>

@@ -43,7 +43,7 @@ public sealed record SloPoint(
 /// over request-level FCFS's, at the load where FCFS attains 50 % (interpolated between the sweep's loads that bracket
 /// it, then measured there for every policy; else the sweep's load closest to 50 %), with its standard error from both
 /// attainments' binomial errors). <see cref="InteractiveP95Ratio"/> and <see cref="ExpandedP95Ratio"/>: that policy's
-/// interactive p95 and LLM-expanded interactive p95 at 1× load over iteration-level FCFS's;
+/// interactive p95 and LLM-expanded interactive p95 at 1× load over iteration-level FCFS's, both measured interleaved;
 /// <see cref="ExpandedAllP95Ratio"/> counts the expanded batch requests too.
 /// </summary>
 public sealed record SloBenchReport(
@@ -63,7 +63,11 @@ public sealed record SloBenchReport(
     double ExpandedP95Ratio,
     double ExpandedAllP95Ratio,
     IReadOnlyList<PolicyFigures> Policies,
-    double ElapsedMinutes);
+    double ElapsedMinutes)
+{
+    /// <summary>Request-level FCFS alone, one repeat per sweep load: the probe that found <see cref="GainLoad"/>.</summary>
+    public IReadOnlyList<SloPoint> Probe { get; init; } = [];
+}
 
 /// <summary>The headline figures of one deadline-aware policy: its gain at the baseline's 50 % load and its p95 ratios at 1×.</summary>
 public sealed record PolicyFigures(string Policy, double SloAttainmentGain, double SloAttainmentGainStandardError, double InteractiveP95Ratio,

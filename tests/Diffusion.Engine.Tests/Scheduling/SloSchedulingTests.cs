@@ -105,6 +105,26 @@ public sealed class SloSchedulingTests
     }
 
     [Fact]
+    public void Where_an_iteration_has_a_fixed_part_late_jobs_step_together_without_batch_work()
+    {
+        var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.LeastSlack, MaxDiffusionBatch = 4 });
+        using var harness = h;
+        h.Scheduler.Costs.ObserveDiffusion(1, TimeSpan.FromSeconds(1.2));   // a CPU with a fixed part: 0.2 s + 1 s per job
+        h.Scheduler.Costs.ObserveDiffusion(2, TimeSpan.FromSeconds(2.2));
+        Assert.False(h.Scheduler.Costs.BatchingIsCheap);
+        Assert.Equal(0.2, h.Scheduler.Costs.IterationOverhead.TotalSeconds, 6);
+
+        DiffusionJob batch = h.AddDiffusion(4, options: Batch);
+        DiffusionJob first = h.AddDiffusion(4, options: Interactive(clock, 1));   // both will miss whatever runs
+        DiffusionJob second = h.AddDiffusion(4, options: Interactive(clock, 2));
+        h.Step();
+
+        // the late jobs share the fixed part; the batch job, a tier below them, would only slow them
+        Assert.Equal(new[] { first.Id, second.Id }, h.Plans[^1].Diffusion!.Steps.Select(s => s.Request));
+        Assert.NotEqual(RequestState.Finished, batch.State);
+    }
+
+    [Fact]
     public void Where_batching_is_cheap_late_jobs_step_together()
     {
         var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.LeastSlack, MaxDiffusionBatch = 4 });

@@ -49,4 +49,18 @@ public sealed class StepCostModelTests
         Assert.Equal((12.0, 0.0), (Math.Round(model.JobStep.TotalMilliseconds, 6), model.IterationOverhead.TotalMilliseconds));
         Assert.False(model.BatchingIsCheap);
     }
+
+    [Fact]
+    public void A_long_run_of_one_size_keeps_the_overhead_learned_from_others()
+    {
+        StepCostModel model = Observed(n => 2 + 10 * n, 1, 2, 3);
+        Assert.Equal(2, model.IterationOverhead.TotalMilliseconds, 0.01);
+        for (int i = 0; i < 500; i++)
+        {
+            model.ObserveDiffusion(1, TimeSpan.FromMilliseconds(12));   // a queue drained one job at a time
+        }
+
+        Assert.Equal((2.0, 10.0), (Math.Round(model.IterationOverhead.TotalMilliseconds, 3), Math.Round(model.JobStep.TotalMilliseconds, 3)));
+        Assert.False(model.BatchingIsCheap);
+    }
 }
