@@ -24,13 +24,19 @@ public static class BenchSloCommand
         var loads = new Option<string>("--loads") { Description = "Loads as multiples of the measured capacity, comma-separated.", DefaultValueFactory = _ => "0.5,0.75,1,1.25,1.5" };
         var provider = new Option<string>("--provider") { Description = "Execution provider: cpu, or cuda (needs the GPU build of ONNX Runtime).", DefaultValueFactory = _ => "cpu" };
         provider.AcceptOnlyFromAmong("cpu", "cuda");
+        var fromJson = new Option<string?>("--from-json")
+        {
+            Description = "Summarise the points of an earlier run's JSON again (the headline figures as this build reads them), without measuring.",
+        };
         var command = new Command("slo", "Benchmark the scheduling policies (request- and iteration-level FCFS, edf, least-slack, cache-aware) "
             + "under Poisson load: slo_attainment_gain, interactive and expanded p95, throughput, pauses.")
         {
-            json, models, requests, repeats, steps, loads, provider,
+            json, models, requests, repeats, steps, loads, provider, fromJson,
         };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse.GetValue(json)!, parse.GetValue(models)!, parse.GetValue(requests),
-            parse.GetValue(repeats), parse.GetValue(steps), parse.GetValue(loads)!, parse.GetValue(provider)!, cancellationToken));
+        command.SetAction((parse, cancellationToken) => parse.GetValue(fromJson) is { } recorded
+            ? ResummariseAsync(recorded, parse.GetValue(json)!, cancellationToken)
+            : RunAsync(parse.GetValue(json)!, parse.GetValue(models)!, parse.GetValue(requests),
+                parse.GetValue(repeats), parse.GetValue(steps), parse.GetValue(loads)!, parse.GetValue(provider)!, cancellationToken));
         return command;
     }
 
@@ -51,13 +57,7 @@ public static class BenchSloCommand
             using var models = DiffusionModels.Load(modelsPath, new OnnxRuntimeOptions { ExecutionProvider = kind });
             var device = DeviceLabel.For(kind);
             var report = await new SloBench(new DiffusionPipeline(models), modelsPath, options, Console.Error).RunAsync(device, cancellationToken);
-            SloBenchTable.Write(report, Console.Out);
-            var text = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-                NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
-            var full = await OutputFile.WriteTextAsync(jsonPath, text, cancellationToken);
-            var plot = Path.ChangeExtension(full, ".png");
-            await File.WriteAllBytesAsync(plot, SloPlot.Render(report), cancellationToken);
-            Console.Error.WriteLine($"wrote {full} and {plot}");
+            await WriteAsync(report, jsonPath, cancellationToken);
             return 0;
         }
         catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException or FileNotFoundException or InvalidOperationException)
@@ -65,5 +65,37 @@ public static class BenchSloCommand
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
+    }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private static async Task<int> ResummariseAsync(string recordedPath, string jsonPath, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var recorded = JsonSerializer.Deserialize<SloBenchReport>(await File.ReadAllTextAsync(recordedPath, cancellationToken), Json)
+                ?? throw new InvalidDataException($"{recordedPath} holds no bench slo report.");
+            await WriteAsync(SloHeadline.Summarise(recorded), jsonPath, cancellationToken);
+            return 0;
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or FileNotFoundException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"error: {recordedPath}: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task WriteAsync(SloBenchReport report, string jsonPath, CancellationToken cancellationToken)
+    {
+        SloBenchTable.Write(report, Console.Out);
+        var full = await OutputFile.WriteTextAsync(jsonPath, JsonSerializer.Serialize(report, Json), cancellationToken);
+        var plot = Path.ChangeExtension(full, ".png");
+        await File.WriteAllBytesAsync(plot, SloPlot.Render(report), cancellationToken);
+        Console.Error.WriteLine($"wrote {full} and {plot}");
     }
 }

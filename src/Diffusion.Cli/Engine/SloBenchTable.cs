@@ -16,7 +16,8 @@ public static class SloBenchTable
             o.WriteLine(Invariant($"{p.Policy,-14} {p.Load,5:0.000}  {p.SloAttainment,10:0.000} ({p.SloAttainmentStandardError:0.000})  {p.Interactive.P50,8:0.00} {p.Interactive.P95,6:0.00} {p.Interactive.P99,6:0.00}       {p.Batch.P95,9:0.00}  {p.Expanded.P95,12:0.00} ({p.ExpandedInteractive.P95:0.00})  {p.ThroughputPerSecond,5:0.00}  {p.Pauses,6}"));
         }
         o.WriteLine();
-        o.WriteLine(Invariant($"slo_attainment_gain        {r.SloAttainmentGain:0.000} (SE {r.SloAttainmentGainStandardError:0.000})  ({r.BestPolicy} over request-level FCFS at {r.GainLoad:0.000}x, where FCFS crosses 50 %; bar >= 1.4)"));
+        var where = r.GainBracket.Count == 2 ? Invariant($", interpolated between {r.GainBracket[0]:0.000}x and {r.GainBracket[1]:0.000}x") : "";
+        o.WriteLine(Invariant($"slo_attainment_gain        {r.SloAttainmentGain:0.000} (SE {r.SloAttainmentGainStandardError:0.000})  ({r.BestPolicy} over request-level FCFS at {r.GainLoad:0.000}x, where FCFS crosses 50 %{where}; bar >= 1.4)"));
         o.WriteLine(Invariant($"interactive_p95_ratio      {r.InteractiveP95Ratio:0.000}  ({r.BestPolicy} over iteration-level FCFS at 1x; bar <= 0.7)"));
         o.WriteLine(Invariant($"expanded_p95_ratio         {r.ExpandedP95Ratio:0.000}  (LLM-expanded interactive requests; bar <= 1)"));
         o.WriteLine(Invariant($"expanded_all_p95_ratio     {r.ExpandedAllP95Ratio:0.000}  (every LLM-expanded request, batch ones included)"));

@@ -172,7 +172,7 @@ public sealed partial class IterationScheduler
     private SequenceId NextSequenceId() => new(++_nextSequence);
 
     private ServingOrder NewOrder() =>
-        new(_options, _costs, _time.GetUtcNow(), Math.Clamp(_diffusionRunning.Count, 1, _options.MaxDiffusionBatch));
+        new(_options, _costs, _time.GetUtcNow(), Math.Clamp(_diffusionRunning.Count, 1, _options.MaxDiffusionBatch), _requests.Values);
 
     /// <summary>
     /// Under a deadline-aware policy one order spans both kinds: the iteration serves the kind of the most urgent

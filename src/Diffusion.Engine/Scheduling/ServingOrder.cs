@@ -7,9 +7,13 @@ namespace Diffusion.Engine.Scheduling;
 /// are due <see cref="SchedulerOptions.BatchAgingBound"/> after they arrived (the aging rule); so is an interactive
 /// request without a due time. Ranks are computed once per request, as an order lives for one iteration.
 /// </summary>
-internal sealed class ServingOrder(SchedulerOptions options, StepCostModel costs, DateTimeOffset now, int diffusionBatch) : IComparer<EngineRequest>
+/// <param name="active">Every request the scheduler holds, for the deadline-aware policies' overload shedding (see
+/// <see cref="Shed"/>); none: no shedding.</param>
+internal sealed class ServingOrder(SchedulerOptions options, StepCostModel costs, DateTimeOffset now, int diffusionBatch,
+    IEnumerable<EngineRequest>? active = null) : IComparer<EngineRequest>
 {
     private readonly Dictionary<EngineRequest, Rank> _ranks = new(ReferenceEqualityComparer.Instance);
+    private HashSet<EngineRequest>? _shed;
 
     public DateTimeOffset Now => now;
 
@@ -60,8 +64,8 @@ internal sealed class ServingOrder(SchedulerOptions options, StepCostModel costs
     private Rank NewRank(EngineRequest request)
     {
         DateTimeOffset due = DueOf(request);
-        bool inTime = now + WorkLeft(request, 1) <= due;
-        bool hasDue = request.Options.Class == SloClass.Interactive && request.Options.Due is not null;
+        bool hasDue = HasDue(request);
+        bool inTime = now + WorkLeft(request, 1) <= due && !(hasDue && Shed().Contains(request));
         DueTier tier = (hasDue, inTime) switch
         {
             (true, true) => DueTier.InTime,
@@ -81,6 +85,52 @@ internal sealed class ServingOrder(SchedulerOptions options, StepCostModel costs
             SchedulingPolicy.CacheAware => new Rank(tier, Math.Floor((double)slack.Ticks / Math.Max(1, options.SlackQuantum.Ticks)), WorkLeft(request, diffusionBatch).Ticks),
             _ => new Rank(tier, due.UtcTicks, 0),
         };
+    }
+
+    private static bool HasDue(EngineRequest request) => request.Options.Class == SloClass.Interactive && request.Options.Due is not null;
+
+    /// <summary>
+    /// Overload shedding by Moore and Hodgson's rule: the interactive requests that could each still meet their due
+    /// time are played earliest due first, one at a time at today's costs; while one of them would miss, the request
+    /// with the most work left among those played so far is shed (it counts as late). This keeps the most requests in
+    /// time when not all can be: without it, an overloaded EDF spends the machine on requests that then miss one after
+    /// another. Recomputed every iteration, so a shed request that becomes feasible again comes back.
+    /// </summary>
+    private HashSet<EngineRequest> Shed()
+    {
+        if (_shed is not null)
+        {
+            return _shed;
+        }
+
+        _shed = new HashSet<EngineRequest>(ReferenceEqualityComparer.Instance);
+        if (active is null || options.Policy == SchedulingPolicy.Fcfs)
+        {
+            return _shed;
+        }
+
+        var played = new List<(EngineRequest Request, TimeSpan Work)>();
+        TimeSpan clock = TimeSpan.Zero;
+        foreach (EngineRequest request in active.Where(HasDue).OrderBy(DueOf).ThenBy(r => r.ArrivalOrder))
+        {
+            TimeSpan work = WorkLeft(request, 1);
+            if (now + work > DueOf(request))
+            {
+                continue; // late on its own already
+            }
+
+            played.Add((request, work));
+            clock += work;
+            if (now + clock > DueOf(request))
+            {
+                var longest = played.MaxBy(p => p.Work);
+                played.Remove(longest);
+                clock -= longest.Work;
+                _shed.Add(longest.Request);
+            }
+        }
+
+        return _shed;
     }
 
     /// <summary>Tier first, then the policy's key within it, then the tie-breaker.</summary>
@@ -111,10 +161,13 @@ internal enum DueTier
     /// <summary>Batch work (or work without a due time) that would miss its aging bound unless it runs now.</summary>
     Aged,
 
-    /// <summary>Interactive work that can still meet its due time if it ran alone from now on.</summary>
+    /// <summary>Interactive work that can still meet its due time if it ran alone from now on, and is not shed for others.</summary>
     InTime,
 
-    /// <summary>Interactive work that will miss its due time whatever runs: after all in-time work, earliest due first.</summary>
+    /// <summary>
+    /// Interactive work that will miss its due time whatever runs, or that was shed so that more others meet theirs:
+    /// after all in-time work, earliest due first.
+    /// </summary>
     Late,
 
     /// <summary>Batch work within its aging bound: it runs when interactive work leaves room.</summary>

@@ -11,7 +11,7 @@ namespace Diffusion.Lab.Slo;
 /// as one over the mix's mean standalone time; interactive requests are due at twice their standalone time after they
 /// arrive, as the service sets it. Cache hits are jobs that start at their K (the scheduler sees only steps left).
 /// A probe of request-level FCFS alone (one repeat per load) finds the load where it crosses 50 % attainment, which
-/// joins the sweep, since the headline gain is defined there. Then every policy runs at every load, interleaved: at
+/// joins the sweep, since the headline gain is defined there (<see cref="SloHeadline"/> reads it from the sweep itself). Then every policy runs at every load, interleaved: at
 /// each load and repeat all policies run back to back on the same arrivals, so the machine's drift over the run's
 /// minutes falls on every policy alike instead of on whichever ran last.
 /// </summary>
@@ -42,7 +42,7 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
             progress?.WriteLine($"bench slo: probe of {baselineName} at {load:0.000}x: attainment {probe[^1].SloAttainment:0.000}");
         }
         var loads = options.Loads.ToList();
-        if (HalfAttainmentLoad(probe) is { } half && loads.All(l => Math.Abs(l - half) > 0.02))
+        if (SloHeadline.HalfAttainmentLoad(probe) is { } half && loads.All(l => Math.Abs(l - half) > 0.02))
         {
             progress?.WriteLine($"bench slo: {baselineName} crosses 50 % near {half:0.000}x; every policy runs there too");
             loads.Add(half);
@@ -70,30 +70,13 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
         }
         var names = policies.Select(p => p.Name).ToList();
         var ordered = points.OrderBy(p => names.IndexOf(p.Policy)).ToList();   // by policy, each in sweep order (the sort is stable)
-        return Summarise(device, step, expansion, capacity, ordered, HalfAttainmentLoad(probe), watch.Elapsed) with { Probe = probe };
+        return SloHeadline.Summarise(device, options.Steps, options.RequestsPerPoint, options.Repeats, step.TotalSeconds, expansion.TotalSeconds,
+            capacity, ordered, watch.Elapsed.TotalMinutes) with { Probe = probe };
 
         Task<SloRun> RunOnceAsync(SchedulerOptions scheduler, double load, int repeat) =>
             this.RunOnceAsync(scheduler, load * capacity, repeat, step, expansion, encoded, guidance, cancellationToken);
 
         SloPoint Point(string name, double load, IReadOnlyList<SloRun> runs) => Pool(name, load, load * capacity, runs);
-    }
-
-    /// <summary>
-    /// The load where the baseline's attainment crosses 50 %, interpolated linearly between the first two neighbouring
-    /// loads that bracket it (rounded to 0.001); null when no two loads do.
-    /// </summary>
-    public static double? HalfAttainmentLoad(IReadOnlyList<SloPoint> baseline)
-    {
-        var sorted = baseline.OrderBy(p => p.Load).ToArray();
-        for (var i = 0; i + 1 < sorted.Length; i++)
-        {
-            var (a, b) = (sorted[i], sorted[i + 1]);
-            if (a.SloAttainment >= 0.5 && b.SloAttainment <= 0.5 && a.SloAttainment > b.SloAttainment)
-            {
-                return Math.Round(a.Load + (a.SloAttainment - 0.5) / (a.SloAttainment - b.SloAttainment) * (b.Load - a.Load), 3);
-            }
-        }
-        return null;
     }
 
     private TimeSpan Work(SloRequest request, TimeSpan step, TimeSpan expansion) =>
@@ -210,39 +193,4 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
         LatencySummary.Of(outcomes.Select(o => o.Latency.TotalSeconds));
 
     private static double BinomialError(double p, int n) => n == 0 ? double.NaN : Math.Sqrt(p * (1 - p) / n);
-
-    /// <summary>How many times the baseline's attainment a policy reached: infinite over a baseline that met none, 1 when neither did.</summary>
-    private static double Gain(double attainment, double baseline) =>
-        baseline > 0 ? attainment / baseline : attainment > 0 ? double.PositiveInfinity : 1;
-
-    private SloBenchReport Summarise(string device, TimeSpan step, TimeSpan expansion, double capacity, List<SloPoint> points, double? half,
-        TimeSpan elapsed)
-    {
-        const string Baseline = "request-fcfs", Iteration = "iteration-fcfs";
-        // the load where request-level FCFS attains 50 % (or, where no two loads bracket it, the one closest to it)
-        var gainLoad = points.Where(p => p.Policy == Baseline).MinBy(p => half is { } h ? Math.Abs(p.Load - h) : Math.Abs(p.SloAttainment - 0.5))!.Load;
-        SloPoint At(string policy, double load) => points.Single(p => p.Policy == policy && p.Load == load);
-        var baseline = At(Baseline, gainLoad);
-        var unit = options.Loads.MinBy(l => Math.Abs(l - 1.0));
-        var iteration = At(Iteration, unit);
-        var policies = points.Select(p => p.Policy).Distinct().Where(p => p is not (Baseline or Iteration)).Select(policy =>
-        {
-            var atGain = At(policy, gainLoad);
-            var atUnit = At(policy, unit);
-            var gain = Gain(atGain.SloAttainment, baseline.SloAttainment);
-            return new PolicyFigures(policy, gain, GainError(gain, atGain, baseline), atUnit.Interactive.P95 / iteration.Interactive.P95,
-                atUnit.ExpandedInteractive.P95 / iteration.ExpandedInteractive.P95, atUnit.Expanded.P95 / iteration.Expanded.P95);
-        }).ToList();
-        var best = policies.MaxBy(p => p.SloAttainmentGain)!;
-        return new SloBenchReport(device, options.Steps, options.RequestsPerPoint, options.Repeats, step.TotalSeconds, expansion.TotalSeconds, capacity,
-            points, gainLoad, best.Policy, best.SloAttainmentGain, best.SloAttainmentGainStandardError, best.InteractiveP95Ratio, best.ExpandedP95Ratio,
-            best.ExpandedAllP95Ratio, policies, elapsed.TotalMinutes);
-    }
-
-    /// <summary>The ratio's standard error from both attainments' (delta method); NaN where either is 0.</summary>
-    private static double GainError(double gain, SloPoint best, SloPoint baseline) =>
-        best.SloAttainment > 0 && baseline.SloAttainment > 0
-            ? gain * Math.Sqrt(Math.Pow(best.SloAttainmentStandardError / best.SloAttainment, 2)
-                + Math.Pow(baseline.SloAttainmentStandardError / baseline.SloAttainment, 2))
-            : double.NaN;
 }

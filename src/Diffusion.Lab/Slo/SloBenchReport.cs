@@ -40,9 +40,9 @@ public sealed record SloPoint(
 
 /// <summary>
 /// Everything <c>bench slo</c> measured. <see cref="SloAttainmentGain"/>: the best policy's interactive SLO attainment
-/// over request-level FCFS's, at the load where FCFS attains 50 % (interpolated between the sweep's loads that bracket
-/// it, then measured there for every policy; else the sweep's load closest to 50 %), with its standard error from both
-/// attainments' binomial errors). <see cref="InteractiveP95Ratio"/> and <see cref="ExpandedP95Ratio"/>: that policy's
+/// over request-level FCFS's, at the load where FCFS attains 50 % (every policy interpolated between the two measured
+/// loads that bracket it, see <see cref="SloHeadline"/>; else the load closest to 50 %), with its standard error from
+/// both attainments' binomial errors). <see cref="InteractiveP95Ratio"/> and <see cref="ExpandedP95Ratio"/>: that policy's
 /// interactive p95 and LLM-expanded interactive p95 at 1× load over iteration-level FCFS's, both measured interleaved;
 /// <see cref="ExpandedAllP95Ratio"/> counts the expanded batch requests too.
 /// </summary>
@@ -67,6 +67,9 @@ public sealed record SloBenchReport(
 {
     /// <summary>Request-level FCFS alone, one repeat per sweep load: the probe that found <see cref="GainLoad"/>.</summary>
     public IReadOnlyList<SloPoint> Probe { get; init; } = [];
+
+    /// <summary>The two measured loads the gain was interpolated between; empty when it was read at a measured load.</summary>
+    public IReadOnlyList<double> GainBracket { get; init; } = [];
 }
 
 /// <summary>The headline figures of one deadline-aware policy: its gain at the baseline's 50 % load and its p95 ratios at 1×.</summary>

@@ -84,6 +84,33 @@ public sealed class SloSchedulingTests
         Assert.Equal((1L, 1L), (h.Scheduler.Counters.DueMet, h.Scheduler.Counters.DueMissed));
     }
 
+    [Theory]
+    [InlineData(SchedulingPolicy.EarliestDeadline)]
+    [InlineData(SchedulingPolicy.LeastSlack)]
+    [InlineData(SchedulingPolicy.CacheAware)]
+    public void When_not_all_can_make_it_the_longest_is_shed_so_that_more_meet_their_due_time(SchedulingPolicy policy)
+    {
+        var (h, clock) = Start(new SchedulerOptions { Policy = policy, MaxDiffusionBatch = 1, MaxResidentDiffusion = 3 });
+        using var harness = h;
+        // each makes its due time alone; earliest due first, the first ends at 4 s and the next two miss (7 s > 6, 8 s > 7)
+        DiffusionJob longest = h.AddDiffusion(4, options: Interactive(clock, 5));
+        DiffusionJob second = h.AddDiffusion(3, options: Interactive(clock, 6));
+        DiffusionJob third = h.AddDiffusion(1, options: Interactive(clock, 7));
+
+        for (int i = 0; h.Scheduler.HasWork; i++)
+        {
+            Assert.True(i < 50, "the scheduler did not finish its work");
+            Iterate(h, clock);
+        }
+
+        // shedding the longest lets the other two end at 3 s and 4 s, both in time; the shed one still finishes
+        Assert.True(second.FinishedTime <= second.Options.Due && third.FinishedTime <= third.Options.Due,
+            $"finished {second.FinishedTime:O} and {third.FinishedTime:O}");
+        Assert.Equal(RequestState.Finished, longest.State);
+        Assert.True(longest.FinishedTime > longest.Options.Due);
+        Assert.Equal((2L, 1L), (h.Scheduler.Counters.DueMet, h.Scheduler.Counters.DueMissed));
+    }
+
     [Fact]
     public void Where_a_batch_costs_n_single_steps_late_jobs_step_one_at_a_time()
     {
