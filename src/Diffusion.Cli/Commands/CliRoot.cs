@@ -19,7 +19,7 @@ public static class CliRoot
         root.Add(TraceCommand.Create());
         root.Add(ReplayCommand.Create());
         root.Add(SoakCommand.Create());
-        root.Add(new Command("calibrate", "Calibrations.") { CalibrateCacheCommand.Create() });
+        root.Add(new Command("calibrate", "Calibrations.") { CalibrateCacheCommand.Create(), CalibrateReuseCommand.Create() });
         return root;
     }
 }

@@ -12,7 +12,8 @@ namespace Diffusion.Cli.Commands;
 
 /// <summary>
 /// <c>eval cache --json FILE --report DIR [--requests N] [--models DIR] [--results-md PATH] ...</c>: one generated trace
-/// through six systems side by side (none, exact, gptcache, nirvana, ours, fewer_steps); writes the JSON, plots in DIR, and docs/RESULTS.md.
+/// through eight systems side by side (none, exact, gptcache, nirvana, ours, fewer_steps, within_request, ours+within); writes the JSON,
+/// plots in DIR, and docs/RESULTS.md.
 /// </summary>
 public static class EvalCacheCommand
 {
@@ -35,9 +36,14 @@ public static class EvalCacheCommand
         var users = new Option<int?>("--users") { Description = "Distinct users of the trace (default: derived from the real logs; a trace under ~60 requests needs fewer)." };
         var threshold = new Option<double>("--gptcache-threshold") { Description = "CLIP text cosine at or above which gptcache reuses the nearest prompt's image.", DefaultValueFactory = _ => 0.95 };
         var table = new Option<string?>("--table") { Description = "A k-table.json for ours instead of the shipped one (its default mode is used)." };
-        var command = new Command("cache", "Compare the caching systems on one trace: none, exact-match images, GPTCache-like nearest images, NIRVANA as published, ours, and the same mean step count as ours without a cache (fewer_steps).")
+        var reuse = new Option<float>("--reuse-threshold")
         {
-            json, report, requests, models, resultsMd, budget, warmup, steps, concurrency, seed, users, threshold, table,
+            Description = "Within-request reuse threshold of within_request and ours+within (default: the one calibrate reuse chose, docs/reuse-calibration.md).",
+            DefaultValueFactory = _ => CacheSystems.DefaultOutputReuse,
+        };
+        var command = new Command("cache", "Compare the caching systems on one trace: none, exact-match images, GPTCache-like nearest images, NIRVANA as published, ours, the same mean step count as ours without a cache (fewer_steps), within-request output reuse (within_request) and ours with it (ours+within).")
+        {
+            json, report, requests, models, resultsMd, budget, warmup, steps, concurrency, seed, users, threshold, table, reuse,
         };
         command.SetAction((parse, ct) =>
         {
@@ -55,7 +61,7 @@ public static class EvalCacheCommand
                     GptCacheThreshold = parse.GetValue(threshold),
                 };
                 return RunAsync(parse.GetValue(json)!, parse.GetValue(report)!, parse.GetValue(resultsMd), parse.GetValue(models)!, parse.GetValue(table),
-                    options, CommandLine(parse.Tokens.Select(t => t.Value)), ct);
+                    parse.GetValue(reuse), options, CommandLine(parse.Tokens.Select(t => t.Value)), ct);
             }
             catch (Exception e) when (e is ArgumentException or FormatException)
             {
@@ -70,7 +76,7 @@ public static class EvalCacheCommand
         "./run.sh " + string.Join(" ", tokens.Select(t => t.Length > 0 && t.All(ch => char.IsLetterOrDigit(ch) || "-_./=:".Contains(ch)) ? t : $"'{t.Replace("'", "'\\''")}'"));
 
     private static async Task<int> RunAsync(string jsonPath, string reportDir, string? resultsPath, string modelsDir, string? tablePath,
-        CacheEvaluationOptions options, string commandLine, CancellationToken cancellationToken)
+        float reuseThreshold, CacheEvaluationOptions options, string commandLine, CancellationToken cancellationToken)
     {
         try
         {
@@ -83,7 +89,7 @@ public static class EvalCacheCommand
             using var models = DiffusionModels.Load(modelsDir, new OnnxRuntimeOptions());
             using var judge = SceneJudge.Load(modelsDir, worldPath);
             options = options with { GuidanceScale = models.Folder.DefaultGuidanceScale };   // as served
-            var systems = CacheSystems.Standard(tables, options.GptCacheThreshold);
+            var systems = CacheSystems.Standard(tables, options.GptCacheThreshold, reuseThreshold);
             var evaluation = new CacheEvaluation(new DiffusionPipeline(models), judge, EmojiWorld.Load(worldPath), systems, options, Console.Error);
             var report = await evaluation.RunAsync(cancellationToken) with { CommandLine = commandLine };
 

@@ -13,7 +13,7 @@ namespace Diffusion.Engine.Denoising;
 public sealed class DenoisingJobState
 {
     public DenoisingJobState(IDiffusionScheduler scheduler, float[] conditional, float[]? unconditional, float guidanceScale,
-        IReadOnlySet<int>? captureSteps = null, Action<LatentCapture>? onCapture = null)
+        IReadOnlySet<int>? captureSteps = null, Action<LatentCapture>? onCapture = null, StepOutputReuse? outputReuse = null)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(conditional);
@@ -43,6 +43,7 @@ public sealed class DenoisingJobState
         GuidanceScale = guidanceScale;
         CaptureSteps = captureSteps;
         OnCapture = onCapture;
+        OutputReuse = outputReuse;
     }
 
     public IDiffusionScheduler Scheduler { get; }
@@ -62,6 +63,9 @@ public sealed class DenoisingJobState
 
     /// <summary>Runs on the engine loop's thread: keep it short (queue the latent, do the work elsewhere).</summary>
     public Action<LatentCapture>? OnCapture { get; }
+
+    /// <summary>Within-request reuse of the UNet's output; null when off (every step calls the UNet).</summary>
+    public StepOutputReuse? OutputReuse { get; }
 
     /// <summary>This job's share of UNet time so far (each call's time split by rows).</summary>
     public TimeSpan UnetTime { get; internal set; }

@@ -92,7 +92,7 @@ public sealed class EngineImageGenerator
                 IDiffusionScheduler scheduler = _pipeline.CreateRun(request, j);
 
                 states[j] = new DenoisingJobState(scheduler, conditional, unconditional, request.GuidanceScale,
-                    request.CaptureSteps, captures?.ForImage(j));
+                    request.CaptureSteps, captures?.ForImage(j), request.CreateOutputReuse(length));
                 handles[j] = _loop.SubmitDiffusion(new DiffusionJobSpec
                 {
                     TotalSteps = request.Steps,
@@ -122,6 +122,7 @@ public sealed class EngineImageGenerator
             {
                 // the request waited until its last image's job first stepped
                 Waited = results.Max(r => r.Waited),
+                ReusedSteps = states.Sum(s => s.OutputReuse?.Reused ?? 0),
             };
             return (latents, stats);
         }

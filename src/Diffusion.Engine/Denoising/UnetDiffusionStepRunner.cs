@@ -11,7 +11,8 @@ namespace Diffusion.Engine.Denoising;
 /// (per-sample timesteps) with different prompts (per-sample conditioning); classifier-free guidance
 /// runs as a doubled batch — the unconditional rows of the guided jobs first, then every job's
 /// conditional row, as the pipeline lays them out — and each job applies its own guidance scale and
-/// steps its own sampler run. The latent is read from and written back to the job's pool blocks.
+/// steps its own sampler run. The latent is read from and written back to the job's pool blocks. A job with output
+/// reuse on (<see cref="DenoisingJobState.OutputReuse"/>) may step on its last output and take no row this iteration.
 /// Not thread-safe: the engine loop is its only caller.
 /// </summary>
 public sealed class UnetDiffusionStepRunner : IDiffusionStepRunner
@@ -20,6 +21,7 @@ public sealed class UnetDiffusionStepRunner : IDiffusionStepRunner
     private readonly LatentShape _shape;
     private UnetBatch? _batch;
     private float[] _latents = [];
+    private float[] _inputs = [];
     private float[] _guided = [];
 
     // Which job's conditioning each row holds, so unchanged rows are not copied again every step.
@@ -47,68 +49,101 @@ public sealed class UnetDiffusionStepRunner : IDiffusionStepRunner
         }
 
         int n = batch.Steps.Count;
+        int length = _shape.Elements;
         var states = new DenoisingJobState[n];
-        int guided = 0;
         for (int j = 0; j < n; j++)
         {
             states[j] = StateOf(batch.Steps[j]);
             CheckConditioning(batch.Steps[j], states[j]);
-            guided += states[j].Guided ? 1 : 0;
         }
 
-        int rows = guided + n;
-        UnetBatch unet = EnsureCapacity(rows, n);
-        int length = _shape.Elements;
-        for (int j = 0, u = 0; j < n; j++)
+        EnsureCapacity(n);
+        // each job's latent in, its scaled model input, and whether it reuses its last output this step
+        var reuses = new bool[n];
+        int guided = 0, computing = 0;
+        for (int j = 0; j < n; j++)
         {
             ScheduledDiffusionStep step = batch.Steps[j];
             DenoisingJobState state = states[j];
             Span<float> latent = _latents.AsSpan(j * length, length);
             step.Latents.CopyTo(latent);
-            float timestep = state.Scheduler.Timesteps[step.Step];
-            Capture(state, step, timestep, latent);
-
-            int conditionalRow = guided + j;
-            state.Scheduler.ScaleModelInput(latent, step.Step, unet.Sample(conditionalRow));
-            unet.Timesteps[conditionalRow] = timestep;
-            SetConditioning(unet, conditionalRow, state.Conditional);
-            if (state.Guided)
+            Capture(state, step, state.Scheduler.Timesteps[step.Step], latent);
+            Span<float> input = _inputs.AsSpan(j * length, length);
+            state.Scheduler.ScaleModelInput(latent, step.Step, input);
+            reuses[j] = state.OutputReuse?.MayReuse(input, step.Step, step.TotalSteps) == true;
+            if (!reuses[j])
             {
-                unet.Sample(conditionalRow).CopyTo(unet.Sample(u));
-                unet.Timesteps[u] = timestep;
-                SetConditioning(unet, u, state.Unconditional!);
-                u++;
+                computing++;
+                guided += state.Guided ? 1 : 0;
             }
         }
 
-        unet.Count = rows;
-        long started = Stopwatch.GetTimestamp();
-        _unet.Run(unet);
-        TimeSpan math = Stopwatch.GetElapsedTime(started);
-        Calls++;
+        // the computing jobs' rows: the unconditional rows of the guided ones first, then every one's conditional row
+        int rows = guided + computing;
+        UnetBatch unet = EnsureBatch(Math.Max(1, rows));
+        var conditionalRows = new int[n];
+        var unconditionalRows = new int[n];
+        for (int j = 0, c = 0, u = 0; j < n; j++)
+        {
+            if (reuses[j])
+            {
+                continue;
+            }
 
-        for (int j = 0, u = 0; j < n; j++)
+            DenoisingJobState state = states[j];
+            float timestep = state.Scheduler.Timesteps[batch.Steps[j].Step];
+            int row = conditionalRows[j] = guided + c++;
+            _inputs.AsSpan(j * length, length).CopyTo(unet.Sample(row));
+            unet.Timesteps[row] = timestep;
+            SetConditioning(unet, row, state.Conditional);
+            if (state.Guided)
+            {
+                unet.Sample(row).CopyTo(unet.Sample(u));
+                unet.Timesteps[u] = timestep;
+                SetConditioning(unet, u, state.Unconditional!);
+                unconditionalRows[j] = u++;
+            }
+        }
+
+        TimeSpan math = TimeSpan.Zero;
+        if (rows > 0)
+        {
+            unet.Count = rows;
+            long started = Stopwatch.GetTimestamp();
+            _unet.Run(unet);
+            math = Stopwatch.GetElapsedTime(started);
+            Calls++;
+        }
+
+        for (int j = 0; j < n; j++)
         {
             ScheduledDiffusionStep step = batch.Steps[j];
             DenoisingJobState state = states[j];
             Span<float> latent = _latents.AsSpan(j * length, length);
-            ReadOnlySpan<float> conditional = unet.Output(guided + j);
-            if (state.Guided)
+            if (reuses[j])
             {
-                // ε = ε_u + g·(ε_c − ε_u), computed exactly as the pipeline's denoising loop does.
-                TensorPrimitives.Subtract(conditional, unet.Output(u), _guided);
-                TensorPrimitives.MultiplyAdd(_guided, state.GuidanceScale, unet.Output(u), _guided);
-                state.Scheduler.Step(_guided, step.Step, latent, latent);
-                u++;
+                state.OutputReuse!.MarkReused();
+                state.Scheduler.Step(state.OutputReuse.LastOutput, step.Step, latent, latent);
             }
             else
             {
-                state.Scheduler.Step(conditional, step.Step, latent, latent);
+                ReadOnlySpan<float> output = unet.Output(conditionalRows[j]);
+                if (state.Guided)
+                {
+                    // ε = ε_u + g·(ε_c − ε_u), computed exactly as the pipeline's denoising loop does.
+                    ReadOnlySpan<float> unconditional = unet.Output(unconditionalRows[j]);
+                    TensorPrimitives.Subtract(output, unconditional, _guided);
+                    TensorPrimitives.MultiplyAdd(_guided, state.GuidanceScale, unconditional, _guided);
+                    output = _guided;
+                }
+
+                state.OutputReuse?.Computed(output);
+                state.Scheduler.Step(output, step.Step, latent, latent);
+                state.UnetTime += math * ((state.Guided ? 2.0 : 1.0) / rows);
             }
 
             step.Latents.CopyFrom(latent);
             state.StepsRun++;
-            state.UnetTime += math * ((state.Guided ? 2.0 : 1.0) / rows);
         }
 
         return ValueTask.FromResult(new DiffusionBatchOutput(math));
@@ -157,7 +192,7 @@ public sealed class UnetDiffusionStepRunner : IDiffusionStepRunner
         }
     }
 
-    private UnetBatch EnsureCapacity(int rows, int jobs)
+    private UnetBatch EnsureBatch(int rows)
     {
         if (_batch is null || _batch.Capacity < rows)
         {
@@ -165,16 +200,20 @@ public sealed class UnetDiffusionStepRunner : IDiffusionStepRunner
             _rowConditioning = new float[]?[rows];
         }
 
+        return _batch;
+    }
+
+    private void EnsureCapacity(int jobs)
+    {
         if (_latents.Length < jobs * _shape.Elements)
         {
             _latents = new float[jobs * _shape.Elements];
+            _inputs = new float[jobs * _shape.Elements];
         }
 
         if (_guided.Length != _shape.Elements)
         {
             _guided = new float[_shape.Elements];
         }
-
-        return _batch;
     }
 }

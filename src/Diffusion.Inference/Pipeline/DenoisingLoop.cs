@@ -7,7 +7,8 @@ namespace Diffusion.Inference.Pipeline;
 /// <summary>
 /// The denoising loop of one request: per step, each image's scheduler run scales its latent into the
 /// UNet batch, one UNet call serves the whole batch (classifier-free guidance as a doubled batch:
-/// unconditional rows first, then conditional, as diffusers lays them out), then each run steps.
+/// unconditional rows first, then conditional, as diffusers lays them out), then each run steps. With output reuse on
+/// (<see cref="StepOutputReuse"/>), a step where every image may reuse skips the UNet call and steps on the last output.
 /// </summary>
 public sealed class DenoisingLoop
 {
@@ -23,11 +24,12 @@ public sealed class DenoisingLoop
     /// <summary>
     /// Denoises <paramref name="latents"/> ([n,C,h,w], entering each run's begin index) in place.
     /// <paramref name="condHidden"/> / <paramref name="uncondHidden"/> are one [77,D] row each, shared by the n images;
-    /// <paramref name="uncondHidden"/> is ignored when guidance is off (scale ≤ 1).
+    /// <paramref name="uncondHidden"/> is ignored when guidance is off (scale ≤ 1). <paramref name="outputReuseThreshold"/>
+    /// above 0 turns on within-request output reuse.
     /// </summary>
     public DenoiseStats Run(IReadOnlyList<IDiffusionScheduler> runs, float[] latents, ReadOnlySpan<float> condHidden,
         ReadOnlySpan<float> uncondHidden, float guidanceScale, IReadOnlySet<int>? captureSteps, GenerationHooks? hooks,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, float outputReuseThreshold = 0)
     {
         var n = runs.Count;
         var length = _unet.SampleLength;
@@ -64,6 +66,8 @@ public sealed class DenoisingLoop
         }
 
         var guidedOutput = new float[length];
+        var reuse = outputReuseThreshold > 0 ? runs.Select(_ => new StepOutputReuse(outputReuseThreshold, length)).ToArray() : null;
+        var reusedSteps = 0;
         var ortBefore = _unet.Session.RunTime;
         var started = _time.GetTimestamp();
         for (var step = begin; step < total; step++)
@@ -85,25 +89,41 @@ public sealed class DenoisingLoop
                     batch.Timesteps[n + j] = timestep;
                 }
             }
+            // every image's reuse sees every step's input; the UNet call is skipped only when all of them may reuse
+            var reuseAll = reuse is not null;
+            for (var j = 0; reuse is not null && j < n; j++)
+            {
+                reuseAll &= reuse[j].MayReuse(batch.Sample(j), step, total);
+            }
+            if (reuseAll)
+            {
+                for (var j = 0; j < n; j++)
+                {
+                    reuse![j].MarkReused();
+                    runs[j].Step(reuse[j].LastOutput, step, latents.AsSpan(j * length, length), latents.AsSpan(j * length, length));
+                }
+                reusedSteps += n;
+                hooks?.StepCompleted?.Invoke(new StepProgress(step + 1, total, _time.GetElapsedTime(started)));
+                continue;
+            }
             _unet.Run(batch);
             for (var j = 0; j < n; j++)
             {
                 var latent = latents.AsSpan(j * length, length);
+                ReadOnlySpan<float> output = batch.Output(j);
                 if (guided)
                 {
                     // ε = ε_u + g·(ε_c − ε_u)
                     TensorPrimitives.Subtract(batch.Output(n + j), batch.Output(j), guidedOutput);
                     TensorPrimitives.MultiplyAdd(guidedOutput, guidanceScale, batch.Output(j), guidedOutput);
-                    runs[j].Step(guidedOutput, step, latent, latent);
+                    output = guidedOutput;
                 }
-                else
-                {
-                    runs[j].Step(batch.Output(j), step, latent, latent);
-                }
+                reuse?[j].Computed(output);
+                runs[j].Step(output, step, latent, latent);
             }
             hooks?.StepCompleted?.Invoke(new StepProgress(step + 1, total, _time.GetElapsedTime(started)));
         }
-        return new DenoiseStats(total - begin, rows, _time.GetElapsedTime(started), _unet.Session.RunTime - ortBefore);
+        return new DenoiseStats(total - begin, rows, _time.GetElapsedTime(started), _unet.Session.RunTime - ortBefore) { ReusedSteps = reusedSteps };
     }
 }
 
@@ -114,6 +134,9 @@ public readonly record struct DenoiseStats(int StepsRun, int BatchRows, TimeSpan
 {
     /// <summary>The part of <see cref="Elapsed"/> spent waiting for a first step (a shared engine's queue; zero alone).</summary>
     public TimeSpan Waited { get; init; }
+
+    /// <summary>Steps that reused the denoiser's last output instead of calling it (<see cref="StepOutputReuse"/>), summed over the images.</summary>
+    public int ReusedSteps { get; init; }
 
     public double OutsideOrtFraction => Elapsed > TimeSpan.Zero ? 1 - OrtTime / Elapsed : 0;
 }

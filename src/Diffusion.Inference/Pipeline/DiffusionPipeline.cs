@@ -140,7 +140,7 @@ public sealed class DiffusionPipeline
         var latents = InitialLatents(request, runs[0].InitNoiseSigma);
 
         var stats = _loop.Run(runs, latents, embeddings[0].HiddenStates, embeddings[1].HiddenStates, request.GuidanceScale,
-            request.CaptureSteps, hooks, cancellationToken);
+            request.CaptureSteps, hooks, cancellationToken, request.OutputReuseThreshold);
 
         cancellationToken.ThrowIfCancellationRequested();
         var decodeStart = _time.GetElapsedTime(started);

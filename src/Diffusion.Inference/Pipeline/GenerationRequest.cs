@@ -9,6 +9,7 @@ namespace Diffusion.Inference.Pipeline;
 /// </summary>
 public sealed record GenerationRequest
 {
+
     public required string Prompt { get; init; }
     public string NegativePrompt { get; init; } = "";
     public ulong Seed { get; init; }
@@ -39,6 +40,17 @@ public sealed record GenerationRequest
     /// its noise with the seed's. See <see cref="IDiffusionScheduler.SetResumeNoise"/>.
     /// </summary>
     public float ResumeNoiseStrength { get; init; }
+
+    /// <summary>
+    /// Within-request reuse of the denoiser's output (<see cref="StepOutputReuse"/>): a step reuses the last computed
+    /// output while the model input's relative change since then stays under this. 0 (the default) calls the denoiser
+    /// at every step.
+    /// </summary>
+    public float OutputReuseThreshold { get; init; }
+
+    /// <summary>A reuse object per image when <see cref="OutputReuseThreshold"/> is on; null otherwise.</summary>
+    public StepOutputReuse? CreateOutputReuse(int latentLength) =>
+        OutputReuseThreshold > 0 ? new StepOutputReuse(OutputReuseThreshold, latentLength) : null;
 
     /// <summary>Steps whose entering latent is handed to <see cref="GenerationHooks.LatentCaptured"/>.</summary>
     public IReadOnlySet<int>? CaptureSteps { get; init; }
@@ -98,6 +110,11 @@ public sealed record GenerationRequest
         if (InitialNoise is not null && InitialNoise.Length != ImageCount * latentLength)
         {
             throw new ArgumentException($"initial noise has {InitialNoise.Length} values; expected {ImageCount * latentLength}.", nameof(InitialNoise));
+        }
+        if (!float.IsFinite(OutputReuseThreshold) || OutputReuseThreshold < 0f || OutputReuseThreshold > StepOutputReuse.MaxThreshold)
+        {
+            throw new ArgumentException($"output reuse threshold must be in [0, {StepOutputReuse.MaxThreshold}], got {OutputReuseThreshold}.",
+                nameof(OutputReuseThreshold));
         }
         if (CaptureSteps is not null && CaptureSteps.Any(s => s < 0 || s >= Steps))
         {

@@ -118,7 +118,7 @@ public sealed class CacheReplay(IReplayExecutor executor, ApproximateCache? cach
                 records[job.Request.Index] = new ReplayRecord(job.Request.Index, job.Request.Kind, job.Request.Index >= measuredFrom, job.Steps,
                     job.StartStep, lookup?.Similarity ?? job.ImageHit?.Similarity, source, latencies[i], job.EmbedTime,
                     lookup?.SearchTime ?? job.ImageHit?.SearchTime ?? TimeSpan.Zero, lookup?.LoadTime ?? TimeSpan.Zero, run.Checks, run.ClipScore,
-                    Stopwatch.GetElapsedTime(origin, job.Joined) - job.ExcludedAtJoin, finishedAt);
+                    Stopwatch.GetElapsedTime(origin, job.Joined) - job.ExcludedAtJoin, finishedAt, job.ReusedSteps);
             }
             if (cache is not null)
             {

@@ -22,14 +22,17 @@ public sealed class EngineReplayExecutor : IReplayExecutor, IAsyncDisposable
     private readonly CanonicalPromptParser _parser;
     private readonly float _guidance;
     private readonly SchedulerKind _scheduler;
+    private readonly float _outputReuse;
     private readonly ServingEngine _engine;
     private readonly PromptEmbedding _negative;
     private readonly Dictionary<int, PromptEmbedding> _encoded = [];
-    private readonly List<(ReplayJob Job, Task<float[]> Latent)> _running = [];
+    private readonly List<(ReplayJob Job, Task<(float[] Latent, DenoiseStats Stats)> Run)> _running = [];
 
+    /// <param name="outputReuse">Every run's within-request output reuse threshold (<see cref="GenerationRequest.OutputReuseThreshold"/>; 0: off).</param>
     public EngineReplayExecutor(DiffusionPipeline pipeline, SceneJudge judge, CanonicalPromptParser parser, int concurrency, float guidance,
-        SchedulerKind scheduler)
+        SchedulerKind scheduler, float outputReuse = 0)
     {
+        _outputReuse = outputReuse;
         _pipeline = pipeline;
         _judge = judge;
         _parser = parser;
@@ -67,6 +70,7 @@ public sealed class EngineReplayExecutor : IReplayExecutor, IAsyncDisposable
             StartLatent = job.StartLatent,
             ResumeNoiseStrength = job.ResumeNoiseStrength,
             CaptureSteps = job.CaptureSteps,
+            OutputReuseThreshold = _outputReuse,
         };
         _running.Add((job, _engine.DenoiseAsync(request, prompt, _negative, job.OnCapture, cancellationToken)));
     }
@@ -77,13 +81,16 @@ public sealed class EngineReplayExecutor : IReplayExecutor, IAsyncDisposable
         {
             return [];
         }
-        await Task.WhenAny(_running.Select(r => r.Latent)).WaitAsync(cancellationToken).ConfigureAwait(false);
-        var finished = _running.Where(r => r.Latent.IsCompleted).ToArray();
-        _running.RemoveAll(r => r.Latent.IsCompleted);
+        await Task.WhenAny(_running.Select(r => r.Run)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var finished = _running.Where(r => r.Run.IsCompleted).ToArray();
+        // exactly those: a job the engine finishes meanwhile waits for the next call instead of being dropped unseen
+        _running.RemoveAll(r => finished.Contains(r));
         var latents = new List<float>();
-        foreach (var (_, latent) in finished)
+        foreach (var (job, run) in finished)
         {
-            latents.AddRange(await latent.ConfigureAwait(false)); // a failed job throws here, as the UNet would have
+            var (latent, stats) = await run.ConfigureAwait(false); // a failed job throws here, as the UNet would have
+            latents.AddRange(latent);
+            job.ReusedSteps = stats.ReusedSteps;
         }
         var decoded = _pipeline.DecodeLatents(latents.ToArray(), finished.Length);
         var jobs = new ReplayJob[finished.Length];

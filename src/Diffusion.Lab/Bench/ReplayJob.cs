@@ -43,6 +43,9 @@ public sealed class ReplayJob
     /// <summary>The decoded image ([3,H,W] in [-1,1]) once a real executor finished the job.</summary>
     public float[]? Image { get; set; }
 
+    /// <summary>Steps that reused the UNet's last output instead of calling it, once a real executor finished the job.</summary>
+    public int ReusedSteps { get; set; }
+
     /// <summary>The next step of an accounting executor's simulated run.</summary>
     internal int SimulatedStep { get; set; }
 }

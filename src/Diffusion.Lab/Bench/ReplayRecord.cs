@@ -13,6 +13,7 @@ namespace Diffusion.Lab.Bench;
 /// <param name="ClipScore">Cosine of the prompt's CLIP text embedding and the image's CLIP image embedding.</param>
 /// <param name="JoinedAt">The replay's busy time (elapsed minus bookkeeping) when the request joined.</param>
 /// <param name="FinishedAt">The replay's busy time when its image was ready (throughput windows).</param>
+/// <param name="ReusedSteps">Steps run on the UNet's last output instead of a call (within-request reuse).</param>
 public sealed record ReplayRecord(
     int Index,
     TraceRequestKind Kind,
@@ -28,7 +29,8 @@ public sealed record ReplayRecord(
     IReadOnlyDictionary<string, bool> Checks,
     double ClipScore,
     TimeSpan JoinedAt = default,
-    TimeSpan FinishedAt = default)
+    TimeSpan FinishedAt = default,
+    int ReusedSteps = 0)
 {
     public bool Hit => StartStep > 0;
 

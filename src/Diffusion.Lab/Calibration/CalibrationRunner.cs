@@ -93,7 +93,7 @@ public sealed class CalibrationRunner
             float[] latent;
             try
             {
-                latent = await engine.DenoiseAsync(request, prompts[prompt], negative, onCapture, cancellationToken).ConfigureAwait(false);
+                (latent, _) = await engine.DenoiseAsync(request, prompts[prompt], negative, onCapture, cancellationToken).ConfigureAwait(false);
             }
             finally
             {

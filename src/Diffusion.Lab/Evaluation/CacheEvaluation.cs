@@ -48,7 +48,7 @@ public sealed class CacheEvaluation(DiffusionPipeline pipeline, SceneJudge judge
             int FewerSteps() => CacheSystems.FewerStepsFor(options.Steps, figures[CacheSystems.Ours].StepsSaved);   // ours runs first
             foreach (var system in systems)
             {
-                var isReference = system.Kind == CacheSystemKind.None;
+                var isReference = system.IsReference;
                 var distances = new Dictionary<int, (double Pixel, double Cosine)>();
                 var pixelDistances = new Dictionary<int, double>();
                 var systemFacts = system.Kind == CacheSystemKind.FewerSteps
@@ -89,7 +89,7 @@ public sealed class CacheEvaluation(DiffusionPipeline pipeline, SceneJudge judge
                 figures[system.Name] = EvaluationFigures.Of(system, result, distances, options.Steps);
                 var f = figures[system.Name];
                 progress?.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{system.Name}: steps saved {f.StepsSaved:0.000}, judge {f.JudgeAccuracy:0.000}, CLIP {f.ClipScore:0.000}, distance {f.DistanceToNone:0.000}, "
+                    $"{system.Name}: steps saved {f.StepsSaved:0.000}, model calls saved {f.ModelCallsSaved:0.000}, judge {f.JudgeAccuracy:0.000}, CLIP {f.ClipScore:0.000}, distance {f.DistanceToNone:0.000}, "
                     + $"p50 {f.LatencyP50S:0.00} s, {f.ThroughputRps:0.00} req/s, {result.Elapsed.TotalMinutes:0.0} min"));
             }
             var ours = systems.Single(s => s.Name == CacheSystems.Ours);
@@ -117,6 +117,7 @@ public sealed class CacheEvaluation(DiffusionPipeline pipeline, SceneJudge judge
                     OursKTable = ours.TableText,
                     OursKTableNote = ours.Tables!.Note,
                     FewerStepsSteps = FewerSteps(),
+                    OutputReuseThreshold = systems.Single(s => s.Name == CacheSystems.WithinRequest).OutputReuse,
                 },
                 Date = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
                 ElapsedMinutes = Math.Round((DateTime.UtcNow - started).TotalMinutes, 1),
@@ -136,7 +137,8 @@ public sealed class CacheEvaluation(DiffusionPipeline pipeline, SceneJudge judge
         TimeSpan grace, string directory, CancellationToken cancellationToken)
     {
         var clock = new ReplayClock(CacheBench.TraceStart);
-        await using var executor = new EngineReplayExecutor(pipeline, judge, new CanonicalPromptParser(world), options.Concurrency, options.GuidanceScale, options.Scheduler);
+        await using var executor = new EngineReplayExecutor(pipeline, judge, new CanonicalPromptParser(world), options.Concurrency, options.GuidanceScale,
+            options.Scheduler, system.OutputReuse);
         switch (system.Kind)
         {
             case CacheSystemKind.None or CacheSystemKind.FewerSteps:

@@ -31,6 +31,9 @@ public sealed record EvaluationConfiguration
     /// <summary>The steps every <c>fewer_steps</c> request ran: the full count less <c>ours</c>' share of steps saved.</summary>
     public int FewerStepsSteps { get; init; }
 
+    /// <summary>The within-request reuse threshold of <c>within_request</c> and <c>ours+within</c>.</summary>
+    public double OutputReuseThreshold { get; init; }
+
     public string ExactKey { get; init; } = "prompt text (ordinal) + model id + size + scheduler + steps + guidance; not the seed";
     public string ImageBudgetAccounting { get; init; } = "an image costs 3·H·W bytes (8-bit RGB) plus 4 bytes per embedding dimension (gptcache); LRU eviction";
     public string LatentBudgetAccounting { get; init; } = "latent files on disk as the store writes them; LCBFU eviction";

@@ -24,8 +24,14 @@ public enum CacheSystemKind
 
 /// <summary>One system of <c>eval cache</c>: its name in the JSON, how it reuses work, and its similarity→K tables when it is an approximate cache.</summary>
 /// <param name="Mode">The approximate cache's retrieval mode (null: the tables' default mode).</param>
-public sealed record CacheSystem(string Name, CacheSystemKind Kind, string Description, KTableSet? Tables = null, RetrievalMode? Mode = null)
+/// <param name="OutputReuse">Within-request reuse of the UNet's output on top of the kind's reuse across requests
+/// (<see cref="Diffusion.Inference.Pipeline.GenerationRequest.OutputReuseThreshold"/>; 0: off).</param>
+public sealed record CacheSystem(string Name, CacheSystemKind Kind, string Description, KTableSet? Tables = null, RetrievalMode? Mode = null,
+    float OutputReuse = 0)
 {
+    /// <summary>The system every other one's images are compared with: no reuse of any kind.</summary>
+    public bool IsReference => Kind == CacheSystemKind.None && OutputReuse == 0;
+
     /// <summary>The retrieval mode in effect for an approximate cache.</summary>
     public RetrievalMode? EffectiveMode => Tables is null ? null : Mode ?? Tables.DefaultMode;
 
@@ -42,9 +48,19 @@ public static class CacheSystems
     public const string Nirvana = "nirvana";
     public const string Ours = "ours";
     public const string FewerSteps = "fewer_steps";
+    public const string WithinRequest = "within_request";
+    public const string OursWithin = "ours+within";
 
     /// <summary>In run order: <see cref="FewerSteps"/> takes its step count from <see cref="Ours"/>, so it runs after it.</summary>
-    public static IReadOnlyList<string> Names { get; } = [None, Exact, GptCache, Nirvana, Ours, FewerSteps];
+    public static IReadOnlyList<string> Names { get; } = [None, Exact, GptCache, Nirvana, Ours, FewerSteps, WithinRequest, OursWithin];
+
+    /// <summary>
+    /// The within-request reuse threshold of <see cref="WithinRequest"/> and <see cref="OursWithin"/>: the relative input
+    /// change, summed since the last UNet call, under which a step reuses that call's output. Calibrated on the shipped
+    /// model by <c>calibrate reuse</c> (docs/reuse-calibration.md): the largest threshold whose images stay within
+    /// tolerance of the full runs'.
+    /// </summary>
+    public const float DefaultOutputReuse = 0.2f;
 
     /// <summary>
     /// NIRVANA's published prompt→prompt table (&gt;0.95→25, &gt;0.90→20, &gt;0.85→15, &gt;0.75→10, &gt;0.65→5 of 50), written
@@ -62,7 +78,7 @@ public static class CacheSystems
     };
 
     /// <summary>The systems in report order; <paramref name="shipped"/> is the table set <c>ours</c> uses (k-table.json).</summary>
-    public static IReadOnlyList<CacheSystem> Standard(KTableSet shipped, double gptCacheThreshold) =>
+    public static IReadOnlyList<CacheSystem> Standard(KTableSet shipped, double gptCacheThreshold, float outputReuse = DefaultOutputReuse) =>
     [
         new(None, CacheSystemKind.None, "no cache: every request runs all steps"),
         new(Exact, CacheSystemKind.ExactImage,
@@ -74,6 +90,12 @@ public static class CacheSystems
         new(Ours, CacheSystemKind.ApproximateLatent, "the shipped configuration: k-table.json in its default mode, LCBFU", shipped),
         new(FewerSteps, CacheSystemKind.FewerSteps,
             "no cache, fewer steps: every request runs the mean number of steps `ours` ran, spread evenly over the schedule (the honest baseline for skipping steps)"),
+        new(WithinRequest, CacheSystemKind.None,
+            $"no cache, within-request reuse (TeaCache-style): a step reuses the UNet's last output while the input's relative change since that call stays under {outputReuse:0.###}",
+            OutputReuse: outputReuse),
+        new(OursWithin, CacheSystemKind.ApproximateLatent,
+            $"ours and within-request reuse combined: a hit skips K steps, and the steps it runs reuse the UNet's output under {outputReuse:0.###}",
+            shipped, OutputReuse: outputReuse),
     ];
 
     /// <summary>The step count that runs <paramref name="stepsSaved"/> fewer of <paramref name="steps"/> on average (at least one).</summary>

@@ -18,6 +18,7 @@ public static class EvaluationFigures
         {
             Description = system.Description,
             StepsSaved = Math.Round(StepsSaved(measured, fullSteps), 4),
+            ModelCallsSaved = Math.Round(ModelCallsSaved(measured, fullSteps), 4),
             JudgeAccuracy = Math.Round(BenchFigures.Accuracy(measured), 4),
             JudgeChecks = measured.Sum(r => r.Checks.Count),
             ClipScore = Math.Round(BenchFigures.MeanClipScore(measured), 4),
@@ -42,6 +43,14 @@ public static class EvaluationFigures
         long run = records.Sum(r => (long)(r.Steps - r.StartStep));
         long full = records.Sum(r => (long)(fullSteps ?? r.Steps));
         return full == 0 ? 0 : 1 - (double)run / full;
+    }
+
+    /// <summary>UNet calls not made over the calls of full runs: the steps skipped, and the steps run on a reused output.</summary>
+    public static double ModelCallsSaved(IReadOnlyCollection<ReplayRecord> records, int? fullSteps = null)
+    {
+        long called = records.Sum(r => (long)(r.Steps - r.StartStep - r.ReusedSteps));
+        long full = records.Sum(r => (long)(fullSteps ?? r.Steps));
+        return full == 0 ? 0 : 1 - (double)called / full;
     }
 
     /// <summary>Requests per second of busy time, from the first request's join to the last one's image; NaN when the window is empty.</summary>

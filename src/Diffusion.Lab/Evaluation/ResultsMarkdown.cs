@@ -31,14 +31,15 @@ public static class ResultsMarkdown
         Line($"- `nirvana`: prompt-to-prompt, the published table kept in code: {c.NirvanaKTable}.");
         Line($"- `ours`: k-table.json, {c.OursMode}: {c.OursKTable} ({(string.IsNullOrWhiteSpace(c.OursKTableNote) ? "no note" : c.OursKTableNote.TrimEnd('.'))}).");
         Line($"- `fewer_steps`: no cache; every request runs {c.FewerStepsSteps} of the {c.Steps} steps (the mean `ours` ran), the scheduler's own even spacing.");
+        Line($"- `within_request`: no cache; a step reuses the UNet's last output while the model input's relative L1 change since that call, summed step by step, stays under {c.OutputReuseThreshold:0.###} (TeaCache's rule on the denoiser's inputs and outputs; the first and last steps always call it). `ours+within`: `ours`, with the same reuse inside every run.");
         Line($"");
         Line($"## Table");
         Line($"");
-        Line($"| system | steps saved | judge accuracy | CLIP score | distance to none | CLIP image cosine to none | latency p50 (s) | latency p95 (s) | throughput (req/s) | hit rate |");
-        Line($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Line($"| system | steps saved | model calls saved | judge accuracy (SE) | CLIP score | distance to none | CLIP image cosine to none | latency p50 (s) | latency p95 (s) | throughput (req/s) | hit rate |");
+        Line($"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (name, f) in report.Systems)
         {
-            Line($"| `{name}` | {f.StepsSaved:0.000} | {f.JudgeAccuracy:0.000} | {f.ClipScore:0.000} | {f.DistanceToNone:0.000} | {f.ClipImageCosineToNone:0.000} | {f.LatencyP50S:0.000} | {f.LatencyP95S:0.000} | {f.ThroughputRps:0.00} | {f.HitRate:0.000} |");
+            Line($"| `{name}` | {f.StepsSaved:0.000} | {f.ModelCallsSaved:0.000} | {f.JudgeAccuracy:0.000} ({f.JudgeAccuracyStandardError:0.000}) | {f.ClipScore:0.000} | {f.DistanceToNone:0.000} | {f.ClipImageCosineToNone:0.000} | {f.LatencyP50S:0.000} | {f.LatencyP95S:0.000} | {f.ThroughputRps:0.00} | {f.HitRate:0.000} |");
         }
         Line($"");
         Line($"## Does ours beat NIRVANA?");
@@ -48,6 +49,10 @@ public static class ResultsMarkdown
         Line($"## Does ours beat simply running fewer steps?");
         Line($"");
         s.Append(FewerStepsVerdict(report)).Append('\n');
+        Line($"");
+        Line($"## What does within-request reuse add?");
+        Line($"");
+        s.Append(WithinVerdict(report)).Append('\n');
         Line($"");
         if (figureLinks.Count > 0)
         {
@@ -62,6 +67,7 @@ public static class ResultsMarkdown
         Line($"## How the figures are measured");
         Line($"");
         Line($"- **steps saved**: denoising steps not run over the steps of full runs; a final-image hit (`exact`, `gptcache`) skips all of them, a latent hit skips K, `fewer_steps` runs a shorter schedule.");
+        Line($"- **model calls saved**: UNet calls not made over those of full runs: the steps saved, plus the steps run on a reused output (`within_request`, `ours+within`).");
         Line($"- **judge accuracy**: share of the judge's checks (object, count, colour, position, …) that each image passes against its own request's canonical prompt facts, as `bench cache` scores them.");
         Line($"- **CLIP score**: cosine of the request's CLIP text embedding and the image's CLIP image embedding.");
         Line($"- **distance to none**: mean absolute pixel difference (in [0,1] units) to the `none` image of the same request (same seed); **CLIP image cosine to none** compares their image embeddings. A reused image comes from another request (another seed), so even an exact repeat is far from `none`'s image.");
@@ -108,6 +114,25 @@ public static class ResultsMarkdown
             ours.ClipScore >= fewer.ClipScore ? CacheSystems.Ours : CacheSystems.FewerSteps, Math.Max(ours.ClipScore, fewer.ClipScore), Math.Min(ours.ClipScore, fewer.ClipScore),
             ours.LatencyP50S <= fewer.LatencyP50S ? CacheSystems.Ours : CacheSystems.FewerSteps, Math.Min(ours.LatencyP50S, fewer.LatencyP50S), Math.Max(ours.LatencyP50S, fewer.LatencyP50S));
         return answer + figures + string.Format(C, ". The accuracy gap is {0:+0.000;-0.000;0.000}; two standard errors are about {1:0.000}.", gap, noise) + others;
+    }
+
+    /// <summary>Which system saves the most model calls, and at what cost in judge accuracy and CLIP score against <c>none</c>.</summary>
+    public static string WithinVerdict(CacheEvaluationReport report)
+    {
+        var none = report.Systems[CacheSystems.None];
+        var (bestName, best) = report.Systems.MaxBy(p => p.Value.ModelCallsSaved);
+        var within = report.Systems[CacheSystems.WithinRequest];
+        var combined = report.Systems[CacheSystems.OursWithin];
+        var lead = bestName == CacheSystems.OursWithin
+            ? "`ours+within` saves the most model calls"
+            : $"`ours+within` does not save the most model calls; `{bestName}` does";
+        return string.Format(C,
+            "{0}: {1:P1} of the UNet calls of full runs, at judge accuracy {2:0.000} (SE {3:0.000}) against `none`'s {4:0.000} and CLIP score {5:0.000} against {6:0.000}. "
+            + "`within_request` alone saves {7:P1} of the calls at judge accuracy {8:0.000} and CLIP score {9:0.000}, distance to `none` {10:0.000}; "
+            + "`ours+within` saves {11:P1} at {12:0.000} and {13:0.000}, distance {14:0.000}.",
+            lead, best.ModelCallsSaved, best.JudgeAccuracy, best.JudgeAccuracyStandardError, none.JudgeAccuracy, best.ClipScore, none.ClipScore,
+            within.ModelCallsSaved, within.JudgeAccuracy, within.ClipScore, within.DistanceToNone,
+            combined.ModelCallsSaved, combined.JudgeAccuracy, combined.ClipScore, combined.DistanceToNone);
     }
 
     private static double Square(double x) => double.IsFinite(x) ? x * x : 0;

@@ -10,6 +10,9 @@ public sealed record SystemFigures
     /// <summary>Fraction of the requested denoising steps skipped (a final-image hit skips all of them).</summary>
     public required double StepsSaved { get; init; }
 
+    /// <summary>Fraction of the full runs' UNet calls not made: steps skipped plus steps run on a reused output (within-request reuse).</summary>
+    public required double ModelCallsSaved { get; init; }
+
     /// <summary>Share of judge checks passed, each image against its own request's canonical prompt facts.</summary>
     public required double JudgeAccuracy { get; init; }
 

@@ -38,9 +38,9 @@ public sealed class ServingEngine : IAsyncDisposable
 
     /// <summary>
     /// Denoises a one-image <paramref name="request"/> as the service does (start step, start latent, resume
-    /// noise and captures included) and returns its final latent.
+    /// noise, captures and output reuse included) and returns its final latent and what the run cost.
     /// </summary>
-    public async Task<float[]> DenoiseAsync(GenerationRequest request, PromptEmbedding prompt, PromptEmbedding negative,
+    public async Task<(float[] Latent, DenoiseStats Stats)> DenoiseAsync(GenerationRequest request, PromptEmbedding prompt, PromptEmbedding negative,
         Action<LatentCapture>? onCapture, CancellationToken cancellationToken)
     {
         if (request.ImageCount != 1)
@@ -48,9 +48,8 @@ public sealed class ServingEngine : IAsyncDisposable
             throw new ArgumentException("the lab denoises one image per request.", nameof(request));
         }
         var hooks = onCapture is null ? null : new GenerationHooks { LatentCaptured = onCapture };
-        var (latents, _) = await _images.DenoiseAsync(request, prompt.HiddenStates, negative.HiddenStates, hooks, cancellationToken: cancellationToken)
+        return await _images.DenoiseAsync(request, prompt.HiddenStates, negative.HiddenStates, hooks, cancellationToken: cancellationToken)
             .ConfigureAwait(false);
-        return latents;
     }
 
     /// <inheritdoc cref="PausableStepRunner.HoldAsync"/>

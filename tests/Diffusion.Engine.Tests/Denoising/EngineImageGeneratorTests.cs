@@ -125,6 +125,36 @@ public sealed class EngineImageGeneratorTests
 
     [Theory]
     [MemberData(nameof(Folders))]
+    public async Task Jobs_with_output_reuse_batched_with_others_give_the_pipelines_result(string folder)
+    {
+        await using var engine = new Engine(folder);
+        GenerationRequest[] requests =
+        [
+            Request(steps: 12) with { OutputReuseThreshold = 2f },
+            Request("a blue car at night", seed: 11, steps: 12),
+            Request("a house by a lake", seed: 9, steps: 12) with { OutputReuseThreshold = 0.3f, GuidanceScale = 1f },
+        ];
+        GenerationResult[] expected = requests.Select(r => engine.Pipeline.Generate(r)).ToArray();
+
+        engine.Probe.Gated = true;
+        Task<GenerationResult>[] runs = requests.Select(r => engine.Submit(r)).ToArray();
+        engine.Probe.Open();
+        GenerationResult[] actual = await Task.WhenAll(runs).WaitAsync(Timeout);
+
+        for (int i = 0; i < requests.Length; i++)
+        {
+            AssertClose(expected[i].FinalLatents, actual[i].FinalLatents, $"request {i}");
+            Assert.Equal(expected[i].Denoise.ReusedSteps, actual[i].Denoise.ReusedSteps);
+        }
+
+        Assert.True(actual[0].Denoise.ReusedSteps > 0, "a threshold of 2 reused no step");
+        Assert.Equal(0, actual[1].Denoise.ReusedSteps);
+        Assert.Contains(engine.Probe.Batches, b => b.Count == 3);   // they shared iterations
+        Assert.Equal(0, engine.Host.Pool.UsedBlocks);
+    }
+
+    [Theory]
+    [MemberData(nameof(Folders))]
     public async Task Several_images_of_one_request_match_the_pipelines_batch(string folder)
     {
         await using var engine = new Engine(folder);

@@ -44,6 +44,23 @@ public abstract class PipelineConformanceTests
     }
 
     [ModelFact]
+    public void Output_reuse_skips_unet_calls_and_stays_near_the_full_run()
+    {
+        var full = Pipeline.Generate(Request() with { Steps = 16 });
+        var reused = Pipeline.Generate(Request() with { Steps = 16, OutputReuseThreshold = 0.5f });
+        var off = Pipeline.Generate(Request() with { Steps = 16, OutputReuseThreshold = 0f });
+
+        Assert.Equal(full.FinalLatents, off.FinalLatents);            // off is exactly the plain run
+        Assert.Equal(0, full.Denoise.ReusedSteps);
+        Assert.InRange(reused.Denoise.ReusedSteps, 1, 14);             // the first and last steps always call the UNet
+        Assert.Equal(16, reused.Denoise.StepsRun);
+        Assert.NotEqual(full.FinalLatents, reused.FinalLatents);
+        var distance = full.FinalLatents.Zip(reused.FinalLatents, (a, b) => Math.Abs(a - b)).Average();
+        var scale = full.FinalLatents.Average(Math.Abs);
+        Assert.True(distance < scale, $"reuse moved the latent by {distance} on average, against a mean magnitude of {scale}");
+    }
+
+    [ModelFact]
     public void Different_seeds_give_different_images()
     {
         var a = Pipeline.Generate(Request(seed: 1));

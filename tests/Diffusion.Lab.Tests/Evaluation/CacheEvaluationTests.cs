@@ -8,14 +8,14 @@ using Diffusion.Lab.Scoring;
 namespace Diffusion.Lab.Tests.Evaluation;
 
 /// <summary>
-/// A tiny <c>eval cache</c> on our models (real UNet, judge, image encoder): five systems on one trace, figures
+/// A tiny <c>eval cache</c> on our models (real UNet, judge, image encoder): every system on one trace, figures
 /// consistent with each system's rules, plots and the results page written. <c>ours</c> gets a table that lets every
-/// similarity hit, so it differs from <c>nirvana</c>.
+/// similarity hit, so it differs from <c>nirvana</c>; the reuse threshold is high, so four-step runs reuse at all.
 /// </summary>
 public sealed class CacheEvaluationTests(OwnModel own) : IClassFixture<OwnModel>
 {
     [OwnModelsFact]
-    public async Task Five_systems_replay_one_trace_and_report_consistent_figures()
+    public async Task Every_system_replays_one_trace_and_reports_consistent_figures()
     {
         var root = own.Root!;
         var world = Path.Combine(root, "world.json");
@@ -32,7 +32,7 @@ public sealed class CacheEvaluationTests(OwnModel own) : IClassFixture<OwnModel>
             Budget = new ByteSize(64 * 1024),
             WorkDirectory = directory.Combine("work"),
         };
-        var evaluation = new CacheEvaluation(own.Pipeline!, judge, EmojiWorld.Load(world), CacheSystems.Standard(ours, 0.95), options, null);
+        var evaluation = new CacheEvaluation(own.Pipeline!, judge, EmojiWorld.Load(world), CacheSystems.Standard(ours, 0.95, outputReuse: 5f), options, null);
         var report = await evaluation.RunAsync(default);
 
         Assert.Equal(CacheSystems.Names, report.Systems.Keys);
@@ -69,6 +69,15 @@ public sealed class CacheEvaluationTests(OwnModel own) : IClassFixture<OwnModel>
         Assert.Equal(1 - report.Configuration.FewerStepsSteps / (double)options.Steps, fewer.StepsSaved, 3);
         Assert.Equal(0, fewer.HitRate);
         Assert.True(fewer.DistanceToNone > 0);                               // same seeds, a shorter schedule: near none, not equal
+
+        var within = report.Systems[CacheSystems.WithinRequest];              // no cache: it saves calls, not steps
+        Assert.Equal((0.0, 0.0), (within.StepsSaved, within.HitRate));
+        Assert.InRange(within.ModelCallsSaved, 0.01, 0.5);                  // at most the two middle steps of four
+        Assert.True(within.DistanceToNone > 0);
+        var combined = report.Systems[CacheSystems.OursWithin];
+        Assert.True(combined.StepsSaved > 0 && combined.ModelCallsSaved > combined.StepsSaved,
+            $"ours+within saved {combined.StepsSaved} of the steps and {combined.ModelCallsSaved} of the calls");
+        Assert.Equal(5f, report.Configuration.OutputReuseThreshold);
 
         using var json = JsonDocument.Parse(report.ToJson());
         foreach (var system in json.RootElement.GetProperty("systems").EnumerateObject())

@@ -10,16 +10,16 @@ namespace Diffusion.Lab.Tests.Evaluation;
 public sealed class ReportTests
 {
     public static readonly string[] RequiredKeys =
-        ["steps_saved", "judge_accuracy", "clip_score", "distance_to_none", "latency_p50_s", "latency_p95_s", "throughput_rps"];
+        ["steps_saved", "model_calls_saved", "judge_accuracy", "clip_score", "distance_to_none", "latency_p50_s", "latency_p95_s", "throughput_rps"];
 
-    private static ReplayRecord Record(int index, int startStep, double seconds, bool passed, bool measured = true, int steps = 10) =>
+    private static ReplayRecord Record(int index, int startStep, double seconds, bool passed, bool measured = true, int steps = 10, int reused = 0) =>
         new(index, TraceRequestKind.New, measured, steps, startStep, null, null, TimeSpan.FromSeconds(seconds), TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero,
             new Dictionary<string, bool> { ["object"] = passed, ["colour"] = true }, 0.5 + index / 100.0,
-            JoinedAt: TimeSpan.FromSeconds(index), FinishedAt: TimeSpan.FromSeconds(index + seconds));
+            JoinedAt: TimeSpan.FromSeconds(index), FinishedAt: TimeSpan.FromSeconds(index + seconds), ReusedSteps: reused);
 
-    private static SystemFigures Figures(CacheSystem system, int startStep, bool passed, int steps = 10)
+    private static SystemFigures Figures(CacheSystem system, int startStep, bool passed, int steps = 10, int reused = 0)
     {
-        var records = Enumerable.Range(0, 5).Select(i => Record(i, i == 0 ? 0 : startStep, 1 + i, passed || i == 0, measured: i > 0, steps)).ToArray();
+        var records = Enumerable.Range(0, 5).Select(i => Record(i, i == 0 ? 0 : startStep, 1 + i, passed || i == 0, measured: i > 0, steps, reused)).ToArray();
         var distances = records.ToDictionary(r => r.Index, r => (r.StartStep / 100.0, 1 - r.StartStep / 100.0));
         return EvaluationFigures.Of(system, new ReplayResult(records, 1000, 2, TimeSpan.FromMinutes(1)), distances, fullSteps: 10);
     }
@@ -33,9 +33,10 @@ public sealed class ReportTests
             {
                 CacheSystems.None => 0,
                 CacheSystems.Nirvana => 4,
-                CacheSystems.Ours => oursStart,
+                CacheSystems.Ours or CacheSystems.OursWithin => oursStart,
+                CacheSystems.WithinRequest => 0,
                 _ => 10,
-            }, s.Name != CacheSystems.Ours || oursPasses));
+            }, s.Name != CacheSystems.Ours || oursPasses, reused: s.OutputReuse > 0 ? 2 : 0));
         return new CacheEvaluationReport
         {
             Systems = figures,
@@ -46,6 +47,7 @@ public sealed class ReportTests
                 NirvanaKTable = systems[3].TableText, OursMode = systems[4].EffectiveMode!.Value.ToName(), OursKTable = systems[4].TableText,
                 OursKTableNote = ours.Note,
                 FewerStepsSteps = 10 - oursStart,
+                OutputReuseThreshold = systems[6].OutputReuse,
             },
             Date = "2026-01-02T03:04:05Z",
             CommandLine = "./run.sh eval cache --json r.json --report out --requests 5",
@@ -83,6 +85,27 @@ public sealed class ReportTests
         Assert.Equal(0, f.HitRate);
         Assert.Equal(6, CacheSystems.FewerStepsFor(10, 0.4));
         Assert.Equal((1, 10), (CacheSystems.FewerStepsFor(10, 0.99), CacheSystems.FewerStepsFor(10, -0.5)));
+    }
+
+    [Fact]
+    public void Model_calls_saved_count_the_steps_skipped_and_the_steps_run_on_a_reused_output()
+    {
+        var systems = CacheSystems.Standard(KTableSet.Uncalibrated, 0.95, outputReuse: 0.3f);
+        Assert.Equal((CacheSystems.WithinRequest, 0.3f, false), (systems[6].Name, systems[6].OutputReuse, systems[6].IsReference));
+        Assert.True(systems[0].IsReference);
+        var f = Figures(systems[7], startStep: 4, passed: true, reused: 3);
+        Assert.Equal(0.4, f.StepsSaved);
+        Assert.Equal(0.7, f.ModelCallsSaved);                    // 4 skipped and 3 reused of 10 on each measured request
+    }
+
+    [Fact]
+    public void The_within_request_verdict_names_who_saves_the_most_calls_and_at_what_quality()
+    {
+        var verdict = ResultsMarkdown.WithinVerdict(Report(Calibrated));
+        // exact and gptcache skip every step in this synthetic report, so they, not ours+within, save the most calls
+        Assert.StartsWith("`ours+within` does not save the most model calls; `exact` does: 100.0 % of the UNet calls", verdict);
+        Assert.Contains("`within_request` alone saves 20.0 % of the calls", verdict);
+        Assert.Contains("`ours+within` saves 70.0 %", verdict);
     }
 
     [Fact]
@@ -143,7 +166,7 @@ public sealed class ReportTests
         {
             Assert.Contains($"| `{name}` |", page);
         }
-        Assert.Contains("| `nirvana` | 0.400 | 1.000 |", page);
+        Assert.Contains("| `nirvana` | 0.400 | 0.400 | 1.000 (0.000) |", page);
         Assert.Contains(">0.9→25, >0.6→10", page);
         Assert.Contains("calibrated on a test", page);
         Assert.Contains("![steps-vs-quality](../out/steps-vs-quality.png)", page);

@@ -21,10 +21,11 @@ public sealed class ServingEngineTests(FixtureModel fixture) : IClassFixture<Fix
         }
     }
 
-    private Task<float[]> DenoiseAsync(ServingEngine engine, GenerationRequest request, Action<LatentCapture>? onCapture = null)
+    private async Task<float[]> DenoiseAsync(ServingEngine engine, GenerationRequest request, Action<LatentCapture>? onCapture = null)
     {
         var embeddings = fixture.Pipeline.EncodePrompts(request.Prompt, request.NegativePrompt);
-        return engine.DenoiseAsync(request, embeddings[0], embeddings[1], onCapture, CancellationToken.None);
+        var (latent, _) = await engine.DenoiseAsync(request, embeddings[0], embeddings[1], onCapture, CancellationToken.None);
+        return latent;
     }
 
     [Fact]
