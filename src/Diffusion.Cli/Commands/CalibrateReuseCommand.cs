@@ -42,8 +42,9 @@ public static class CalibrateReuseCommand
                     Tolerance = parse.GetValue(tolerance),
                     ClipDrop = parse.GetValue(clipDrop),
                 }.Validate();
-                var commandLine = "./run.sh calibrate reuse " + string.Join(" ", parse.Tokens.Select(t => t.Value));
-                return RunAsync(parse.GetValue(models)!, options, parse.GetValue(doc)!, commandLine.TrimEnd(), ct);
+                // the parse's tokens include the command's own words
+                var commandLine = "./run.sh " + string.Join(" ", parse.Tokens.Select(t => t.Value));
+                return RunAsync(parse.GetValue(models)!, options, parse.GetValue(doc)!, commandLine, ct);
             }
             catch (Exception e) when (e is ArgumentException or FormatException)
             {

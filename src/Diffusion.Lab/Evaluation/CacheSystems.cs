@@ -57,8 +57,9 @@ public static class CacheSystems
     /// <summary>
     /// The within-request reuse threshold of <see cref="WithinRequest"/> and <see cref="OursWithin"/>: the relative input
     /// change, summed since the last UNet call, under which a step reuses that call's output. Calibrated on the shipped
-    /// model by <c>calibrate reuse</c> (docs/reuse-calibration.md): the largest threshold whose images stay within
-    /// tolerance of the full runs'.
+    /// model by <c>calibrate reuse</c> (docs/reuse-calibration.md): the largest threshold that keeps judge accuracy within
+    /// 0.016 and CLIP score within 1 % of the full runs (160 held-out prompts: 83 % of the UNet calls saved, judge
+    /// accuracy 0.861 against 0.871, CLIP score 0.7756 against 0.7802).
     /// </summary>
     public const float DefaultOutputReuse = 0.2f;
 
