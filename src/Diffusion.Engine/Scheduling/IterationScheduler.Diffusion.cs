@@ -65,15 +65,19 @@ public sealed partial class IterationScheduler
                 continue;
             }
 
-            if (chosen.Count == 0 || !admission.WouldMakeAMiss(job))
+            if (chosen.Count == 0)
             {
                 chosen.Add(job);
                 admission.Admit(job);
+                if (!_costs.BatchingIsCheap && _order.TierOf(job) != DueTier.InTime)
+                {
+                    ownTierOnly = _order.TierOf(job);
+                }
             }
-
-            if (chosen.Count == 1 && !_costs.BatchingIsCheap && _order.TierOf(job) != DueTier.InTime)
+            else if (!admission.WouldMakeAMiss(job))
             {
-                ownTierOnly = _order.TierOf(job);
+                chosen.Add(job);
+                admission.Admit(job);
             }
         }
 

@@ -9,7 +9,6 @@ namespace Diffusion.Inference.Pipeline;
 /// </summary>
 public sealed record GenerationRequest
 {
-
     public required string Prompt { get; init; }
     public string NegativePrompt { get; init; } = "";
     public ulong Seed { get; init; }

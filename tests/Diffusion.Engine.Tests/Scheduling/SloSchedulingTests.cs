@@ -152,6 +152,22 @@ public sealed class SloSchedulingTests
     }
 
     [Fact]
+    public void Late_jobs_do_not_join_an_in_time_job_they_would_make_miss_even_where_they_step_together()
+    {
+        var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.LeastSlack, MaxDiffusionBatch = 4 });
+        using var harness = h;
+        h.Scheduler.Costs.ObserveDiffusion(1, TimeSpan.FromSeconds(1.2));   // 0.2 s + 1 s per job: late work steps together
+        h.Scheduler.Costs.ObserveDiffusion(2, TimeSpan.FromSeconds(2.2));
+
+        DiffusionJob inTime = h.AddDiffusion(4, options: Interactive(clock, 5));   // alone 4.8 s; with one more, 8.8 s
+        h.AddDiffusion(4, options: Interactive(clock, 1));
+        h.AddDiffusion(4, options: Interactive(clock, 2));
+        h.Step();
+
+        Assert.Equal(inTime.Id, Assert.Single(h.Plans[^1].Diffusion!.Steps).Request);
+    }
+
+    [Fact]
     public void Where_batching_is_cheap_late_jobs_step_together()
     {
         var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.LeastSlack, MaxDiffusionBatch = 4 });
