@@ -92,7 +92,7 @@ public sealed class EngineImageGenerator
                 IDiffusionScheduler scheduler = _pipeline.CreateRun(request, j);
 
                 states[j] = new DenoisingJobState(scheduler, conditional, unconditional, request.GuidanceScale,
-                    request.CaptureSteps, captures?.ForImage(j), request.CreateOutputReuse(length));
+                    request.CaptureSteps, captures?.ForImage(j), StepOutputReuse.For(request.OutputReuseThreshold, length));
                 handles[j] = _loop.SubmitDiffusion(new DiffusionJobSpec
                 {
                     TotalSteps = request.Steps,

@@ -56,7 +56,7 @@ public sealed partial class IterationScheduler
 
             if (ownTierOnly is { } tier)
             {
-                if (_order.TierOf(job) != tier || _costs.IterationOverhead <= TimeSpan.Zero)
+                if (_order.TierOf(job) != tier)
                 {
                     break; // tiers are contiguous in serving order
                 }
@@ -71,6 +71,11 @@ public sealed partial class IterationScheduler
                 admission.Admit(job);
                 if (!_costs.BatchingIsCheap && _order.TierOf(job) != DueTier.InTime)
                 {
+                    if (_costs.IterationOverhead <= TimeSpan.Zero)
+                    {
+                        break; // company would save nothing
+                    }
+
                     ownTierOnly = _order.TierOf(job);
                 }
             }

@@ -66,7 +66,7 @@ public sealed class DenoisingLoop
         }
 
         var guidedOutput = new float[length];
-        var reuse = outputReuseThreshold > 0 ? runs.Select(_ => new StepOutputReuse(outputReuseThreshold, length)).ToArray() : null;
+        var reuse = outputReuseThreshold > 0 ? runs.Select(_ => StepOutputReuse.For(outputReuseThreshold, length)!).ToArray() : null;
         var reusedSteps = 0;
         var ortBefore = _unet.Session.RunTime;
         var started = _time.GetTimestamp();

@@ -47,10 +47,6 @@ public sealed record GenerationRequest
     /// </summary>
     public float OutputReuseThreshold { get; init; }
 
-    /// <summary>A reuse object per image when <see cref="OutputReuseThreshold"/> is on; null otherwise.</summary>
-    public StepOutputReuse? CreateOutputReuse(int latentLength) =>
-        OutputReuseThreshold > 0 ? new StepOutputReuse(OutputReuseThreshold, latentLength) : null;
-
     /// <summary>Steps whose entering latent is handed to <see cref="GenerationHooks.LatentCaptured"/>.</summary>
     public IReadOnlySet<int>? CaptureSteps { get; init; }
 

@@ -34,6 +34,9 @@ public sealed class StepOutputReuse
 
     public float Threshold { get; }
 
+    /// <summary>One image run's reuse at <paramref name="threshold"/>; null when it is 0 (off).</summary>
+    public static StepOutputReuse? For(float threshold, int length) => threshold > 0 ? new StepOutputReuse(threshold, length) : null;
+
     /// <summary>Steps that reused an output instead of calling the denoiser.</summary>
     public int Reused { get; private set; }
 

@@ -38,7 +38,7 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
         var probe = new List<SloPoint>();
         foreach (var load in options.Loads)
         {
-            probe.Add(Point(baselineName, load, [await RunOnceAsync(baselineScheduler, load, 0).ConfigureAwait(false)]));
+            probe.Add(Point(baselineName, load, [await RunAtAsync(baselineScheduler, load, 0).ConfigureAwait(false)]));
             progress?.WriteLine($"bench slo: probe of {baselineName} at {load:0.000}x: attainment {probe[^1].SloAttainment:0.000}");
         }
         var loads = options.Loads.ToList();
@@ -56,7 +56,7 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
             {
                 foreach (var (name, scheduler) in policies)
                 {
-                    runs[name].Add(await RunOnceAsync(scheduler, load, repeat).ConfigureAwait(false));
+                    runs[name].Add(await RunAtAsync(scheduler, load, repeat).ConfigureAwait(false));
                 }
             }
             foreach (var (name, _) in policies)
@@ -73,8 +73,8 @@ public sealed class SloBench(DiffusionPipeline pipeline, string modelsDirectory,
         return SloHeadline.Summarise(device, options.Steps, options.RequestsPerPoint, options.Repeats, step.TotalSeconds, expansion.TotalSeconds,
             capacity, ordered, watch.Elapsed.TotalMinutes) with { Probe = probe };
 
-        Task<SloRun> RunOnceAsync(SchedulerOptions scheduler, double load, int repeat) =>
-            this.RunOnceAsync(scheduler, load * capacity, repeat, step, expansion, encoded, guidance, cancellationToken);
+        Task<SloRun> RunAtAsync(SchedulerOptions scheduler, double load, int repeat) =>
+            RunOnceAsync(scheduler, load * capacity, repeat, step, expansion, encoded, guidance, cancellationToken);
 
         SloPoint Point(string name, double load, IReadOnlyList<SloRun> runs) => Pool(name, load, load * capacity, runs);
     }
