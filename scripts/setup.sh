@@ -13,7 +13,8 @@ APT_PACKAGES=(cmake g++ libfaiss-dev libopenblas-dev libgomp1 libicu72 redis-ser
 ensure_apt_packages() {
   local missing=()
   local installed
-  installed="$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${APT_PACKAGES[@]}" 2>/dev/null | awk '$2 == "installed" { print $1 }')"
+  # dpkg-query exits 1 when a package is unknown to dpkg (never installed); that is the case to handle, not an error
+  installed="$( { dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${APT_PACKAGES[@]}" 2>/dev/null || true; } | awk '$2 == "installed" { print $1 }')"
   for p in "${APT_PACKAGES[@]}"; do
     grep -qx "$p" <<<"$installed" || missing+=("$p")
   done
