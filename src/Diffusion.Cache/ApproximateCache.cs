@@ -1,3 +1,4 @@
+using Diffusion.Cache.Adaptive;
 using Diffusion.Cache.Admission;
 using Diffusion.Cache.Embeddings;
 using Diffusion.Cache.Index;
@@ -25,6 +26,7 @@ public sealed class ApproximateCache : IAsyncDisposable
     private readonly CachePoints _storedPoints;
     private readonly CacheIndexReplica _replica;
     private readonly NearLatentCache _near;
+    private readonly AdaptiveKTable? _adaptive;
     private readonly bool _ownsStore;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -44,6 +46,9 @@ public sealed class ApproximateCache : IAsyncDisposable
         _logger = logger;
         _near = new NearLatentCache(options.NearCacheBytes);
         store.EntryRemoved += _near.Remove;
+        _adaptive = options.AdaptiveK is { } adaptive
+            ? new AdaptiveKTable(options.KTables.For(options.EffectiveMode), _points, adaptive, options.KTables.CalibratedFor, logger)
+            : null;
     }
 
     public LatentStore Store { get; }
@@ -63,6 +68,9 @@ public sealed class ApproximateCache : IAsyncDisposable
 
     /// <summary>The similarity→K table of <see cref="Mode"/>.</summary>
     public SimilarityKTable Table => _options.KTables.For(Mode);
+
+    /// <summary>The table that keeps learning K online, or null when the calibrated table is fixed.</summary>
+    public AdaptiveKTable? Adaptive => _adaptive;
 
     /// <summary>How the FAISS replica was built at start (saved indexes adopted or rebuilt from the store).</summary>
     public IndexStartReport IndexStart { get; }
@@ -195,6 +203,19 @@ public sealed class ApproximateCache : IAsyncDisposable
         return new CacheAdmission(Store, Metrics, _near, entry, steps, facts.LatentShape);
     }
 
+    /// <summary>
+    /// Hands the finished image's CLIP image–text cosine to the adaptive table, which learns from the hits it decided
+    /// and from runs from noise. A no-op without adaptation, for skipped lookups and for repeats of a cached prompt.
+    /// </summary>
+    public void RecordOutcome(CacheLookup lookup, double clipScore)
+    {
+        ArgumentNullException.ThrowIfNull(lookup);
+        if (_adaptive is not null && lookup.Adaptive is { } arm)
+        {
+            _adaptive.Observe(arm, clipScore);
+        }
+    }
+
     /// <summary>The counters with the store's gauges.</summary>
     public CacheMetricsSnapshot MetricsSnapshot() => Metrics.Snapshot(Store.Stats);
 
@@ -236,6 +257,7 @@ public sealed class ApproximateCache : IAsyncDisposable
             // the saved index is only an optimisation: the next start rebuilds from the store
             _logger.LogWarning("Could not save the cache index: {Message}", e.Message);
         }
+        _adaptive?.TrySave();
         _replica.Dispose();
     }
 
@@ -274,6 +296,7 @@ public sealed class ApproximateCache : IAsyncDisposable
         // A miss reports how close the requester's own nearest entry was, never another tenant's (that would say what they sent).
         double? best = candidates.Where(c => pool is null || !IsPoolEntry(c.Key.Tenant, tenant, pool)).Select(c => (double?)c.Similarity).FirstOrDefault();
         var table = _options.KTables.For(retrieval);
+        var draw = _adaptive?.Draw() ?? AdaptiveDraw.Exploit;
         var usable = new List<(IndexCandidate Candidate, int K, CacheEntryMetadata Entry, double? TextSimilarity)>();
         foreach (var candidate in candidates)
         {
@@ -287,7 +310,7 @@ public sealed class ApproximateCache : IAsyncDisposable
                 continue;
             }
             var textSimilarity = TextSimilarity(query, entry.Entry.TextEmbedding);
-            var allowed = _points.Scale(ReferenceK(table, candidate.Similarity, textSimilarity), facts.Steps);
+            var allowed = _points.Scale(ReferenceK(table, candidate.Similarity, textSimilarity, draw), facts.Steps);
             if (allowed == 0 || !facts.IsCompatibleWith(entry.Entry)
                 || (_options.CheckLineage && !LineageAllows(entry.Entry, query, facts.Steps))
                 || !Store.TryGetBestK(candidate.Key, allowed, out var k))
@@ -297,7 +320,17 @@ public sealed class ApproximateCache : IAsyncDisposable
             usable.Add((candidate, k, entry, textSimilarity));
         }
         var searchTime = _time.GetElapsedTime(started);
-        foreach (var (candidate, k, entry, promptSimilarity) in usable.OrderByDescending(u => u.K).ThenByDescending(u => u.Candidate.Similarity))
+        var ordered = usable.OrderByDescending(u => u.K).ThenByDescending(u => u.Candidate.Similarity).ToArray();
+        if (_adaptive is not null && draw == AdaptiveDraw.Control && ordered.Length > 0 && !IsRepeat(ordered[0].TextSimilarity))
+        {
+            // a would-be hit run from noise: the score a full run gets at this similarity, for the table to compare hits with
+            Metrics.RecordAdaptiveControl();
+            return Miss(ordered[0].Candidate.Similarity, started, searchTime, "run from noise as a control for adaptive K") with
+            {
+                Adaptive = new AdaptiveArm(ordered[0].Candidate.Similarity, 0, AdaptiveDraw.Control),
+            };
+        }
+        foreach (var (candidate, k, entry, promptSimilarity) in ordered)
         {
             var latentKey = new LatentKey(candidate.Key, k);
             var values = _near.TryGet(latentKey);
@@ -331,11 +364,14 @@ public sealed class ApproximateCache : IAsyncDisposable
                 SourceSeed = entry.Entry.Seed,
                 SourcePrompt = entry.Entry.Prompt,
                 FromSharedPool = pool is not null && IsPoolEntry(candidate.Key.Tenant, tenant, pool),
+                Adaptive = _adaptive is null || IsRepeat(promptSimilarity) ? null
+                    : new AdaptiveArm(candidate.Similarity, _points.ReferenceKOf(k, facts.Steps), draw),
             };
         }
-        return Miss(best, started, searchTime, usable.Count == 0
+        var miss = Miss(best, started, searchTime, usable.Count == 0
             ? candidates.Count == 0 ? "no entries" : "nothing similar and compatible enough"
             : "no candidate latent could be read");
+        return _adaptive is not null && best is { } nearest ? miss with { Adaptive = new AdaptiveArm(nearest, 0, AdaptiveDraw.Exploit) } : miss;
 
         CacheLookup Miss(double? similarity, long startedAt, TimeSpan search, string detail) =>
             new(CacheLookupStatus.Miss, retrieval, 0, similarity, null, null, null, search, _time.GetElapsedTime(startedAt) - search, detail);
@@ -350,8 +386,12 @@ public sealed class ApproximateCache : IAsyncDisposable
     /// the deepest cache point for a repeat of the cached prompt (text cosine at least DuplicateSimilarity). The
     /// tables are calibrated on different prompts; the same prompt's own latent keeps its accuracy (docs/variation.md).
     /// </summary>
-    private int ReferenceK(SimilarityKTable table, double similarity, double? textSimilarity) =>
-        textSimilarity >= _options.DuplicateSimilarity ? _points.ReferenceKs.Max() : table.KFor(similarity);
+    private int ReferenceK(SimilarityKTable table, double similarity, double? textSimilarity, AdaptiveDraw draw = AdaptiveDraw.Exploit) =>
+        IsRepeat(textSimilarity) ? _points.ReferenceKs.Max()
+        : _adaptive is not null && table == _options.KTables.For(Mode) ? _adaptive.ReferenceKFor(similarity, draw)
+        : table.KFor(similarity);
+
+    private bool IsRepeat(double? textSimilarity) => textSimilarity >= _options.DuplicateSimilarity;
 
     private static double? TextSimilarity(float[] query, float[] textEmbedding) =>
         textEmbedding.Length == query.Length ? EmbeddingVectors.Cosine(query, textEmbedding) : null;

@@ -1,3 +1,4 @@
+using Diffusion.Cache.Adaptive;
 using Diffusion.Cache.Policy;
 using Diffusion.CacheStore;
 using Diffusion.Kernels.Faiss;
@@ -69,6 +70,12 @@ public sealed record ApproximateCacheOptions
     /// </summary>
     public float VariationStrength { get; init; } = Policy.HitVariation.DefaultStrength;
 
+    /// <summary>
+    /// Online K adaptation: the calibrated table keeps learning from the CLIP scores of the images its hits make
+    /// (<see cref="AdaptiveKTable"/>). Null keeps the calibrated table fixed.
+    /// </summary>
+    public AdaptiveKOptions? AdaptiveK { get; init; }
+
     /// <summary>The retrieval mode in effect.</summary>
     public RetrievalMode EffectiveMode => Mode ?? KTables.DefaultMode;
 
@@ -80,7 +87,8 @@ public sealed record ApproximateCacheOptions
         get
         {
             var points = Points;
-            if (!StoreReachablePointsOnly)
+            // an adaptive table may move any bucket to any cache point
+            if (!StoreReachablePointsOnly || AdaptiveK is not null)
             {
                 return points;
             }
@@ -144,6 +152,14 @@ public sealed record ApproximateCacheOptions
         if (IndexChooser is null)
         {
             problems.Add("IndexChooser is missing.");
+        }
+        try
+        {
+            AdaptiveK?.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            problems.Add(e.Message);
         }
         if (problems.Count > 0)
         {

@@ -1,3 +1,4 @@
+using Diffusion.Cache.Adaptive;
 using Diffusion.CacheStore;
 
 namespace Diffusion.Cache;
@@ -48,6 +49,9 @@ public sealed record CacheLookup(
 
     /// <summary>On a hit: the prompts whose runs shaped the start latent, the source itself (up to K) first.</summary>
     public IReadOnlyList<LatentAncestor> SourceLineage { get; init; } = [];
+
+    /// <summary>What the image of this lookup's run will teach the adaptive table (null without one, and for repeats the table does not decide).</summary>
+    public AdaptiveArm? Adaptive { get; init; }
 
     public static CacheLookup Skipped(RetrievalMode mode, string detail) =>
         new(CacheLookupStatus.Skipped, mode, 0, null, null, null, null, TimeSpan.Zero, TimeSpan.Zero, detail);

@@ -80,9 +80,19 @@ public sealed class CachedGenerator : IAsyncDisposable
         };
         var result = await (runner ?? _runner).RunAsync(run, prompt, Combine(hooks, request.CaptureSteps, admission), cancellationToken).ConfigureAwait(false);
 
-        if (admission is not null && _imageEmbeddings is not null)
+        _cache.Metrics.RecordReusedSteps(result.Denoise.ReusedSteps / Math.Max(1, result.Images.Count));
+        var scored = _cache.Adaptive is not null && lookup.Adaptive is not null;
+        if ((admission is not null || scored) && _imageEmbeddings is not null)
         {
-            _imageEmbeddings.TryEnqueue(admission, result.Images.Image(0).ToArray(), result.Images.Height, result.Images.Width);
+            _imageEmbeddings.TryEnqueue(image =>
+            {
+                admission?.SetImageEmbedding(image);
+                if (scored && image.Length == embedding.Length)
+                {
+                    // the image's CLIP score: its embedding against the prompt's, in the space prompt→image retrieval uses
+                    _cache.RecordOutcome(lookup, EmbeddingVectors.Cosine(embedding, image));
+                }
+            }, result.Images.Image(0).ToArray(), result.Images.Height, result.Images.Width, admission is null ? "an adaptive K score" : $"cache entry {admission.Key}");
         }
         return new CachedGenerationResult(result, lookup, lookup.ToReport(), admission?.Key, embedTime, Stopwatch.GetElapsedTime(started))
         {

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Diffusion.Cache.Admission;
 using Diffusion.Inference.Pipeline;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
@@ -7,9 +6,10 @@ using Microsoft.ML.OnnxRuntime;
 namespace Diffusion.Cache.Generation;
 
 /// <summary>
-/// Computes finished runs' CLIP image embeddings on a background task and hands them to their
-/// admissions, so the image encoder never sits on a request's critical path. Bounded: when full, an
-/// embedding is dropped (the entry stays usable for prompt→prompt retrieval).
+/// Computes finished runs' CLIP image embeddings on a background task and hands them on (to the run's
+/// admission, and to the adaptive K table as the image's score), so the image encoder never sits on a
+/// request's critical path. Bounded: when full, an embedding is dropped (the entry stays usable for
+/// prompt→prompt retrieval; the table learns from the next image).
 /// </summary>
 internal sealed class ImageEmbeddingQueue : IAsyncDisposable
 {
@@ -26,16 +26,17 @@ internal sealed class ImageEmbeddingQueue : IAsyncDisposable
         _worker = Task.Run(RunAsync);
     }
 
-    /// <summary>Queues one image ([3,h,w] in [-1,1]) for <paramref name="admission"/>; false when the queue is full or closed.</summary>
-    public bool TryEnqueue(CacheAdmission admission, float[] pixels, int height, int width) =>
-        _channel.Writer.TryWrite(new Item(admission, pixels, height, width, null));
+    /// <summary>Queues one image ([3,h,w] in [-1,1]) whose embedding goes to <paramref name="embedded"/>; false when the queue is full or closed.</summary>
+    /// <param name="label">Names the image in a log line when its embedding fails.</param>
+    public bool TryEnqueue(Action<float[]> embedded, float[] pixels, int height, int width, string label) =>
+        _channel.Writer.TryWrite(new Item(embedded, pixels, height, width, label, null));
 
     /// <summary>Completes when everything queued before the call has been handed to the store.</summary>
     public async Task DrainAsync(CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         // one reader in order: when the marker comes out, everything before it is done
-        await _channel.Writer.WriteAsync(new Item(null, null, 0, 0, done), cancellationToken).ConfigureAwait(false);
+        await _channel.Writer.WriteAsync(new Item(null, null, 0, 0, "", done), cancellationToken).ConfigureAwait(false);
         await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -59,16 +60,16 @@ internal sealed class ImageEmbeddingQueue : IAsyncDisposable
                 var embedding = _pipeline.EncodeImages(item.Pixels, 1, item.Height, item.Width);
                 if (embedding is not null)
                 {
-                    item.Admission!.SetImageEmbedding(embedding);
+                    item.Embedded!(embedding);
                 }
             }
             catch (Exception e) when (e is OnnxRuntimeException or ArgumentException or InvalidOperationException)
             {
                 // one bad image must not stop the worker; the entry keeps its prompt→prompt use
-                _logger.LogWarning("Image embedding for cache entry {Key} failed: {Message}", item.Admission!.Key, e.Message);
+                _logger.LogWarning("Image embedding for {Label} failed: {Message}", item.Label, e.Message);
             }
         }
     }
 
-    private sealed record Item(CacheAdmission? Admission, float[]? Pixels, int Height, int Width, TaskCompletionSource? Marker);
+    private sealed record Item(Action<float[]>? Embedded, float[]? Pixels, int Height, int Width, string Label, TaskCompletionSource? Marker);
 }

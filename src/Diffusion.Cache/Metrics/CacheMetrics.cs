@@ -26,6 +26,8 @@ public sealed class CacheMetrics
     private long _imageEmbeddingsQueued;
     private long _imageEmbeddingsDropped;
     private long _admissionsSkippedAsDuplicate;
+    private long _adaptiveControls;
+    private long _stepsReused;
 
     public LatencyHistogram LookupLatency { get; } = new(LatencyHistogram.LookupBounds);
 
@@ -35,6 +37,12 @@ public sealed class CacheMetrics
         Interlocked.Add(ref _stepsRequested, steps);
         Interlocked.Add(ref _stepsSaved, k);
     }
+
+    /// <summary>Steps of a finished run that reused the denoiser's previous output instead of calling it (within-request reuse).</summary>
+    public void RecordReusedSteps(int steps) => Interlocked.Add(ref _stepsReused, Math.Max(0, steps));
+
+    /// <summary>A would-be hit run from noise as the adaptive table's control.</summary>
+    internal void RecordAdaptiveControl() => Interlocked.Increment(ref _adaptiveControls);
 
     internal void RecordLookup(CacheLookup lookup)
     {
@@ -104,6 +112,8 @@ public sealed class CacheMetrics
         store)
     {
         UncorroboratedSkipped = Interlocked.Read(ref _uncorroborated),
+        AdaptiveControls = Interlocked.Read(ref _adaptiveControls),
+        StepsReused = Interlocked.Read(ref _stepsReused),
     };
 }
 
@@ -136,6 +146,15 @@ public sealed record CacheMetricsSnapshot(
 {
     /// <summary>Shared-pool candidates passed over because too few other tenants had sent the same prompt.</summary>
     public long UncorroboratedSkipped { get; init; }
+
+    /// <summary>Would-be hits run from noise as the adaptive K table's controls.</summary>
+    public long AdaptiveControls { get; init; }
+
+    /// <summary>Steps run on a reused denoiser output (within-request reuse): model calls saved besides <see cref="StepsSaved"/>.</summary>
+    public long StepsReused { get; init; }
+
+    /// <summary>Denoiser calls saved by both mechanisms over those of full runs.</summary>
+    public double ModelCallsSavedFraction => StepsRequested == 0 ? 0 : (double)(StepsSaved + StepsReused) / StepsRequested;
 
     public double HitRate => Lookups == 0 ? 0 : (double)Hits / Lookups;
 

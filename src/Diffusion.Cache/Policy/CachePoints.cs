@@ -39,6 +39,9 @@ public sealed record CachePoints
         return Math.Clamp(k, 1, steps - 1);
     }
 
+    /// <summary>The largest cache point (of the reference run) whose step in an <paramref name="steps"/>-step run is at most <paramref name="k"/> (0 = none).</summary>
+    public int ReferenceKOf(int k, int steps) => ReferenceKs.LastOrDefault(r => Scale(r, steps) <= k);
+
     /// <summary>The distinct cache steps of an <paramref name="steps"/>-step run, ascending (empty below 2 steps).</summary>
     public IReadOnlyList<int> StepsFor(int steps) =>
         steps < 2 ? [] : ReferenceKs.Select(k => Scale(k, steps)).Distinct().Order().ToArray();

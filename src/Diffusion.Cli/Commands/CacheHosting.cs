@@ -1,4 +1,5 @@
 using Diffusion.Cache;
+using Diffusion.Cache.Adaptive;
 using Diffusion.Cache.Generation;
 using Diffusion.CacheStore;
 using Diffusion.Engine;
@@ -24,7 +25,11 @@ internal static class CacheHosting
         var data = services.GetRequiredService<IOptions<ServerOptions>>().Value.DataDirectory;
         var time = services.GetService<TimeProvider>();
         var logger = ModelHosting.Logger(services, "Diffusion.Cache");
-        var cacheOptions = new ApproximateCacheOptions { IndexDirectory = Path.Combine(data, "cache-index") };
+        var cacheOptions = new ApproximateCacheOptions
+        {
+            IndexDirectory = Path.Combine(data, "cache-index"),
+            AdaptiveK = options.AdaptiveK ? new AdaptiveKOptions { StatePath = Path.Combine(data, "cache-index", "adaptive-k.json") } : null,
+        };
         // prompt→image retrieval compares with cached final images' CLIP image embeddings; a model without an
         // image encoder (a Stable Diffusion export) retrieves prompt→prompt whatever k-table.json prefers
         if (cacheOptions.EffectiveMode == RetrievalMode.PromptToImage && services.GetRequiredService<DiffusionModels>().ImageEncoder is null)

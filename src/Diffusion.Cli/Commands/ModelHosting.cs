@@ -19,7 +19,7 @@ namespace Diffusion.Cli.Commands;
 /// <param name="Redis">A Redis address ("127.0.0.1:6379") to share the cache between instances; null keeps it local.</param>
 /// <param name="Policy">Who the engine runs next at each iteration boundary.</param>
 public sealed record ModelHostingOptions(string ModelsDirectory, int IntraOpThreads, ExecutionProviderKind Provider,
-    bool Cache = true, string CacheSize = "2GB", string? Redis = null, SchedulingPolicy Policy = SchedulingPolicy.Fcfs);
+    bool Cache = true, string CacheSize = "2GB", string? Redis = null, SchedulingPolicy Policy = SchedulingPolicy.Fcfs, bool AdaptiveK = false);
 
 /// <summary>
 /// Registers the loaded model family, the engine (diffusion jobs and the prompt-expanding LLM), the
@@ -52,6 +52,10 @@ public static class ModelHosting
             if (cache is not null)
             {
                 metrics.TrackCacheStorage(() => cache.Opened?.Cache.Store.Stats);   // none until the cache is open
+                if (options.AdaptiveK)
+                {
+                    metrics.TrackAdaptiveK(() => cache.Opened?.Cache.Adaptive?.Snapshot());
+                }
             }
             return new ServiceImageGenerator(pipeline, engine, cache, pipeline.Models.Folder.Name, sp.GetService<SharedPoolPolicy>(),
                 sp.GetService<TimeProvider>());

@@ -91,10 +91,19 @@ public static class ServeCommand
             DefaultValueFactory = _ => "fcfs",
         };
         policy.AcceptOnlyFromAmong([.. SchedulingPolicies.Names]);
+        var adaptiveK = new Option<string>("--adaptive-k")
+        {
+            Description = "Keep learning the cache's similarity→K table from the CLIP scores of the images its hits make " +
+                          "(a bandit per similarity bucket; a few hits try a larger K, a few would-be hits run from noise as " +
+                          "controls); the learned state is kept in {data-dir}/cache-index/adaptive-k.json and shown on the dashboard",
+            DefaultValueFactory = _ => "off",
+            HelpName = "on|off",
+        };
+        adaptiveK.AcceptOnlyFromAmong("on", "off");
         var defaults = new ServerOptions();
         var command = new Command(Name, "Serve the OpenAI-compatible image API, job events, gallery store and metrics.")
         {
-            urls, models, threads, provider, noCache, cacheSize, redis, poolDefences, policy,
+            urls, models, threads, provider, noCache, cacheSize, redis, poolDefences, policy, adaptiveK,
             Setting<string>("--data-dir", nameof(ServerOptions.DataDirectory),
                 $"Directory for runtime data (gallery images) [default: {defaults.DataDirectory}]"),
             Setting<int>("--max-n", nameof(ServerOptions.MaxImagesPerRequest),
@@ -103,6 +112,9 @@ public static class ServeCommand
                 $"Longest prompt in characters [default: {defaults.MaxPromptLength}]"),
             Setting<int>("--default-steps", nameof(ServerOptions.DefaultSteps),
                 $"Denoising steps when a request names none [default: {defaults.DefaultSteps}]"),
+            Setting<double>("--output-reuse", nameof(ServerOptions.DefaultOutputReuse),
+                "Within-request reuse for requests without output_reuse: the denoiser's last output is reused while its input " +
+                "changed less than this (accumulated relative L1); 0.2 is calibrated (docs/reuse-calibration.md) [default: 0, off]"),
             Setting<int>("--max-steps", nameof(ServerOptions.MaxSteps),
                 $"Most denoising steps a request may ask for [default: {defaults.MaxSteps}]"),
             Setting<int>("--max-queue", nameof(ServerOptions.MaxQueueLength),
@@ -140,7 +152,7 @@ public static class ServeCommand
             var modelOptions = new ModelHostingOptions(parseResult.GetValue(models)!, parseResult.GetValue(threads),
                 parseResult.GetValue(provider) == "cuda" ? ExecutionProviderKind.Cuda : ExecutionProviderKind.Cpu,
                 Cache: !parseResult.GetValue(noCache), CacheSize: parseResult.GetValue(cacheSize)!, Redis: parseResult.GetValue(redis),
-                Policy: SchedulingPolicies.Parse(parseResult.GetValue(policy)!));
+                Policy: SchedulingPolicies.Parse(parseResult.GetValue(policy)!), AdaptiveK: parseResult.GetValue(adaptiveK) == "on");
             return RunAsync(parseResult.GetValue(urls), overrides, modelOptions, parseResult.InvocationConfiguration.Error, cancellationToken);
         });
         return command;

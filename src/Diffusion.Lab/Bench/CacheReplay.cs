@@ -112,6 +112,11 @@ public sealed class CacheReplay(IReplayExecutor executor, ApproximateCache? cach
                 {
                     job.Admission?.SetImageEmbedding(imageEmbedding);
                 }
+                if (job.Lookup is { } decided)
+                {
+                    cache?.RecordOutcome(decided, run.ClipScore);
+                }
+                cache?.Metrics.RecordReusedSteps(job.ReusedSteps);
                 setup.OnFinished?.Invoke(job.Request.Index, run);
                 var lookup = job.Lookup;
                 int? source = lookup?.Source is { } key && sourceIndex.TryGetValue(key.Id.Value, out var s) ? s : job.ImageHit?.SourceIndex;

@@ -67,6 +67,12 @@ public static class MetricsApi
             {
                 StepsRequested = (long)metrics.StepsRequested.Value,
                 SecondsSaved = Math.Round(metrics.CacheSecondsSaved.Value, 3),
+                ModelCallsSaved = new Dictionary<string, long>
+                {
+                    [ServiceMetrics.CrossRequest] = (long)metrics.ModelCallsSaved.WithLabels(ServiceMetrics.CrossRequest).Value,
+                    [ServiceMetrics.WithinRequest] = (long)metrics.ModelCallsSaved.WithLabels(ServiceMetrics.WithinRequest).Value,
+                },
+                AdaptiveK = metrics.AdaptiveK(),
                 Store = metrics.CacheStorage() is { } store
                     ? new CacheStoreMetrics(store.UsedBytes, store.MaxBytes, store.Entries, store.Latents, store.Evictions, store.WritesFailed,
                         store.CorruptDiscarded)

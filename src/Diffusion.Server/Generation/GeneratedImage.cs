@@ -11,6 +11,9 @@ public sealed record GeneratedImage(
     CacheReport Cache,
     IReadOnlyDictionary<string, double> Timings)
 {
+    /// <summary>Steps that reused the denoiser's previous output instead of calling it (the request's <c>output_reuse</c>).</summary>
+    public int ReusedSteps { get; init; }
+
     /// <summary>The stage that runs the denoising steps; the metrics price skipped steps by it.</summary>
     public const string DenoiseStage = "denoise";
 

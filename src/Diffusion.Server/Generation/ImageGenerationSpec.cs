@@ -32,6 +32,12 @@ public sealed record ImageGenerationSpec(
     /// <summary>The body's <c>deadline_ms</c>, from arrival; null for interactive work due at twice its standalone time.</summary>
     public TimeSpan? Deadline { get; init; }
 
+    /// <summary>
+    /// The body's <c>output_reuse</c>: within-request reuse of the denoiser's last output while the model input's
+    /// accumulated relative change stays under it (TeaCache's rule); 0 calls the denoiser at every step.
+    /// </summary>
+    public float OutputReuse { get; init; }
+
     /// <summary>When the request reached the service (set as it leaves the queue); null means when generation starts.</summary>
     public DateTimeOffset? ArrivedAt { get; init; }
 }

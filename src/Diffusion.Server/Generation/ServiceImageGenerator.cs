@@ -104,6 +104,7 @@ public sealed class ServiceImageGenerator : IImageGenerator
             Scheduler = SchedulerKinds.Parse(spec.Scheduler),
             Width = spec.Width,
             Height = spec.Height,
+            OutputReuseThreshold = spec.OutputReuse,
         };
         var hooks = progress is null ? null : new GenerationHooks
         {
@@ -148,7 +149,13 @@ public sealed class ServiceImageGenerator : IImageGenerator
         timings[GeneratedImage.DenoiseStage] = result.Timings.Denoise.TotalSeconds;
         timings[GeneratedImage.EngineWaitStage] = result.Denoise.Waited.TotalSeconds;
         timings["vae_decode_png"] = result.Timings.DecodeAndPng.TotalSeconds;
-        return new GeneratedImage(result.Png[0], seed, revised, cache, timings) { Expansion = expansion, Warnings = warnings, Due = due };
+        return new GeneratedImage(result.Png[0], seed, revised, cache, timings)
+        {
+            Expansion = expansion,
+            Warnings = warnings,
+            Due = due,
+            ReusedSteps = result.Denoise.ReusedSteps,
+        };
     }
 
     private async Task<string> ExpandAsync(string prompt, RequestOptions options, CancellationToken cancellationToken)

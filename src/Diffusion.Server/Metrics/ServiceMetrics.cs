@@ -1,3 +1,4 @@
+using Diffusion.Cache.Adaptive;
 using Diffusion.CacheStore;
 using Diffusion.Engine;
 using Diffusion.Engine.Scheduling;
@@ -52,6 +53,11 @@ public sealed class ServiceMetrics
         CacheBytes = Factory.CreateGauge("diffusion_cache_bytes", "Bytes of latents in the approximate cache's store.");
         CacheEntries = Factory.CreateGauge("diffusion_cache_entries", "Cached runs (prompts) in the approximate cache's store.");
         CacheEvictions = Factory.CreateCounter("diffusion_cache_evictions_total", "Latents evicted from the store to stay in its budget.");
+        ModelCallsSaved = Factory.CreateCounter("diffusion_model_calls_saved_total",
+            "Denoiser calls not made, by mechanism: cross_request (steps a cache hit skipped) and within_request (steps run on a reused output).",
+            ["mechanism"]);
+        ModelCallsSaved.WithLabels(CrossRequest);
+        ModelCallsSaved.WithLabels(WithinRequest);
         SloResults = Factory.CreateCounter("diffusion_slo_requests_total",
             "Generated images by service class and whether they met their due time (met, missed; batch work is 'none').", ["class", "result"]);
         SloLatency = Factory.CreateHistogram("diffusion_slo_latency_seconds",
@@ -82,6 +88,44 @@ public sealed class ServiceMetrics
             }
         });
     }
+
+    private Func<AdaptiveKSnapshot?>? adaptive;
+
+    /// <summary>Follows the cache's adaptive K table: each bucket's K and the rule's counters at /metrics, the whole state at /v1/metrics.</summary>
+    public void TrackAdaptiveK(Func<AdaptiveKSnapshot?> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        adaptive = read;
+        var k = Factory.CreateGauge("diffusion_cache_adaptive_k",
+            "The K (of a 50-step run) the adaptive table uses now per similarity bucket (low, high].", ["low", "high"]);
+        var calibrated = Factory.CreateGauge("diffusion_cache_adaptive_calibrated_k",
+            "The calibrated K each similarity bucket started from.", ["low", "high"]);
+        var events = Factory.CreateCounter("diffusion_cache_adaptive_events_total",
+            "The adaptive table's observations (scored images), explorations, controls, promotions and demotions.", ["event"]);
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            if (read() is not { } state)
+            {
+                return;
+            }
+            foreach (var bucket in state.Buckets)
+            {
+                string[] labels = [Edge(bucket.Low), Edge(bucket.High)];
+                k.WithLabels(labels).Set(bucket.K);
+                calibrated.WithLabels(labels).Set(bucket.CalibratedK);
+            }
+            events.WithLabels("observation").IncTo(state.Observations);
+            events.WithLabels("exploration").IncTo(state.Explorations);
+            events.WithLabels("control").IncTo(state.Controls);
+            events.WithLabels("promotion").IncTo(state.Promotions);
+            events.WithLabels("demotion").IncTo(state.Demotions);
+        });
+
+        static string Edge(double x) => x.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The adaptive K table's state, or null without one (or before the cache is open).</summary>
+    public AdaptiveKSnapshot? AdaptiveK() => adaptive?.Invoke();
 
     /// <summary>The store's state now, or null when the service runs without a cache.</summary>
     public CacheStoreStats? CacheStorage() => storage?.Invoke();
@@ -132,6 +176,11 @@ public sealed class ServiceMetrics
     public Counter CacheSecondsSaved { get; }
     public Counter Expansions { get; }
     public Counter CacheHitsByK { get; }
+
+    /// <summary>The <c>mechanism</c> labels of <see cref="ModelCallsSaved"/>.</summary>
+    public const string CrossRequest = "cross_request", WithinRequest = "within_request";
+
+    public Counter ModelCallsSaved { get; }
     public Counter ImagesStored { get; }
     public Gauge CacheBytes { get; }
     public Gauge CacheEntries { get; }
@@ -144,8 +193,13 @@ public sealed class ServiceMetrics
     /// <param name="cache">What the cache did for it.</param>
     /// <param name="steps">The steps the request asked for.</param>
     /// <param name="denoiseSeconds">Time spent running the steps that were not skipped; null when not measured.</param>
-    public void ObserveGeneration(double seconds, CacheReport cache, int steps, double? denoiseSeconds)
+    /// <param name="reusedSteps">Steps run on the denoiser's reused output (within-request reuse).</param>
+    public void ObserveGeneration(double seconds, CacheReport cache, int steps, double? denoiseSeconds, int reusedSteps = 0)
     {
+        if (reusedSteps > 0)
+        {
+            ModelCallsSaved.WithLabels(WithinRequest).Inc(reusedSteps);
+        }
         GenerationSeconds.Observe(seconds);
         Generations.WithLabels(GenerationOutcome.Succeeded).Inc();
         CacheLookups.WithLabels(cache.Hit ? "hit" : "miss").Inc();
@@ -153,6 +207,7 @@ public sealed class ServiceMetrics
         if (cache.Hit)
         {
             CacheStepsSkipped.Inc(cache.K);
+            ModelCallsSaved.WithLabels(CrossRequest).Inc(cache.K);
             if (SecondsSaved(cache.K, steps, denoiseSeconds) is { } saved) CacheSecondsSaved.Inc(saved);
             CacheHitsByK.WithLabels(cache.K.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
         }

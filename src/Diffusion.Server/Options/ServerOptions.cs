@@ -29,6 +29,12 @@ public sealed class ServerOptions
     /// <summary>Guidance scales above this are refused; 0 is always allowed (no guidance).</summary>
     public double MaxGuidanceScale { get; set; } = 30;
 
+    /// <summary>
+    /// Within-request output reuse for requests that send no <c>output_reuse</c>: 0 (off) calls the denoiser at every
+    /// step; 0.2 is the calibrated threshold (docs/reuse-calibration.md: 83 % of calls saved at a small quality cost).
+    /// </summary>
+    public double DefaultOutputReuse { get; set; }
+
     /// <summary>Requests and jobs waiting to run; beyond this the API answers 429.</summary>
     public int MaxQueueLength { get; set; } = 32;
 

@@ -1,3 +1,4 @@
+using Diffusion.Inference.Pipeline;
 using Microsoft.Extensions.Options;
 
 namespace Diffusion.Server.Options;
@@ -45,6 +46,8 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
             failures.Add($"Server:ApiKeys / Server:ApiKeysFile: {ex.Message}");
         }
 
+        if (!double.IsFinite(options.DefaultOutputReuse) || options.DefaultOutputReuse < 0 || options.DefaultOutputReuse > StepOutputReuse.MaxThreshold)
+            failures.Add($"Server:DefaultOutputReuse must be between 0 (off) and {StepOutputReuse.MaxThreshold}; it is {options.DefaultOutputReuse}.");
         if (!double.IsFinite(options.MaxGuidanceScale) || options.MaxGuidanceScale is < 0 or > 100)
             failures.Add($"Server:MaxGuidanceScale must be between 0 and 100; it is {options.MaxGuidanceScale}.");
         else if (options.DefaultGuidanceScale is { } g && (!double.IsFinite(g) || g < 0 || g > options.MaxGuidanceScale))

@@ -89,7 +89,7 @@ public sealed class GenerationRunner(IImageGenerator generator, ImageStore store
             throw new InvalidOperationException("The image generator returned something that is not a PNG.");
         }
         metrics.ObserveGeneration(time.GetElapsedTime(started).TotalSeconds, image.Cache, spec.Steps,
-            image.Timings.TryGetValue(GeneratedImage.DenoiseStage, out var denoise) ? denoise : null);
+            image.Timings.TryGetValue(GeneratedImage.DenoiseStage, out var denoise) ? denoise : null, image.ReusedSteps);
         if (image.Expansion is { } expansion) metrics.ObserveExpansion(expansion);
         var engineWait = image.Timings.TryGetValue(GeneratedImage.EngineWaitStage, out var waited) ? TimeSpan.FromSeconds(waited) : TimeSpan.Zero;
         metrics.ObserveServiceLevel(spec.Slo, image.Due, time.GetUtcNow(), spec.ArrivedAt, queued + engineWait);

@@ -3,7 +3,7 @@ namespace Diffusion.Server.Api.Contracts;
 /// <summary>
 /// The body of <c>POST /v1/images/generations</c> and <c>POST /v1/jobs</c> as sent, before range checks.
 /// OpenAI's fields plus our extensions (seed, steps, guidance_scale, negative_prompt, scheduler,
-/// cache, expand_prompt, slo, deadline_ms). <c>quality</c> and <c>style</c> are accepted and ignored because OpenAI
+/// cache, expand_prompt, slo, deadline_ms, output_reuse). <c>quality</c> and <c>style</c> are accepted and ignored because OpenAI
 /// clients send them routinely; <c>model</c>, when given, must name the served model.
 /// </summary>
 public sealed record ImageGenerationRequest
@@ -25,4 +25,5 @@ public sealed record ImageGenerationRequest
     public bool? ExpandPrompt { get; init; }
     public string? Slo { get; init; }
     public long? DeadlineMs { get; init; }
+    public double? OutputReuse { get; init; }
 }

@@ -1,3 +1,5 @@
+using Diffusion.Cache.Adaptive;
+
 namespace Diffusion.Server.Api.Contracts;
 
 /// <summary>The numbers of /metrics as JSON, for the dashboard.</summary>
@@ -39,6 +41,12 @@ public sealed record CacheStats(long Hits, long Misses, double HitRate, long Ste
 
     /// <summary>What the skipped steps would have cost, each hit's K at its own run's time per step.</summary>
     public double SecondsSaved { get; init; }
+
+    /// <summary>Denoiser calls saved by mechanism: <c>cross_request</c> (steps hits skipped), <c>within_request</c> (steps on a reused output).</summary>
+    public IReadOnlyDictionary<string, long>? ModelCallsSaved { get; init; }
+
+    /// <summary>What the adaptive K table has learned; null when the table is fixed.</summary>
+    public AdaptiveKSnapshot? AdaptiveK { get; init; }
 
     /// <summary>The latent store's state; null when the service runs without a cache.</summary>
     public CacheStoreMetrics? Store { get; init; }

@@ -20,7 +20,7 @@ public static class GenerationRequestReader
     public static readonly IReadOnlyList<string> Parameters =
     [
         "prompt", "n", "size", "response_format", "user", "model", "quality", "style",
-        "seed", "steps", "guidance_scale", "negative_prompt", "scheduler", "cache", "expand_prompt", "slo", "deadline_ms",
+        "seed", "steps", "guidance_scale", "negative_prompt", "scheduler", "cache", "expand_prompt", "slo", "deadline_ms", "output_reuse",
     ];
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16 };
@@ -116,6 +116,7 @@ public static class GenerationRequestReader
                 "expand_prompt" => request with { ExpandPrompt = Boolean(name, value, ref error) },
                 "slo" => request with { Slo = String(name, value, ref error) },
                 "deadline_ms" => request with { DeadlineMs = Integer(name, value, ref error) },
+                "output_reuse" => request with { OutputReuse = Number(name, value, ref error) },
                 _ => Unknown(name, request, ref error),
             };
             if (error is not null) return error;

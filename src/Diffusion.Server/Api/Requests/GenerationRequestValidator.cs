@@ -1,5 +1,6 @@
 using System.Globalization;
 using Diffusion.Engine.Scheduling;
+using Diffusion.Inference.Pipeline;
 using Diffusion.Server.Api.Contracts;
 using Diffusion.Server.Generation;
 using Diffusion.Server.Options;
@@ -120,6 +121,12 @@ public static class GenerationRequestValidator
                 return ApiError.Invalid($"deadline_ms must be between 1 and {MaxDeadlineMs}; it is {deadlineMs}", "deadline_ms");
         }
 
+        var outputReuse = request.OutputReuse ?? options.DefaultOutputReuse;
+        if (!double.IsFinite(outputReuse) || outputReuse < 0 || outputReuse > StepOutputReuse.MaxThreshold)
+            return ApiError.Invalid(
+                $"output_reuse must be between 0 (off) and {StepOutputReuse.MaxThreshold.ToString(CultureInfo.InvariantCulture)}; " +
+                $"it is {outputReuse.ToString(CultureInfo.InvariantCulture)} (0.2 is the calibrated threshold, docs/reuse-calibration.md)", "output_reuse");
+
         var spec = new ImageGenerationSpec(
             Prompt: prompt,
             NegativePrompt: string.IsNullOrEmpty(negative) ? null : negative,
@@ -135,6 +142,7 @@ public static class GenerationRequestValidator
         {
             Slo = slo,
             Deadline = request.DeadlineMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null,
+            OutputReuse = (float)outputReuse,
         };
         return Checked<GenerationPlan>.Ok(new GenerationPlan(spec, (int)n, format, model.Id));
     }

@@ -1,0 +1,15 @@
+namespace Diffusion.Cache.Adaptive;
+
+/// <summary>How one lookup used the adaptive table: the bucket's K, the next larger K tried, or a run from noise kept as a control.</summary>
+public enum AdaptiveDraw
+{
+    Exploit,
+    Explore,
+    Control,
+}
+
+/// <summary>
+/// What a lookup's outcome will teach the adaptive table once the image is scored: the similarity that picks the
+/// bucket, the K (of the reference run) the run skipped (0 for a run from noise), and how it was drawn.
+/// </summary>
+public sealed record AdaptiveArm(double Similarity, int ReferenceK, AdaptiveDraw Draw);
