@@ -15,7 +15,7 @@ public static class CliRoot
         {
             BenchPipelineCommand.Create(), BenchEngineCommand.Create(), BenchCacheCommand.Create(), BenchAttacksCommand.Create(), BenchSloCommand.Create(),
         });
-        root.Add(new Command("eval", "Quality measurements with the judge.") { EvalModelCommand.Create(), EvalCacheCommand.Create(), EvalVariationCommand.Create(), EvalExpansionCommand.Create() });
+        root.Add(new Command("eval", "Quality measurements with the judge.") { EvalModelCommand.Create(), EvalCacheCommand.Create(), EvalAdaptiveKCommand.Create(), EvalVariationCommand.Create(), EvalExpansionCommand.Create() });
         root.Add(TraceCommand.Create());
         root.Add(ReplayCommand.Create());
         root.Add(SoakCommand.Create());

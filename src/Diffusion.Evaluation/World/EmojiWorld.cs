@@ -78,6 +78,23 @@ public sealed class EmojiWorld
 
     public string RelationPhrase(string relation) => Phrase(RelationPhrases, relation, "relation");
 
+    /// <summary>
+    /// The same world with only some concepts, background colours and textures (a prompt mix that shifts to new
+    /// objects and backgrounds); sizes, positions and relations stay. Every prompt of the subset is a prompt of this world.
+    /// </summary>
+    public EmojiWorld Subset(Func<WorldConcept, bool> concept, Func<string, bool> colour, Func<string, bool> texture)
+    {
+        var concepts = Concepts.Where(concept).ToArray();
+        var colours = Colours.Where(colour).ToArray();
+        // solid stays: canonical prompts leave it unsaid, so every world needs it
+        var textures = Textures.Where(t => t == SolidTexture || texture(t)).ToArray();
+        if (concepts.Length < 3 || colours.Length == 0)
+        {
+            throw new ArgumentException($"a world needs at least three concepts (scenes of three objects) and a colour; the subset has {concepts.Length} and {colours.Length}.");
+        }
+        return new EmojiWorld(concepts, colours, textures, Sizes, SizePixels, PositionPhrases, RelationPhrases);
+    }
+
     /// <summary>Reads and validates a world file; a missing or malformed file gets a clear error.</summary>
     public static EmojiWorld Load(string path)
     {
