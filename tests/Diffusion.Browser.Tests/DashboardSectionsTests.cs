@@ -33,6 +33,23 @@ public sealed class DashboardSectionsTests(ServerAndBrowserFixture fixture) : IC
                 hits, misses, hit_rate = (double)hits / (hits + misses), steps_saved = stepsSaved, steps_requested = stepsRequested,
                 hits_by_k = new Dictionary<string, long> { ["5"] = 3, ["10"] = 1, ["25"] = hits - 4 },
                 store = new { used_bytes = (long)(3.5 * MiB), max_bytes = 8 * MiB, entries = 12, latents = 40, evictions = 5 },
+                model_calls_saved = new { cross_request = stepsSaved, within_request = 200 },
+                adaptive_k = new
+                {
+                    buckets = new[]
+                    {
+                        new { low = -1.0, high = 0.67, calibrated_k = 10, k = 5, arms = new[]
+                        {
+                            new { k = 0, count = 9, mean_score = (double?)0.79, mean_drop = (double?)null, verdict = "proven" },
+                            new { k = 10, count = 12, mean_score = (double?)0.76, mean_drop = (double?)0.03, verdict = "ruled_out" },
+                        } },
+                        new { low = 0.67, high = 1.0, calibrated_k = 15, k = 15, arms = new[]
+                        {
+                            new { k = 15, count = 4, mean_score = (double?)0.785, mean_drop = (double?)0.005, verdict = "unknown" },
+                        } },
+                    },
+                    baseline_runs = 9, baseline_score = 0.79, tolerance = 0.008, observations = 25, explorations = 3, controls = 2, promotions = 0, demotions = 1,
+                },
             },
             engine = new
             {
@@ -96,6 +113,15 @@ public sealed class DashboardSectionsTests(ServerAndBrowserFixture fixture) : IC
         await Expect(Tile(page, "cache.steps_saved").Locator(".sub")).ToHaveTextAsync(new Regex(@"^\d+\.\d % of [\d,]+ requested$"));
         await Expect(Tile(page, "cache.seconds_saved").Locator(".sub")).ToHaveTextAsync("≈ estimated from time per step");
         await Expect(Tile(page, "cache.seconds_saved").Locator(".value")).Not.ToHaveTextAsync("not reported");
+
+        // Model calls saved by each mechanism, and what the adaptive table learned.
+        await Expect(Tile(page, "cache.model_calls_saved.within_request").Locator(".value")).ToHaveTextAsync("200");
+        await Expect(Tile(page, "cache.model_calls_saved.within_request").Locator(".sub")).ToHaveTextAsync(new Regex(@"^\d+\.\d % of the calls of full runs$"));
+        await Expect(page.Locator("#adaptive-k")).ToContainTextAsync("25 images scored, 3 explorations, 2 controls; 1 of 2 buckets moved from the calibrated K");
+        var lowBucket = page.Locator("#adaptive-k tbody tr").First;
+        await Expect(lowBucket.Locator("td").Nth(2)).ToHaveTextAsync("5");
+        await Expect(lowBucket.Locator("td").Nth(2)).ToHaveClassAsync("down");
+        await Expect(lowBucket.Locator("td").Nth(3)).ToHaveTextAsync("K 0: 9 images, proven; K 10: 12 images, drop +0.030, ruled out");
 
         await Expect(page.Locator("#chart-hits-by-k")).ToHaveAttributeAsync("aria-label", new Regex(@"^Hits by K: K=5 3, K=10 1, K=25 \d+$"));
         await Expect(page.Locator("#chart-batch")).ToHaveAttributeAsync("aria-label", new Regex(@"diffusion jobs per iteration \d"));

@@ -46,6 +46,8 @@ public sealed class DashboardTests(ServerAndBrowserFixture fixture) : IClassFixt
         }
         await Expect(page.Locator("#store-meter")).ToHaveTextAsync(new Regex(@"^Cache bytes vs budget \d+(\.\d)? [KM]?i?B of \d+(\.\d)? GiB"));
         await Expect(Tile(page, "engine.diffusion_batch")).ToHaveTextAsync(new Regex(@"^\d+(\.\d+)?$"));
+        await Expect(Tile(page, "cache.model_calls_saved.within_request")).ToHaveTextAsync("0");   // no request asked for output reuse
+        await Expect(page.Locator("#adaptive-k")).ToHaveTextAsync(new Regex("^Fixed K table"));
 
         // Everything the server sends is listed, whatever its section.
         await page.Locator("#raw-title").ClickAsync();

@@ -118,6 +118,8 @@ public sealed class MalformedRequestTests(ITestOutputHelper output) : IDisposabl
             yield return Json($"slo '{slo}'", $"{{\"prompt\":\"x\",\"slo\":\"{slo}\"}}", "use interactive or batch", "slo");
         foreach (var deadline in new[] { "0", "-5", "3600001" })
             yield return Json($"deadline_ms {deadline}", $"{{\"prompt\":\"x\",\"deadline_ms\":{deadline}}}", "deadline_ms must be between 1 and 3600000", "deadline_ms");
+        foreach (var reuse in new[] { "-0.1", "10.5", "1e9" })
+            yield return Json($"output_reuse {reuse}", $"{{\"prompt\":\"x\",\"output_reuse\":{reuse}}}", "output_reuse must be between 0 (off) and 10", "output_reuse");
         yield return Json("deadline_ms on batch work", "{\"prompt\":\"x\",\"slo\":\"batch\",\"deadline_ms\":500}", "batch work has no deadline", "deadline_ms");
         foreach (var format in new[] { "png", "URL", "" })
             yield return Json($"response_format '{format}'", $"{{\"prompt\":\"x\",\"response_format\":\"{format}\"}}", "use one of: b64_json, url", "response_format");

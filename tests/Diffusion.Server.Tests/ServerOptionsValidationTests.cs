@@ -20,6 +20,7 @@ public sealed class ServerOptionsValidationTests
     [InlineData("MaxImagesPerRequest", "0", "Server:MaxImagesPerRequest must be between 1 and 64; it is 0.")]
     [InlineData("MaxPromptLength", "-3", "Server:MaxPromptLength must be between 1 and 100000; it is -3.")]
     [InlineData("MaxSteps", "0", "Server:MaxSteps must be between 1 and 10000; it is 0.")]
+    [InlineData("DefaultOutputReuse", "11", "Server:DefaultOutputReuse must be between 0 (off) and 10; it is 11.")]
     [InlineData("DefaultSteps", "200", "Server:DefaultSteps (200) must not exceed Server:MaxSteps (150).")]
     [InlineData("MaxQueueLength", "0", "Server:MaxQueueLength must be between 1 and 100000; it is 0.")]
     [InlineData("Workers", "100", "Server:Workers must be between 1 and 64; it is 100.")]

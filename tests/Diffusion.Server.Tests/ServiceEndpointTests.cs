@@ -64,6 +64,23 @@ public sealed class ServiceEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task Output_reuse_reaches_the_generator_and_the_calls_it_saves_are_counted_apart_from_the_caches()
+    {
+        factory.Generator.Cache = new CacheReport(true, 4, 0.97f, "e9");
+        Assert.Equal(HttpStatusCode.OK, (await client.GenerateAsync(new { prompt = "reused", steps = 10, output_reuse = 0.2 })).StatusCode);
+        factory.Generator.Cache = CacheReport.Miss;
+        Assert.Equal(HttpStatusCode.OK, (await client.GenerateAsync(new { prompt = "plain", steps = 10 })).StatusCode);
+
+        Assert.Equal([0.2f, 0f], factory.Generator.Calls.Select(c => c.OutputReuse));
+        var body = await (await client.GetAsync("/metrics")).Content.ReadAsStringAsync();
+        Assert.Contains("diffusion_model_calls_saved_total{mechanism=\"within_request\"} 5", body);
+        Assert.Contains("diffusion_model_calls_saved_total{mechanism=\"cross_request\"} 4", body);
+        var saved = (await ApiAssert.JsonAsync(await client.GetAsync("/v1/metrics"))).GetProperty("cache").GetProperty("model_calls_saved");
+        Assert.Equal(5, saved.GetProperty("within_request").GetInt64());
+        Assert.Equal(4, saved.GetProperty("cross_request").GetInt64());
+    }
+
+    [Fact]
     public async Task Metrics_count_requests_generations_and_cache_results_in_both_formats()
     {
         factory.Generator.Cache = new CacheReport(true, 20, 0.97f, "e9");

@@ -94,13 +94,20 @@ public static class GenerationBodyOracle
                 return Verdict.Invalid("guidance_scale not a finite number");
             guidance = number;
         }
+        double? reuse = null;
+        if (values.TryGetValue("output_reuse", out var r) && r.ValueKind != JsonValueKind.Null)
+        {
+            if (r.ValueKind != JsonValueKind.Number || !r.TryGetDouble(out var number) || !double.IsFinite(number))
+                return Verdict.Invalid("output_reuse not a finite number");
+            reuse = number;
+        }
         if (values.TryGetValue("expand_prompt", out var e) && e.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
             return Verdict.Invalid("expand_prompt not a boolean");
 
-        return Rules(strings, integers, guidance);
+        return Rules(strings, integers, guidance, reuse);
     }
 
-    private static Verdict Rules(Dictionary<string, string?> s, Dictionary<string, long?> i, double? guidance)
+    private static Verdict Rules(Dictionary<string, string?> s, Dictionary<string, long?> i, double? guidance, double? reuse)
     {
         if (s["prompt"] is not { } prompt) return Verdict.Invalid("no prompt");
         if (prompt.Trim().Length == 0 || prompt.Length > 1000 || prompt.Trim().Contains('\0')) return Verdict.Invalid("prompt blank, long or with NUL");
@@ -120,6 +127,7 @@ public static class GenerationBodyOracle
         if (s["cache"] is not (null or "auto" or "off" or "refresh")) return Verdict.Invalid("cache");
         if (s["slo"] is not (null or "interactive" or "batch")) return Verdict.Invalid("slo");
         if (i["deadline_ms"] is { } deadline && (s["slo"] == "batch" || deadline is < 1 or > 3_600_000)) return Verdict.Invalid("deadline_ms");
+        if (reuse is < 0 or > 10) return Verdict.Invalid("output_reuse out of range");
         return new Verdict(Validity.Valid, $"n={n}");
     }
 

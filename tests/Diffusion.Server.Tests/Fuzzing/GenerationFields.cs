@@ -16,7 +16,7 @@ public static class GenerationFields
     public static readonly string[] Names =
     [
         "prompt", "n", "size", "response_format", "user", "seed", "steps", "guidance_scale", "negative_prompt", "scheduler",
-        "cache", "expand_prompt", "model", "quality", "style", "slo", "deadline_ms",
+        "cache", "expand_prompt", "model", "quality", "style", "slo", "deadline_ms", "output_reuse",
     ];
 
     public static readonly string[] Prompts =
@@ -56,6 +56,8 @@ public static class GenerationFields
         "style" => Gen.Elements("\"vivid\"", "\"natural\"", "null"),
         "slo" => Gen.Elements("\"interactive\"", "\"batch\"", "null"),
         "deadline_ms" => Gen.Frequency((3, Gen.Choose(1, 60_000).Select(Text)), (1, Gen.Elements("3600000", "1e3", "null"))),
+        "output_reuse" => Gen.Frequency((3, Gen.Choose(0, 100).Select(i => (i / 10.0).ToString(CultureInfo.InvariantCulture))),
+            (1, Gen.Elements("0", "0.2", "10", "1e-1", "-0", "null"))),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not a generation field"),
     };
 

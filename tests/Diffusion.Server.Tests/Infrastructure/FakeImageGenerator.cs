@@ -74,7 +74,11 @@ public sealed class FakeImageGenerator : IImageGenerator
             spec.Seed,
             spec.ExpandPrompt ? $"{spec.Prompt}, highly detailed" : null,
             Cache,
-            timings);
+            timings)
+        {
+            // as if every other step reused the denoiser's output
+            ReusedSteps = spec.OutputReuse > 0 ? spec.Steps / 2 : 0,
+        };
     }
 
     private static TaskCompletionSource Open()

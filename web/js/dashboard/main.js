@@ -4,10 +4,11 @@
 import { api } from '../api.js';
 import { el, formatBytes, formatClock, formatNumber } from '../format.js';
 import { MetricHistory } from './history.js';
-import { flatten, paths, read } from './metric-model.js';
+import { flatten, paths, read, readObject } from './metric-model.js';
 import { drawBarChart, drawLineChart, cssColor } from './charts.js';
 import { TileGroup, renderMeter, notReported } from './tiles.js';
 import { hitsByKBars, lineCharts, tiles } from './sections.js';
+import { renderAdaptiveK } from './adaptive-k.js';
 
 const pollMs = 1000;
 const requestTimeoutMs = 5000;
@@ -35,6 +36,7 @@ function render() {
   renderMeter(document.getElementById('kv-meter'), 'LLM KV blocks in use',
     read(m, paths.kvUsedBlocks), read(m, paths.kvTotalBlocks), (v) => formatNumber(v));
 
+  renderAdaptiveK(document.getElementById('adaptive-k'), readObject(m, paths.adaptiveK));
   drawCharts();
   renderRawTable(m);
 }

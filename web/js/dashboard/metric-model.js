@@ -11,6 +11,9 @@ export const paths = {
   stepsSaved: ['cache.steps_saved', 'cache.steps_skipped'],
   stepsRequested: ['cache.steps_requested'],
   secondsSaved: ['cache.seconds_saved', 'cache.time_saved_s'],
+  callsSavedCrossRequest: ['cache.model_calls_saved.cross_request'],
+  callsSavedWithinRequest: ['cache.model_calls_saved.within_request'],
+  adaptiveK: ['cache.adaptive_k'],
 
   storeUsedBytes: ['cache.store.used_bytes', 'cache.bytes_stored', 'cache.used_bytes', 'cache_store.used_bytes'],
   storeMaxBytes: ['cache.store.max_bytes', 'cache.max_bytes', 'cache.budget_bytes', 'cache_store.max_bytes'],

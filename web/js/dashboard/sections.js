@@ -45,6 +45,13 @@ export function secondsSaved(m) {
   return { value: (seconds / (requested - saved)) * saved, estimated: true };
 }
 
+/** A mechanism's calls saved as a share of the steps requested (a full run calls the denoiser once per step). */
+function callsSavedShare(m, path) {
+  const requested = read(m, paths.stepsRequested);
+  const saved = read(m, path);
+  return requested && saved !== undefined ? `${formatPercent(saved / requested)} of the calls of full runs` : '';
+}
+
 export const tiles = {
   cache: [
     { key: 'cache.hit_rate', label: 'Hit rate (all time)', value: ({ m }) => hitRate(m), format: formatPercent,
@@ -59,6 +66,10 @@ export const tiles = {
         const requested = read(m, paths.stepsRequested);
         return requested ? `${formatPercent(read(m, paths.stepsSaved) / requested)} of ${formatNumber(requested)} requested` : '';
       } },
+    { key: 'cache.model_calls_saved.cross_request', label: 'Model calls saved across requests', format: count,
+      value: ({ m }) => read(m, paths.callsSavedCrossRequest), sub: ({ m }) => callsSavedShare(m, paths.callsSavedCrossRequest) },
+    { key: 'cache.model_calls_saved.within_request', label: 'Model calls saved within requests', format: count,
+      value: ({ m }) => read(m, paths.callsSavedWithinRequest), sub: ({ m }) => callsSavedShare(m, paths.callsSavedWithinRequest) },
     { key: 'cache.seconds_saved', label: 'Seconds saved', value: ({ m }) => secondsSaved(m)?.value, format: formatSeconds,
       sub: ({ m }) => (secondsSaved(m)?.estimated ? '≈ estimated from time per step' : '') },
   ],
