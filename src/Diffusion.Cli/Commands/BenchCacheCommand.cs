@@ -45,9 +45,13 @@ public static class BenchCacheCommand
         {
             Description = "Let a stored hit run serve requests by its own prompt alone, without checking the prompts its start latent came from.",
         };
+        var adaptive = new Option<bool>("--adaptive-k")
+        {
+            Description = "Let the cache-on run's K table learn online from its hits' CLIP scores (serve --adaptive-k on); the eviction policies' accounting replays keep it fixed.",
+        };
         var command = new Command("cache", "Benchmark the approximate cache: replay the standard trace cache off and on, side by side.")
         {
-            json, requests, budget, warmup, models, quick, concurrency, mode, seed, perUser, table, policiesOnly, similarities, noLineage,
+            json, requests, budget, warmup, models, quick, concurrency, mode, seed, perUser, table, policiesOnly, similarities, noLineage, adaptive,
         };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(json)!, parse.GetValue(models)!, parse.GetValue(table), parse.GetValue(policiesOnly),
             parse.GetValue(similarities), new CacheBenchOptions
@@ -61,6 +65,7 @@ public static class BenchCacheCommand
             TraceSeed = parse.GetValue(seed),
             PerUserTenants = parse.GetValue(perUser),
             CheckLineage = !parse.GetValue(noLineage),
+            AdaptiveK = parse.GetValue(adaptive) ? new Diffusion.Cache.Adaptive.AdaptiveKOptions() : null,
         }, ct));
         return command;
     }

@@ -112,9 +112,12 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
                 offResult = await new CacheReplay(executor, null, new ReplayClock(TraceStart), offSetup)
                     .RunAsync(trace, measuredFrom, "cache off", progress, cancellationToken).ConfigureAwait(false);
             }
+            string? learned = null;
             await using (var executor = Executor())
             {
-                onResult = await OnReplayAsync("lcbfu", executor, "cache on (lcbfu)").ConfigureAwait(false);
+                onResult = await AccountingReplayAsync(trace, measuredFrom, facts, cacheOptions, "lcbfu", grace, executor,
+                    Path.Combine(work, "cache-on-lcbfu"), "cache on (lcbfu)", cancellationToken, cache => learned = cache.Adaptive?.Learned().ToString())
+                    .ConfigureAwait(false);
             }
             var policies = new List<PolicyFigures> { Figures("lcbfu", accounting: false, onResult) };
             foreach (var policy in EvictionPolicies.Names)
@@ -122,7 +125,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
                 var result = await OnReplayAsync(policy, new AccountingReplayExecutor(embeddings, off), $"accounting ({policy})").ConfigureAwait(false);
                 policies.Add(Figures(policy, accounting: true, result));
             }
-            return Report(offResult, onResult, policies, cacheOptions, grace, DateTime.UtcNow - started);
+            return Report(offResult, onResult, policies, cacheOptions, grace, DateTime.UtcNow - started) with { LearnedKTable = learned };
         }
         finally
         {
@@ -134,15 +137,16 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
 
         EngineReplayExecutor Executor() => new(pipeline, judge, parser, options.Concurrency, options.GuidanceScale, options.Scheduler);
 
+        // accounting replays score no images, so an adaptive table would only explore: they keep the calibrated table
         Task<ReplayResult> OnReplayAsync(string policy, IReplayExecutor executor, string label) =>
-            AccountingReplayAsync(trace, measuredFrom, facts, cacheOptions, policy, grace, executor,
+            AccountingReplayAsync(trace, measuredFrom, facts, cacheOptions with { AdaptiveK = null }, policy, grace, executor,
                 Path.Combine(work, label.Replace(' ', '-').Replace("(", "").Replace(")", "")), label, cancellationToken);
     }
 
     /// <summary>A cache-on replay with a fresh store under <paramref name="directory"/> (real or accounting, by the executor).</summary>
     private async Task<ReplayResult> AccountingReplayAsync(IReadOnlyList<TraceRequest> trace, int measuredFrom, CacheRequestFacts facts,
         ApproximateCacheOptions cacheOptions, string policy, TimeSpan grace, IReplayExecutor executor, string directory, string label,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Action<ApproximateCache>? atEnd = null)
     {
         var clock = new ReplayClock(TraceStart);
         var storeOptions = new CacheStoreOptions
@@ -154,13 +158,18 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
             GracePeriod = grace,
         };
         await using var cache = await ApproximateCache.OpenLocalAsync(cacheOptions, storeOptions, clock, null, cancellationToken).ConfigureAwait(false);
-        return await new CacheReplay(executor, cache, clock, new ReplaySetup(facts, options.Concurrency, options.PerUserTenants))
+        var result = await new CacheReplay(executor, cache, clock, new ReplaySetup(facts, options.Concurrency, options.PerUserTenants))
             .RunAsync(trace, measuredFrom, label, progress, cancellationToken).ConfigureAwait(false);
+        atEnd?.Invoke(cache);
+        return result;
     }
 
     /// <summary>The cache as every replay of this bench configures it (in memory indexes, the bench's table, mode and lineage rule).</summary>
     private ApproximateCacheOptions CacheOptions() =>
-        new ApproximateCacheOptions { KTables = tables, Mode = options.Mode, IndexDirectory = null, CheckLineage = options.CheckLineage }.Validate();
+        new ApproximateCacheOptions
+        {
+            KTables = tables, Mode = options.Mode, IndexDirectory = null, CheckLineage = options.CheckLineage, AdaptiveK = options.AdaptiveK,
+        }.Validate();
 
     private CacheRequestFacts Facts() => FactsFor(pipeline, options.Scheduler, options.Steps, options.GuidanceScale);
 

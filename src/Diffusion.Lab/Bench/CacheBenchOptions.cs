@@ -22,6 +22,9 @@ public sealed record CacheBenchOptions : TraceReplayOptions
     /// <summary>Check every hit's lineage (<see cref="ApproximateCacheOptions.CheckLineage"/>); false to measure without it.</summary>
     public bool CheckLineage { get; init; } = true;
 
+    /// <summary>Let the cache-on run's table learn online (<see cref="ApproximateCacheOptions.AdaptiveK"/>); the accounting replays keep the table fixed (they score no images).</summary>
+    public Diffusion.Cache.Adaptive.AdaptiveKOptions? AdaptiveK { get; init; }
+
     protected override int MinimumRequests => 10;
 
     protected override string Subject => "cache bench";

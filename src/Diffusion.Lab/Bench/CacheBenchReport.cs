@@ -23,6 +23,9 @@ public sealed record CacheBenchReport
     public required string ModelId { get; init; }
     public required string Mode { get; init; }
     public required string KTable { get; init; }
+
+    /// <summary>With adaptive K: the table the cache-on run had learned by its end (null when the table was fixed).</summary>
+    public string? LearnedKTable { get; init; }
     public required int Requests { get; init; }
     public required int Measured { get; init; }
     public required double Warmup { get; init; }
