@@ -10,7 +10,7 @@ public static class ServerApplicationBuilderExtensions
 {
     /// <summary>
     /// The middleware, outermost first: OpenAI-shaped errors, the web UI's static files, routing, API-key authentication and
-    /// authorization, per-tenant rate limits, request metrics. Endpoints are
+    /// authorization, per-tenant rate limits, request metrics, Idempotency-Key replays. Endpoints are
     /// added by <see cref="MapDiffusionApi"/> (a WebApplication runs them after this pipeline; a plain
     /// IApplicationBuilder needs <c>UseEndpoints(e =&gt; e.MapDiffusionApi())</c>).
     /// </summary>
@@ -23,6 +23,7 @@ public static class ServerApplicationBuilderExtensions
         app.UseAuthorization();
         app.UseRateLimiter();
         app.UseMiddleware<RequestMetricsMiddleware>();
+        app.UseMiddleware<Idempotency.IdempotencyMiddleware>();
         return app;
     }
 

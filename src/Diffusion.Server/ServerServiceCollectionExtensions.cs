@@ -2,6 +2,7 @@ using Diffusion.Server.Api;
 using Diffusion.Server.Api.Requests;
 using Diffusion.Server.Caching;
 using Diffusion.Server.Identity;
+using Diffusion.Server.Idempotency;
 using Diffusion.Server.Images;
 using Diffusion.Server.Jobs;
 using Diffusion.Server.Metrics;
@@ -39,6 +40,8 @@ public static class ServerServiceCollectionExtensions
         services.AddSingleton<JobJournal>();
         services.AddSingleton<JobRegistry>();
         services.AddSingleton<JobExecutor>();
+        // one instance keeps idempotency keys in memory; serve with --cache-redis registers the Redis store after this (the later one wins)
+        services.TryAddSingleton<IIdempotencyStore>(sp => new MemoryIdempotencyStore(sp.GetRequiredService<TimeProvider>()));
 
         services.AddHostedService<StartupCheck>();
         services.AddHostedService<JobRecovery>();

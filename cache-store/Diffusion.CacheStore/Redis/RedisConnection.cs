@@ -29,7 +29,8 @@ public sealed class RedisConnection : IAsyncDisposable
 
     public bool IsConnected => _multiplexer.IsConnected;
 
-    internal IDatabase Database => _multiplexer.GetDatabase();
+    /// <summary>The database, for the service's own shared state (idempotency keys) on the same connection.</summary>
+    public IDatabase Database => _multiplexer.GetDatabase();
 
     internal ConnectionMultiplexer Multiplexer => _multiplexer;
 

@@ -7,6 +7,7 @@ using Diffusion.Server;
 using Diffusion.Server.Caching;
 using Diffusion.Server.Generation;
 using Diffusion.Server.Identity;
+using Diffusion.Server.Idempotency;
 using Diffusion.Server.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -38,6 +39,12 @@ public static class ModelHosting
         engine = engine with { Scheduler = engine.Scheduler with { Policy = options.Policy } };
         services.AddSingleton(sp => EngineHost.StartForModels(engine, sp.GetRequiredService<DiffusionPipeline>(),
             options.ModelsDirectory, sp.GetService<TimeProvider>()));
+        if (options.Redis is { } redis)
+        {
+            // instances behind one load balancer share their idempotency keys, so a retry after a failover replays the first response
+            services.AddSingleton<IIdempotencyStore>(sp => new RedisIdempotencyStore(
+                RedisConnection.ConnectAsync(new RedisCacheOptions { Configuration = redis }, Logger(sp, "Diffusion.Server.Idempotency")).GetAwaiter().GetResult()));
+        }
         if (options.Cache)
         {
             services.AddCacheStartup(sp => cancellationToken => CacheHosting.OpenAsync(sp, options, cacheBytes, cancellationToken));

@@ -27,6 +27,7 @@ public static class ImagesApi
         group.MapPost("/generations", CreateImagesAsync)
             .WithName("CreateImages")
             .RequireRateLimiting(GenerationRateLimit.PolicyName)
+            .WithMetadata(Idempotency.IdempotentEndpoint.Instance)
             .WithSummary("Generate images from a prompt (OpenAI-compatible, with extensions).")
             .Accepts<ImageGenerationRequest>("application/json")
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)

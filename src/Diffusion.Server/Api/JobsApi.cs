@@ -31,6 +31,7 @@ public static class JobsApi
         group.MapPost("", CreateJobAsync)
             .WithName("CreateJob")
             .RequireRateLimiting(GenerationRateLimit.PolicyName)
+            .WithMetadata(Idempotency.IdempotentEndpoint.Instance)
             .WithSummary("Queue one image generation; answers 202 with the job id and its events URL.")
             .Accepts<ImageGenerationRequest>("application/json")
             .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)

@@ -49,6 +49,9 @@ public sealed class ServerOptions
 
     public TimeSpan JobRetention => TimeSpan.FromSeconds(JobRetentionSeconds);
 
+    /// <summary>How long a request sent with an <c>Idempotency-Key</c> keeps its response for retries (default a day).</summary>
+    public int IdempotencyRetentionSeconds { get; set; } = 24 * 3600;
+
     /// <summary>
     /// API keys in clear (<see cref="Identity.ApiKeyText.Format"/>), e.g. from the environment variable
     /// <c>DIFFUSION_API_KEYS</c>; hashed when read. Adds to the keys file. None anywhere: the API is open (loopback only).

@@ -30,6 +30,7 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
         Range(nameof(options.Workers), options.Workers, 1, 64);
         Range(nameof(options.ImageRetentionCount), options.ImageRetentionCount, 1, 10_000_000);
         Range(nameof(options.JobRetentionSeconds), options.JobRetentionSeconds, 1, 7 * 24 * 3600);
+        Range(nameof(options.IdempotencyRetentionSeconds), options.IdempotencyRetentionSeconds, 1, 7 * 24 * 3600);
 
         Range(nameof(options.RateLimitPerMinute), options.RateLimitPerMinute, 0, 1_000_000);
         Range(nameof(options.SharedPoolCorroboration), options.SharedPoolCorroboration, 1, 1000);
