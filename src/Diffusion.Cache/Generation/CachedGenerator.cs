@@ -34,6 +34,11 @@ public sealed class CachedGenerator : IAsyncDisposable
             throw new InvalidOperationException(
                 $"prompt-to-image retrieval needs the model's image_encoder/, which {pipeline.Models.Folder.Root} lacks; use prompt-to-prompt.");
         }
+        if (cache.Adaptive is not null && !hasImageEncoder)
+        {
+            throw new InvalidOperationException(
+                $"adaptive K learns from the CLIP scores of the images hits make, which needs the model's image_encoder/; {pipeline.Models.Folder.Root} lacks it.");
+        }
         ModelId = ModelIdentity.Of(pipeline.Models.Folder);
         _imageEmbeddings = hasImageEncoder
             ? new ImageEmbeddingQueue(pipeline, imageEmbeddingQueueCapacity, logger ?? NullLogger.Instance)
