@@ -368,10 +368,9 @@ public sealed class ApproximateCache : IAsyncDisposable
                     : new AdaptiveArm(candidate.Similarity, _points.ReferenceKOf(k, facts.Steps), draw),
             };
         }
-        var miss = Miss(best, started, searchTime, usable.Count == 0
+        return Miss(best, started, searchTime, usable.Count == 0
             ? candidates.Count == 0 ? "no entries" : "nothing similar and compatible enough"
             : "no candidate latent could be read");
-        return _adaptive is not null && best is { } nearest ? miss with { Adaptive = new AdaptiveArm(nearest, 0, AdaptiveDraw.Exploit) } : miss;
 
         CacheLookup Miss(double? similarity, long startedAt, TimeSpan search, string detail) =>
             new(CacheLookupStatus.Miss, retrieval, 0, similarity, null, null, null, search, _time.GetElapsedTime(startedAt) - search, detail);

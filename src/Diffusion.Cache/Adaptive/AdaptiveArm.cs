@@ -10,6 +10,9 @@ public enum AdaptiveDraw
 
 /// <summary>
 /// What a lookup's outcome will teach the adaptive table once the image is scored: the similarity that picks the
-/// bucket, the K (of the reference run) the run skipped (0 for a run from noise), and how it was drawn.
+/// bucket, the K (of the reference run) the run skipped (0 for a control run from noise), and how it was drawn.
+/// Misses teach nothing: a request that found no usable entry (none compatible, a chain refused, nothing near) is
+/// not a sample of the would-be hits a bucket decides for, and the first version, which counted them, measured hits
+/// against the lower CLIP scores of new and unpopular prompts and saw quality drops where there were none.
 /// </summary>
 public sealed record AdaptiveArm(double Similarity, int ReferenceK, AdaptiveDraw Draw);

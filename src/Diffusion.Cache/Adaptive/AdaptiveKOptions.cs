@@ -34,7 +34,7 @@ public sealed record AdaptiveKOptions
     /// <summary>Standard errors a mean drop must clear the tolerance by to rule a K out.</summary>
     public double Confidence { get; init; } = 1.0;
 
-    /// <summary>Full runs (misses and controls) whose mean CLIP score is the expected score of a bucket without enough controls of its own.</summary>
+    /// <summary>Recent controls (of every bucket) whose mean CLIP score is the expected score of a bucket without enough controls of its own.</summary>
     public int BaselineWindow { get; init; } = 64;
 
     /// <summary>Seed of the exploration draws, so a replay is reproducible.</summary>

@@ -1,7 +1,7 @@
 namespace Diffusion.Cache.Adaptive;
 
 /// <summary>What the adaptive table has learned: its buckets, the expected full-run score, and its counters.</summary>
-/// <param name="BaselineRuns">Recent full runs whose mean CLIP score stands in for a bucket without enough controls.</param>
+/// <param name="BaselineRuns">Recent controls (all buckets) whose mean CLIP score stands in for a bucket without enough of its own.</param>
 public sealed record AdaptiveKSnapshot(
     IReadOnlyList<AdaptiveBucketSnapshot> Buckets,
     int BaselineRuns,

@@ -7,7 +7,7 @@ namespace Diffusion.Cache.Adaptive;
 /// A similarity→K table that keeps learning in service. The similarity range is cut into buckets; each bucket
 /// starts at the calibrated table's K and moves one cache point at a time by <see cref="ConstrainedKRule"/>,
 /// judged on the CLIP image–text score of the images its hits make against the score runs from noise get at that
-/// similarity (the bucket's control runs, or all recent full runs until it has enough). A few hits try the next
+/// similarity (the bucket's control runs, or all buckets' recent controls until it has enough). A few hits try the next
 /// larger K (<see cref="AdaptiveKOptions.ExploreRate"/>) and a few would-be hits run from noise as controls
 /// (<see cref="AdaptiveKOptions.ControlRate"/>). The K in use is kept monotone in similarity: a bucket never
 /// skips more than any more similar bucket. Thread-safe; saved to <see cref="AdaptiveKOptions.StatePath"/>.
@@ -95,6 +95,10 @@ public sealed class AdaptiveKTable
         bool save;
         lock (_gate)
         {
+            if (arm.ReferenceK == 0 && arm.Draw != AdaptiveDraw.Control)
+            {
+                return;   // only controls stand for the would-be hits run from noise (see AdaptiveArm)
+            }
             var bucket = BucketOf(arm.Similarity);
             var index = Array.IndexOf(_ladder, arm.ReferenceK);
             if (index < 0)
@@ -311,7 +315,7 @@ public sealed class AdaptiveKTable
         return ConstrainedKRule.Judge(Estimate(_buckets[bucket].Arms[index]), Expected(bucket), _options);
     }
 
-    /// <summary>The bucket's own runs from noise once there are enough, else every recent full run's.</summary>
+    /// <summary>The bucket's own controls once there are enough, else all buckets' recent controls.</summary>
     private ArmEstimate Expected(int bucket)
     {
         var own = _buckets[bucket].Arms[0];

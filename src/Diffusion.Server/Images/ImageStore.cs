@@ -11,14 +11,25 @@ namespace Diffusion.Server.Images;
 /// <see cref="ServerOptions.ImagesDirectory"/>. The sidecar is written last and is the commit mark:
 /// an image without one is an interrupted save and is removed at start-up. An in-memory index,
 /// rebuilt from the sidecars at start-up, answers listings; the oldest images are deleted beyond
-/// <see cref="ServerOptions.ImageRetentionCount"/>.
+/// <see cref="ServerOptions.ImageRetentionCount"/>. In a directory shared by several instances
+/// (<see cref="ServerOptions.SharedImagesDirectory"/>) an id this instance has not indexed is looked up on disk,
+/// listings pick up the others' images first, and start-up leaves a PNG without its sidecar alone while it is young
+/// (another instance may be saving it).
 /// </summary>
 public sealed class ImageStore
 {
     private const string PngExtension = ".png";
     private const string SidecarExtension = ".json";
 
+    /// <summary>How long a PNG without its sidecar may be another instance's save in progress.</summary>
+    private static readonly TimeSpan SaveGrace = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often a listing in a shared directory looks for the other instances' new images.</summary>
+    private static readonly TimeSpan RescanInterval = TimeSpan.FromSeconds(2);
+
     private readonly string directory;
+    private readonly bool shared;
+    private DateTimeOffset lastScan;
     private readonly int retention;
     private readonly TimeProvider time;
     private readonly ILogger<ImageStore> logger;
@@ -29,6 +40,7 @@ public sealed class ImageStore
     public ImageStore(IOptions<ServerOptions> options, TimeProvider time, ILogger<ImageStore> logger)
     {
         directory = options.Value.ImagesDirectory;
+        shared = options.Value.ImagesShared;
         retention = options.Value.ImageRetentionCount;
         this.time = time;
         this.logger = logger;
@@ -103,9 +115,21 @@ public sealed class ImageStore
         lock (gate)
         {
             var at = Find(id);
-            record = at >= 0 && index[at].Metadata.Owner == tenant ? index[at] : null!;
+            if (at >= 0)
+            {
+                record = index[at].Metadata.Owner == tenant ? index[at] : null!;
+                return record is not null;
+            }
+        }
+        // another instance's image in the shared directory: its sidecar is the commit mark there too
+        if (shared && ReadSidecar(SidecarPath(id), id) is { } found)
+        {
+            lock (gate) Insert(found);
+            record = found.Metadata.Owner == tenant ? found : null!;
             return record is not null;
         }
+        record = null!;
+        return false;
     }
 
     /// <summary>Opens the PNG of <paramref name="tenant"/>'s image for reading, or returns null when it has no such image.</summary>
@@ -127,6 +151,10 @@ public sealed class ImageStore
     public GalleryPage List(GalleryQuery query)
     {
         ArgumentNullException.ThrowIfNull(query);
+        if (shared && time.GetUtcNow() - lastScan > RescanInterval)
+        {
+            AddOthersImages();
+        }
         var items = new List<ImageRecord>(Math.Min(query.Limit, GalleryQuery.MaxLimit));
         var total = 0;
         lock (gate)
@@ -139,6 +167,47 @@ public sealed class ImageStore
             }
         }
         return new GalleryPage(items, total);
+    }
+
+    /// <summary>Indexes the sidecars other instances wrote since the last scan.</summary>
+    private void AddOthersImages()
+    {
+        lastScan = time.GetUtcNow();
+        foreach (var sidecar in Directory.EnumerateFiles(directory, "*" + SidecarExtension))
+        {
+            if (!ImageId.TryParse(Path.GetFileNameWithoutExtension(sidecar), out var id)) continue;
+            lock (gate)
+            {
+                if (Find(id) >= 0) continue;
+            }
+            if (ReadSidecar(sidecar, id) is { } record)
+            {
+                lock (gate) Insert(record);
+            }
+        }
+    }
+
+    private ImageRecord? ReadSidecar(string sidecar, ImageId id)
+    {
+        try
+        {
+            var record = JsonSerializer.Deserialize<ImageRecord>(File.ReadAllBytes(sidecar), ApiJson.Options);
+            if (record is null || record.Id != id || record.Metadata is null)
+            {
+                logger.LogWarning("Image sidecar {Path} does not describe image {Id}; skipping it", sidecar, id);
+                return null;
+            }
+            return record;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            logger.LogWarning("Image sidecar {Path} is not valid JSON ({Reason}); skipping it", sidecar, ex.Message);
+            return null;
+        }
     }
 
     private string PngPath(ImageId id) => Path.Combine(directory, id.Value + PngExtension);
@@ -165,7 +234,7 @@ public sealed class ImageStore
     {
         foreach (var temp in Directory.EnumerateFiles(directory, "*" + AtomicFile.TempSuffix))
         {
-            File.Delete(temp);
+            if (!InProgressElsewhere(temp)) File.Delete(temp);
         }
 
         var loaded = new List<ImageRecord>();
@@ -179,26 +248,13 @@ public sealed class ImageStore
                 File.Delete(sidecar);
                 continue;
             }
-            try
-            {
-                var record = JsonSerializer.Deserialize<ImageRecord>(File.ReadAllBytes(sidecar), ApiJson.Options);
-                if (record is null || record.Id != id || record.Metadata is null)
-                {
-                    logger.LogWarning("Image sidecar {Path} does not describe image {Id}; skipping it", sidecar, id);
-                    continue;
-                }
-                loaded.Add(record);
-            }
-            catch (JsonException ex)
-            {
-                logger.LogWarning("Image sidecar {Path} is not valid JSON ({Reason}); skipping it", sidecar, ex.Message);
-            }
+            if (ReadSidecar(sidecar, id) is { } record) loaded.Add(record);
         }
 
         foreach (var png in Directory.EnumerateFiles(directory, "*" + PngExtension))
         {
             var name = Path.GetFileNameWithoutExtension(png);
-            if (ImageId.TryParse(name, out var id) && !File.Exists(SidecarPath(id)))
+            if (ImageId.TryParse(name, out var id) && !File.Exists(SidecarPath(id)) && !InProgressElsewhere(png))
             {
                 logger.LogInformation("Removing image {Id}: its save was interrupted before the metadata was written", id);
                 File.Delete(png);
@@ -220,6 +276,10 @@ public sealed class ImageStore
         }
         logger.LogInformation("Image store at {Directory} holds {Count} images", directory, loaded.Count);
     }
+
+    /// <summary>In a shared directory, a young file without its sidecar may be another instance's save in progress.</summary>
+    private bool InProgressElsewhere(string path) =>
+        shared && time.GetUtcNow() - File.GetLastWriteTimeUtc(path) < SaveGrace;
 
     private sealed class IdOrder : IComparer<ImageRecord>
     {

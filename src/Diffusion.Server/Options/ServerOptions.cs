@@ -93,5 +93,16 @@ public sealed class ServerOptions
     /// <summary>The SQLite journal of accepted jobs, which survive a crash.</summary>
     public string JobJournalPath => Path.Combine(Path.GetFullPath(DataDirectory), "jobs.db");
 
-    public string ImagesDirectory => Path.Combine(Path.GetFullPath(DataDirectory), "images");
+    /// <summary>
+    /// A directory of images shared by several instances (the role an object store or EFS plays in production);
+    /// null keeps them under <see cref="DataDirectory"/>, this instance's own.
+    /// </summary>
+    public string? SharedImagesDirectory { get; set; }
+
+    public string ImagesDirectory => SharedImagesDirectory is { Length: > 0 } shared
+        ? Path.GetFullPath(shared)
+        : Path.Combine(Path.GetFullPath(DataDirectory), "images");
+
+    /// <summary>Whether other instances write into <see cref="ImagesDirectory"/> too.</summary>
+    public bool ImagesShared => SharedImagesDirectory is { Length: > 0 };
 }

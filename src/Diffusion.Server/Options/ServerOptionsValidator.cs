@@ -15,6 +15,8 @@ public sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
                 failures.Add($"Server:{setting} must be between {min} and {max}; it is {value}.");
         }
 
+        if (options.SharedImagesDirectory is { } shared && (shared.Trim().Length == 0 || shared.IndexOfAny(Path.GetInvalidPathChars()) >= 0))
+            failures.Add($"Server:SharedImagesDirectory '{shared}' must name a directory.");
         if (string.IsNullOrWhiteSpace(options.DataDirectory))
             failures.Add("Server:DataDirectory must name a directory; it is empty.");
         else if (options.DataDirectory.IndexOfAny(Path.GetInvalidPathChars()) >= 0)

@@ -26,12 +26,12 @@ public sealed class AdaptiveKTableTests : IDisposable
     private static AdaptiveKTable Table(AdaptiveKOptions? options = null, string? calibratedFor = "model@1") =>
         new(SimilarityKTable.Nirvana, CachePoints.Nirvana, options ?? Quiet, calibratedFor, NullLogger.Instance);
 
-    /// <summary>Four runs from noise around <paramref name="score"/> (±0.005, so the mean has a standard error).</summary>
+    /// <summary>Four control runs from noise around <paramref name="score"/> (±0.005, so the mean has a standard error).</summary>
     private static void FullRuns(AdaptiveKTable table, double similarity, double score = 0.80)
     {
         foreach (var delta in new[] { -0.005, 0.005, -0.005, 0.005 })
         {
-            table.Observe(new AdaptiveArm(similarity, 0, AdaptiveDraw.Exploit), score + delta);
+            table.Observe(new AdaptiveArm(similarity, 0, AdaptiveDraw.Control), score + delta);
         }
     }
 
@@ -152,6 +152,20 @@ public sealed class AdaptiveKTableTests : IDisposable
 
         File.WriteAllText(path, "{ not json");
         Assert.Equal(20, Table(options).ReferenceKFor(High, AdaptiveDraw.Exploit));
+    }
+
+    [Fact]
+    public void A_miss_teaches_nothing_only_controls_give_the_expected_score()
+    {
+        var table = Table();
+        foreach (var score in new[] { 0.60, 0.61, 0.60, 0.61 })
+        {
+            table.Observe(new AdaptiveArm(High, 0, AdaptiveDraw.Exploit), score);   // misses: new, unpopular prompts score lower
+        }
+        Hits(table, High, 20, 0.75);
+        Assert.Equal(20, table.ReferenceKFor(High, AdaptiveDraw.Exploit));        // no expected score yet: nothing decided
+        Assert.Equal(0, table.Snapshot().BaselineRuns);
+        Assert.Equal(4, table.Snapshot().Observations);
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class AdaptiveLookupTests : IDisposable
         Assert.Equal(20, hit.K);
         Assert.Equal(new AdaptiveArm(0.93, 20, AdaptiveDraw.Exploit), hit.Adaptive! with { Similarity = Math.Round(hit.Adaptive.Similarity, 4) });
 
-        var fromNoise = hit with { Adaptive = hit.Adaptive with { ReferenceK = 0 } };
+        var fromNoise = hit with { Adaptive = hit.Adaptive with { ReferenceK = 0, Draw = AdaptiveDraw.Control } };
         foreach (var score in new[] { 0.795, 0.805, 0.795, 0.805 })
         {
             cache.RecordOutcome(fromNoise, score);
@@ -78,13 +78,12 @@ public sealed class AdaptiveLookupTests : IDisposable
     }
 
     [Fact]
-    public async Task A_miss_is_a_run_from_noise_at_the_nearest_similarity()
+    public async Task A_miss_carries_nothing_for_the_table()
     {
         await using var cache = await OpenAsync(Quiet);
         var miss = await LookupAsync(cache, 0.5);
         Assert.Equal(CacheLookupStatus.Miss, miss.Status);
-        Assert.Equal(0, miss.Adaptive!.ReferenceK);
-        Assert.Equal(0.5, miss.Adaptive.Similarity, 4);
+        Assert.Null(miss.Adaptive);
     }
 
     [Fact]

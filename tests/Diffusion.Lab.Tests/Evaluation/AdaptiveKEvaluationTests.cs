@@ -55,7 +55,7 @@ public sealed class AdaptiveKEvaluationTests(OwnModel own) : IClassFixture<OwnMo
         }
         Assert.True(report.Systems[AdaptiveKReport.Fixed][AdaptiveKReport.After].StepsSaved > 0, "the fixed table lets every similarity hit");
         var state = report.AdaptiveState!;
-        Assert.True(state.Observations >= 28, $"{state.Observations} images scored");
+        Assert.True(state.Observations >= 20, $"{state.Observations} images scored");   // hits and controls; misses and repeats teach nothing
         Assert.True(state.Explorations + state.Controls > 0);
 
         var page = AdaptiveKMarkdown.Write(report, "adaptive-k.png");

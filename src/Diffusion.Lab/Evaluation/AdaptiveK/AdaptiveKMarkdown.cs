@@ -56,7 +56,7 @@ public static class AdaptiveKMarkdown
         if (report.AdaptiveState is { } state)
         {
             s.AppendLine($"- {state.Observations} images scored, {state.Explorations} explorations, {state.Controls} controls, {state.Promotions} promotions, "
-                + $"{state.Demotions} demotions; the recent full runs' mean CLIP score {F(state.BaselineScore ?? double.NaN, "0.0000")} ({state.BaselineRuns} runs).");
+                + $"{state.Demotions} demotions; the recent controls' mean CLIP score {F(state.BaselineScore ?? double.NaN, "0.0000")} ({state.BaselineRuns} runs).");
             s.AppendLine();
             s.AppendLine("| similarity bucket | calibrated K | K at the end | arms: K (images, mean CLIP drop, verdict) |");
             s.AppendLine("|---|---:|---:|---|");
@@ -77,7 +77,7 @@ public static class AdaptiveKMarkdown
         s.AppendLine("`Diffusion.Cache.Adaptive`: each similarity bucket starts at the calibrated K. After every scored image the bucket's K moves down one cache point "
             + "when its images' mean CLIP-score drop exceeds the tolerance by more than a standard error, and up one when the next larger K has enough "
             + "observations and a mean drop within the tolerance. The drop is measured against the bucket's own control runs (would-be hits run from noise) once "
-            + "it has enough, else against all recent full runs. Skipping more steps never costs less, so a ruled-out K rules out every larger one; "
+            + "it has enough, else against all buckets' recent controls; misses teach nothing (they are no sample of the would-be hits). Skipping more steps never costs less, so a ruled-out K rules out every larger one; "
             + "a ruled-out K is explored again at a quarter of the rate, and old observations leave a bounded window, so a shift can undo what was learned. "
             + "A bucket never uses a larger K than a more similar one. The state is saved atomically (`serve --adaptive-k on`: `{data-dir}/cache-index/adaptive-k.json`) "
             + "and shown at `/metrics`, `/v1/metrics` and on the dashboard.");
