@@ -9,7 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
 
 # Debian packages the service, its native shim and its tests need.
-APT_PACKAGES=(cmake g++ libfaiss-dev libopenblas-dev libgomp1 libicu72 redis-server fonts-noto-color-emoji fonts-dejavu-core chromium)
+APT_PACKAGES=(cmake g++ libfaiss-dev libopenblas-dev libgomp1 libicu72 redis-server haproxy fonts-noto-color-emoji fonts-dejavu-core chromium)
 ensure_apt_packages() {
   local missing=()
   local installed

@@ -19,6 +19,7 @@ public static class EvalAdaptiveKCommand
     public static Command Create()
     {
         var json = new Option<string>("--json") { Description = "Write the figures to this JSON file.", Required = true };
+        var fromJson = new Option<string?>("--from-json") { Description = "Write the page and plot of a recorded run (its JSON) again, without measuring." };
         var report = new Option<string>("--report") { Description = "Write the page to this Markdown file (e.g. docs/adaptive-k.md); the plot goes beside it (.png).", Required = true };
         var requests = new Option<int>("--requests")
         {
@@ -35,10 +36,14 @@ public static class EvalAdaptiveKCommand
         var control = new Option<double>("--control-rate") { Description = "Share of would-be hits run from noise as controls.", DefaultValueFactory = _ => defaults.ControlRate };
         var command = new Command("adaptive-k", "Measure online K adaptation: the fixed calibrated table against the same table learning from its hits' CLIP scores, on a trace whose prompt mix shifts halfway.")
         {
-            json, report, requests, models, budget, seed, table, tolerance, explore, control,
+            json, report, requests, models, budget, seed, table, tolerance, explore, control, fromJson,
         };
         command.SetAction((parse, ct) =>
         {
+            if (parse.GetValue(fromJson) is { } recorded)
+            {
+                return RewriteAsync(recorded, parse.GetValue(json)!, parse.GetValue(report)!, ct);
+            }
             try
             {
                 var options = new AdaptiveKEvaluationOptions
@@ -54,7 +59,7 @@ public static class EvalAdaptiveKCommand
                     },
                 }.Validate();
                 return RunAsync(parse.GetValue(json)!, parse.GetValue(report)!, parse.GetValue(models)!, parse.GetValue(table), options,
-                    "./run.sh eval adaptive-k " + string.Join(" ", parse.Tokens.Select(t => t.Value)), ct);
+                    "./run.sh " + string.Join(" ", parse.Tokens.Select(t => t.Value)), ct);
             }
             catch (Exception e) when (e is ArgumentException or FormatException)
             {
@@ -63,6 +68,31 @@ public static class EvalAdaptiveKCommand
             }
         });
         return command;
+    }
+
+    private static async Task<int> RewriteAsync(string recordedPath, string jsonPath, string reportPath, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = AdaptiveKReport.FromJson(await File.ReadAllTextAsync(recordedPath, cancellationToken));
+            await WriteAsync(result, jsonPath, reportPath, cancellationToken);
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: {recordedPath}: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task WriteAsync(AdaptiveKReport result, string jsonPath, string reportPath, CancellationToken cancellationToken)
+    {
+        var reportFull = Path.GetFullPath(reportPath);
+        var plotPath = Path.ChangeExtension(reportFull, ".png");
+        await File.WriteAllBytesAsync(plotPath, AdaptiveKPlot.Render(result), cancellationToken);
+        await OutputFile.WriteTextAsync(jsonPath, result.ToJson(), cancellationToken);
+        await OutputFile.WriteTextAsync(reportFull, AdaptiveKMarkdown.Write(result, Path.GetFileName(plotPath)), cancellationToken);
+        Console.Error.WriteLine($"wrote {Path.GetFullPath(jsonPath)}, {reportFull} and {plotPath}");
     }
 
     private static async Task<int> RunAsync(string jsonPath, string reportPath, string modelsDir, string? tablePath, AdaptiveKEvaluationOptions options,
@@ -78,11 +108,7 @@ public static class EvalAdaptiveKCommand
             var evaluation = new AdaptiveKEvaluation(new DiffusionPipeline(models), judge, EmojiWorld.Load(worldPath), tables, options, Console.Error);
             var result = await evaluation.RunAsync(cancellationToken) with { CommandLine = commandLine };
 
-            var reportFull = Path.GetFullPath(reportPath);
-            var plotPath = Path.ChangeExtension(reportFull, ".png");
-            await File.WriteAllBytesAsync(plotPath, AdaptiveKPlot.Render(result), cancellationToken);
-            await OutputFile.WriteTextAsync(jsonPath, result.ToJson(), cancellationToken);
-            await OutputFile.WriteTextAsync(reportFull, AdaptiveKMarkdown.Write(result, Path.GetFileName(plotPath)), cancellationToken);
+            await WriteAsync(result, jsonPath, reportPath, cancellationToken);
             foreach (var (system, phases) in result.Systems)
             {
                 foreach (var (phase, f) in phases)
@@ -91,7 +117,6 @@ public static class EvalAdaptiveKCommand
                 }
             }
             Console.WriteLine($"learned: {result.LearnedAtEnd}; adaptive beats fixed after the shift: {(result.AdaptiveBeatsFixedAfterShift ? "yes" : "no")}");
-            Console.Error.WriteLine($"wrote {Path.GetFullPath(jsonPath)}, {reportFull} and {plotPath}");
             return 0;
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or InvalidOperationException or FormatException)

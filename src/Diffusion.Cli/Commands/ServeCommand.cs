@@ -106,6 +106,9 @@ public static class ServeCommand
             urls, models, threads, provider, noCache, cacheSize, redis, poolDefences, policy, adaptiveK,
             Setting<string>("--data-dir", nameof(ServerOptions.DataDirectory),
                 $"Directory for runtime data (gallery images) [default: {defaults.DataDirectory}]"),
+            Setting<string>("--shared-images-dir", nameof(ServerOptions.SharedImagesDirectory),
+                "A directory of gallery images shared with other instances (a network file system or a mounted object store); " +
+                "each instance then answers the others' image ids and lists their images [default: {data-dir}/images, this instance's own]"),
             Setting<int>("--max-n", nameof(ServerOptions.MaxImagesPerRequest),
                 $"Most images per request (n) [default: {defaults.MaxImagesPerRequest}]"),
             Setting<int>("--max-prompt-length", nameof(ServerOptions.MaxPromptLength),

@@ -61,7 +61,7 @@ public sealed class AdaptiveKEvaluation(DiffusionPipeline pipeline, SceneJudge j
                 Configuration = new AdaptiveKConfiguration(facts.ModelId, trace.Requests.Count, trace.ShiftAt, trace.Before, trace.After, options.TraceSeed,
                     options.Steps, options.GuidanceScale, options.Budget.Bytes, fixedOptions.EffectiveMode.ToName(),
                     fixedOptions.KTables.For(fixedOptions.EffectiveMode).ToString(), adaptive.Tolerance, adaptive.MinSamples, adaptive.Window,
-                    adaptive.ExploreRate, adaptive.ControlRate, adaptiveRun.Edges),
+                    adaptive.ExploreRate, adaptive.ControlRate, adaptiveRun.Edges, options.Window),
                 Systems = systems,
                 Curves = curves,
                 LearnedAtShift = learnedAtShift,

@@ -26,12 +26,12 @@ public static class AdaptiveKPlot
         return ChartSheet.Render(2, 560, 360,
             new LineChart
             {
-                Title = $"steps saved, last {report.Configuration.Window} requests", XLabel = "request", YLabel = "steps saved (fraction)",
+                Title = $"steps saved, last {report.Configuration.CurveWindow} requests", XLabel = "request", YLabel = "steps saved (fraction)",
                 XRange = (0, requests), YRange = (0, 0.6), Series = Series(p => p.StepsSaved, (0, 0.6)),
             },
             new LineChart
             {
-                Title = "CLIP-score drop against no cache", XLabel = "request", YLabel = "mean drop",
+                Title = $"CLIP-score drop against no cache, last {report.Configuration.CurveWindow} requests", XLabel = "request", YLabel = "mean drop",
                 XRange = (0, requests), YRange = dropRange, Series = dropSeries,
             });
     }

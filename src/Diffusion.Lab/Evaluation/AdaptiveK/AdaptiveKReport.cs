@@ -33,12 +33,18 @@ public sealed record AdaptiveKReport
 
     [JsonPropertyName("command")] public string CommandLine { get; init; } = "";
 
-    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions
+    private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    }) + "\n";
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions) + "\n";
+
+    /// <summary>A recorded run, to write its page and plot again.</summary>
+    public static AdaptiveKReport FromJson(string json) =>
+        JsonSerializer.Deserialize<AdaptiveKReport>(json, JsonOptions) ?? throw new InvalidDataException("not an eval adaptive-k report");
 }
 
 public sealed record AdaptiveKConfiguration(
@@ -58,7 +64,8 @@ public sealed record AdaptiveKConfiguration(
     [property: JsonPropertyName("window")] int Window,
     [property: JsonPropertyName("explore_rate")] double ExploreRate,
     [property: JsonPropertyName("control_rate")] double ControlRate,
-    [property: JsonPropertyName("bucket_edges")] IReadOnlyList<double> BucketEdges);
+    [property: JsonPropertyName("bucket_edges")] IReadOnlyList<double> BucketEdges,
+    [property: JsonPropertyName("curve_window")] int CurveWindow = 60);
 
 /// <summary>
 /// One system over one phase, each request compared with the same request (same seed) run with no cache:
