@@ -29,6 +29,8 @@ public sealed class ServerOptionsValidationTests
     [InlineData("MaxGuidanceScale", "-1", "Server:MaxGuidanceScale must be between 0 and 100; it is -1.")]
     [InlineData("DefaultGuidanceScale", "40", "Server:DefaultGuidanceScale must be between 0 and Server:MaxGuidanceScale (30); it is 40.")]
     [InlineData("DataDirectory", " ", "Server:DataDirectory must name a directory; it is empty.")]
+    [InlineData("SharedImagesDirectory", " ", "Server:SharedImagesDirectory ' ' must name a directory.")]
+    [InlineData("IdempotencyRetentionSeconds", "0", "Server:IdempotencyRetentionSeconds must be between 1 and 604800; it is 0.")]
     public void Each_bad_setting_gets_a_message_naming_it_and_the_allowed_range(string setting, string value, string message)
     {
         var property = typeof(ServerOptions).GetProperty(setting)!;
