@@ -79,6 +79,9 @@ CFG
   haproxy -c -q -f "$DIR/haproxy.cfg"
   haproxy -f "$DIR/haproxy.cfg"
   for i in $(seq 1 "$SIZE"); do wait_healthy "http://127.0.0.1:$((PORT + i))" 180; done
+  # HAProxy marked the instances down while they were starting; its next check (every second) brings each back
+  sleep 2.5
+  wait_healthy "http://127.0.0.1:$PORT" 30
   say "up: http://127.0.0.1:$PORT ($SIZE instances on $((PORT + 1))-$((PORT + SIZE)), Redis $REDIS_PORT, data in $DIR)"
 }
 
