@@ -153,7 +153,7 @@ public sealed class AdaptiveKTable
                 var first = Enumerable.Range(0, _buckets.Length).FirstOrDefault(b => EffectiveIndex(b) >= i, -1);
                 if (first >= 0)
                 {
-                    rows.Add(new SimilarityThreshold(first == 0 ? -1 : _edges[first - 1], _ladder[i]));
+                    rows.Add(new SimilarityThreshold(Low(first), _ladder[i]));
                 }
             }
             return new SimilarityKTable(rows);
@@ -169,8 +169,8 @@ public sealed class AdaptiveKTable
             {
                 var expected = Expected(b);
                 return new AdaptiveBucketSnapshot(
-                    b == 0 ? -1 : _edges[b - 1],
-                    b == _edges.Length ? 1 : _edges[b],
+                    Low(b),
+                    High(b),
                     _ladder[_buckets[b].Initial],
                     _ladder[EffectiveIndex(b)],
                     Enumerable.Range(0, _ladder.Length).Select(i =>
@@ -276,12 +276,7 @@ public sealed class AdaptiveKTable
         return bucket;
     }
 
-    private double Representative(int bucket)
-    {
-        var low = bucket == 0 ? -1 : _edges[bucket - 1];
-        var high = bucket == _edges.Length ? 1 : _edges[bucket];
-        return (low + high) / 2;
-    }
+    private double Representative(int bucket) => (Low(bucket) + High(bucket)) / 2;
 
     /// <summary>A bucket never skips more than a more similar one: the smallest K at or above it.</summary>
     private int EffectiveIndex(int bucket)
@@ -332,7 +327,12 @@ public sealed class AdaptiveKTable
     private static ArmEstimate Estimate(SampleWindow window) => new(window.Count, window.Mean, window.StandardError);
 
     private string Describe(int bucket) =>
-        $"({(bucket == 0 ? -1 : _edges[bucket - 1]):0.###}, {(bucket == _edges.Length ? 1 : _edges[bucket]):0.###}]";
+        $"({Low(bucket):0.###}, {High(bucket):0.###}]";
+
+    /// <summary>A bucket covers (Low, High]; the outer buckets reach the ends of the cosine range.</summary>
+    private double Low(int bucket) => bucket == 0 ? -1 : _edges[bucket - 1];
+
+    private double High(int bucket) => bucket == _edges.Length ? 1 : _edges[bucket];
 
     private sealed class Bucket(int initial, int arms, int window)
     {

@@ -43,7 +43,7 @@ public static class CalibrateReuseCommand
                     ClipDrop = parse.GetValue(clipDrop),
                 }.Validate();
                 // the parse's tokens include the command's own words
-                var commandLine = "./run.sh " + string.Join(" ", parse.Tokens.Select(t => t.Value));
+                var commandLine = ReproduceLine.Of(parse);
                 return RunAsync(parse.GetValue(models)!, options, parse.GetValue(doc)!, commandLine, ct);
             }
             catch (Exception e) when (e is ArgumentException or FormatException)

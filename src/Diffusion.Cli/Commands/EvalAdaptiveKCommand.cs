@@ -59,7 +59,7 @@ public static class EvalAdaptiveKCommand
                     },
                 }.Validate();
                 return RunAsync(parse.GetValue(json)!, parse.GetValue(report)!, parse.GetValue(models)!, parse.GetValue(table), options,
-                    "./run.sh " + string.Join(" ", parse.Tokens.Select(t => t.Value)), ct);
+                    ReproduceLine.Of(parse), ct);
             }
             catch (Exception e) when (e is ArgumentException or FormatException)
             {

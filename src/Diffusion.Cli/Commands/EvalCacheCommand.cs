@@ -61,7 +61,7 @@ public static class EvalCacheCommand
                     GptCacheThreshold = parse.GetValue(threshold),
                 };
                 return RunAsync(parse.GetValue(json)!, parse.GetValue(report)!, parse.GetValue(resultsMd), parse.GetValue(models)!, parse.GetValue(table),
-                    parse.GetValue(reuse), options, CommandLine(parse.Tokens.Select(t => t.Value)), ct);
+                    parse.GetValue(reuse), options, ReproduceLine.Of(parse), ct);
             }
             catch (Exception e) when (e is ArgumentException or FormatException)
             {
@@ -71,9 +71,6 @@ public static class EvalCacheCommand
         });
         return command;
     }
-
-    private static string CommandLine(IEnumerable<string> tokens) =>
-        "./run.sh " + string.Join(" ", tokens.Select(t => t.Length > 0 && t.All(ch => char.IsLetterOrDigit(ch) || "-_./=:".Contains(ch)) ? t : $"'{t.Replace("'", "'\\''")}'"));
 
     private static async Task<int> RunAsync(string jsonPath, string reportDir, string? resultsPath, string modelsDir, string? tablePath,
         float reuseThreshold, CacheEvaluationOptions options, string commandLine, CancellationToken cancellationToken)

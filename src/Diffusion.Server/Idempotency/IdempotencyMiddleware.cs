@@ -169,15 +169,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IIdempotencyStor
         request.EnableBuffering(bufferThreshold: 64 * 1024);
         try
         {
-            var limit = GenerationRequestReader.MaxBodyBytes;
-            var buffer = new byte[limit + 1];
-            var length = 0;
-            int read;
-            while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
-            {
-                length += read;
-            }
-            return length > limit ? null : buffer[..length];
+            return await GenerationRequestReader.ReadBodyAsync(request.Body, cancellationToken);
         }
         catch (Exception e) when (e is BadHttpRequestException or IOException)
         {

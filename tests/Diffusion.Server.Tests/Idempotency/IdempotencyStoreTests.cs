@@ -96,6 +96,11 @@ public sealed class RedisIdempotencyStoreTests : IdempotencyStoreContract, IAsyn
         var endpoint = Environment.GetEnvironmentVariable("DIFFUSION_TEST_REDIS");
         Assert.False(string.IsNullOrWhiteSpace(endpoint), "DIFFUSION_TEST_REDIS is not set: run through ./test.sh, which starts redis-server on loopback");
         _redis = await RedisConnection.ConnectAsync(new RedisCacheOptions { Configuration = endpoint! });
+        // the connection may still be completing its handshake; the store fails fast (503) meanwhile, as it should
+        for (var i = 0; i < 100 && !_redis.IsConnected; i++)
+        {
+            await Task.Delay(50);
+        }
         _store = new RedisIdempotencyStore(_redis, $"test:idempotency:{Guid.NewGuid():N}:");
     }
 

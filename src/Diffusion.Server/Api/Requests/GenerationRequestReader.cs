@@ -266,7 +266,8 @@ public static class GenerationRequestReader
     }
 
     /// <summary>Reads the whole body, or returns null as soon as it exceeds <see cref="MaxBodyBytes"/>.</summary>
-    private static async Task<byte[]?> ReadBodyAsync(Stream body, CancellationToken cancellationToken)
+    /// <summary>The whole body, or null when it is over <see cref="MaxBodyBytes"/>.</summary>
+    internal static async Task<byte[]?> ReadBodyAsync(Stream body, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[16 * 1024];
