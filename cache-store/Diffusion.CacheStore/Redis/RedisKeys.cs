@@ -15,6 +15,9 @@ internal sealed class RedisKeys(string prefix)
 
     public RedisKey Events => $"{Prefix}events";
 
+    /// <summary>The bytes every tenant's latents take together (the shared byte budget's counter).</summary>
+    public RedisKey LatentBytes => $"{Prefix}latent-bytes";
+
     public RedisKey Entry(CacheEntryKey key) => $"{Prefix}{key.Tenant}:entry:{key.Id}";
 
     public RedisKey Entries(TenantId tenant) => $"{Prefix}{tenant}:entries";

@@ -37,6 +37,9 @@ internal sealed class LatentEvictor(StoreContext context)
         }
     }
 
+    /// <summary>Evicts at least <paramref name="bytes"/> more (a shared device said the store is over by that much); returns the bytes freed.</summary>
+    public ValueTask<long> MakeRoomAsync(long bytes, CancellationToken cancellationToken) => FreeAsync(bytes, cancellationToken);
+
     /// <summary>Deletes the files of latents already removed from the index; returns the bytes freed.</summary>
     public async ValueTask<long> DeletePendingAsync(CancellationToken cancellationToken)
     {

@@ -67,7 +67,7 @@ public sealed class LatentStore : IAsyncDisposable
         CacheStoreOptions options, RedisConnection connection, TimeProvider? time = null, ILogger? logger = null,
         CancellationToken cancellationToken = default)
     {
-        var store = new LatentStore(options, new RedisLatentDevice(connection), new RedisMetadataBackend(connection, time, logger), null, time, logger);
+        var store = new LatentStore(options, new RedisLatentDevice(connection, options.MaxBytes.Bytes), new RedisMetadataBackend(connection, time, logger), null, time, logger);
         return await OpenOrDisposeAsync(store, cancellationToken).ConfigureAwait(false);
     }
 

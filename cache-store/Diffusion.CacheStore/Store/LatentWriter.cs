@@ -140,7 +140,12 @@ internal sealed class LatentWriter
             byte[] file = LatentFileFormat.Encode(key, values.Span, write.Shape, now);
             try
             {
-                await _context.Device.WriteAsync(key, file, CancellationToken.None).ConfigureAwait(false);
+                if (!await WriteWithinSharedBudgetAsync(key, file).ConfigureAwait(false))
+                {
+                    StoreCounters.Increment(ref _context.Counters.WritesRejected);
+                    _context.Logger.LogWarning("Not caching latent {Key}: no room can be made in the shared budget for {Bytes} bytes", key, bytes);
+                    return;
+                }
             }
             catch (IOException ex)
             {
@@ -168,6 +173,37 @@ internal sealed class LatentWriter
             write.ReturnBuffer();
         }
     }
+
+    /// <summary>
+    /// Writes the blob; a shared device refuses a write that would take the store over its budget counted across
+    /// every instance (this catalog's view lags the others' writes by the update stream), and then this instance
+    /// evicts what the device says is missing and tries again. False when no room could be made.
+    /// </summary>
+    private async Task<bool> WriteWithinSharedBudgetAsync(LatentKey key, byte[] file)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _context.Device.WriteAsync(key, file, CancellationToken.None).ConfigureAwait(false);
+                return true;
+            }
+            catch (LatentBudgetExceededException over) when (attempt < MaxSharedBudgetAttempts)
+            {
+                if (await _evictor.MakeRoomAsync(over.OverBytes, CancellationToken.None).ConfigureAwait(false) == 0)
+                {
+                    return false;
+                }
+            }
+            catch (LatentBudgetExceededException)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Tries of one write against the shared budget; each evicts what the last refusal said was missing.</summary>
+    private const int MaxSharedBudgetAttempts = 4;
 
     private async Task SetImageEmbeddingAsync(ImageEmbeddingCommand command)
     {
