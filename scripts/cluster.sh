@@ -8,6 +8,8 @@
 #   CLUSTER_PORT      the balancer's port; instances take the next ones       [5100]
 #   CLUSTER_REDIS     Redis port                                              [6390]
 #   CLUSTER_MODELS    model folder                                            [./models]
+#   CLUSTER_CACHE     shared: one cache in Redis; isolated: each instance its own local cache (to compare)  [shared]
+#   CLUSTER_SERVE_ARGS  more `serve` options for every instance, e.g. "--cache-size 4MB --threads 1"        []
 #
 # What is shared: the approximate cache (latents, metadata, LCBFU scores and the update stream in Redis), idempotency
 # keys (Redis) and images (the shared directory). Jobs live in their instance: HAProxy learns each job's instance from
@@ -20,6 +22,8 @@ SIZE="${CLUSTER_SIZE:-3}"
 PORT="${CLUSTER_PORT:-5100}"
 REDIS_PORT="${CLUSTER_REDIS:-6390}"
 MODELS="${CLUSTER_MODELS:-$REPO_ROOT/models}"
+CACHE="${CLUSTER_CACHE:-shared}"
+read -r -a SERVE_ARGS <<< "${CLUSTER_SERVE_ARGS:-}"
 CLI="$REPO_ROOT/src/Diffusion.Cli/bin/Release/net10.0/diffusion.dll"
 
 say() { printf '[cluster] %s\n' "$*" >&2; }
@@ -35,17 +39,30 @@ wait_healthy() {   # url seconds
 up() {
   command -v haproxy >/dev/null || { say "haproxy is not installed: apt-get install haproxy"; exit 1; }
   [ -f "$CLI" ] || { say "not built: run ./run.sh --help once"; exit 1; }
+  local cache_args=(--cache-redis "127.0.0.1:$REDIS_PORT")
+  case "$CACHE" in
+    shared) ;;
+    isolated) cache_args=() ;;
+    *) say "CLUSTER_CACHE must be shared or isolated, not '$CACHE'"; exit 2 ;;
+  esac
   mkdir -p "$DIR/images" "$DIR/redis"
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$DIR/redis" --save "" --appendonly no \
     --daemonize yes --pidfile "$DIR/redis.pid" --logfile "$DIR/redis.log"
-  for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+  # ours answers once its pid file names a live process (a server left on the port would answer without one)
+  local redis_up=""
+  for _ in $(seq 1 50); do
+    if [ -f "$DIR/redis.pid" ] && kill -0 "$(cat "$DIR/redis.pid")" 2>/dev/null \
+       && redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then redis_up=1; break; fi
+    sleep 0.1
+  done
+  [ -n "$redis_up" ] || { say "redis-server did not start on port $REDIS_PORT (see $DIR/redis.log)"; exit 1; }
 
   local servers=""
   for i in $(seq 1 "$SIZE"); do
     local port=$((PORT + i))
     mkdir -p "$DIR/instance-$i"
     nohup dotnet "$CLI" serve --urls "http://127.0.0.1:$port" --models "$MODELS" --data-dir "$DIR/instance-$i" \
-      --shared-images-dir "$DIR/images" --cache-redis "127.0.0.1:$REDIS_PORT" > "$DIR/instance-$i.log" 2>&1 &
+      --shared-images-dir "$DIR/images" "${cache_args[@]}" "${SERVE_ARGS[@]}" > "$DIR/instance-$i.log" 2>&1 &
     echo $! > "$DIR/instance-$i.pid"
     servers+="  server s$i 127.0.0.1:$port check inter 1s fall 2 rise 1"$'\n'
   done
@@ -86,10 +103,20 @@ CFG
 }
 
 down() {
+  local pids=()
   for pidfile in "$DIR"/haproxy.pid "$DIR"/instance-*.pid "$DIR"/redis.pid; do
     [ -f "$pidfile" ] || continue
-    kill "$(cat "$pidfile")" 2>/dev/null || true
+    local pid; pid="$(cat "$pidfile")"
+    kill "$pid" 2>/dev/null && pids+=("$pid")
     rm -f "$pidfile"
+  done
+  # wait until they are gone, so the ports are free for the next `up`; SIGKILL what takes longer than 15 s
+  local deadline=$((SECONDS + 15))
+  for pid in "${pids[@]}"; do
+    while kill -0 "$pid" 2>/dev/null; do
+      if [ $SECONDS -ge $deadline ]; then kill -9 "$pid" 2>/dev/null || true; break; fi
+      sleep 0.2
+    done
   done
   say "down (data left in $DIR)"
 }
@@ -106,5 +133,5 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

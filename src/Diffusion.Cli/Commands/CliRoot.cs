@@ -13,7 +13,7 @@ public static class CliRoot
         root.Add(GenerateCommand.Create());
         root.Add(new Command("bench", "Benchmarks that print ratios against a baseline run side by side.")
         {
-            BenchPipelineCommand.Create(), BenchEngineCommand.Create(), BenchCacheCommand.Create(), BenchAttacksCommand.Create(), BenchSloCommand.Create(), BenchJoinCommand.Create(),
+            BenchPipelineCommand.Create(), BenchEngineCommand.Create(), BenchCacheCommand.Create(), BenchAttacksCommand.Create(), BenchSloCommand.Create(), BenchJoinCommand.Create(), BenchClusterCommand.Create(),
         });
         root.Add(new Command("eval", "Quality measurements with the judge.") { EvalModelCommand.Create(), EvalCacheCommand.Create(), EvalAdaptiveKCommand.Create(), EvalVariationCommand.Create(), EvalExpansionCommand.Create() });
         root.Add(TraceCommand.Create());
