@@ -104,6 +104,14 @@ public sealed class ClusterTests : IAsyncLifetime
             var state = await ApiAssert.JsonAsync(await balancer.GetAsync($"/v1/jobs/{id}"));
             Assert.Equal("succeeded", state.GetProperty("status").GetString());
         }
+        // and any instance answers it directly, from the job states the instances share in Redis
+        foreach (var i in new[] { 1, 2 })
+        {
+            using var direct = new HttpClient { BaseAddress = Instance(i) };
+            var state = await ApiAssert.JsonAsync(await direct.GetAsync($"/v1/jobs/{id}"));
+            Assert.Equal("succeeded", state.GetProperty("status").GetString());
+            Assert.Contains("event: result", await direct.GetStringAsync($"/v1/jobs/{id}/events"));
+        }
 
         // An idempotent retry returns the first image, whichever instance it lands on.
         var body = new { prompt = "a yellow banana", seed = 9, steps = 10 };

@@ -12,7 +12,7 @@ public static class BenchClusterCommand
         var models = new Option<string>("--models") { Description = "Model folder the instances serve.", DefaultValueFactory = _ => "./models" };
         var instances = new Option<int>("--instances") { Description = "Service instances behind the balancer.", DefaultValueFactory = _ => 3 };
         var requests = new Option<int>("--requests") { Description = "Trace requests per phase (three phases).", DefaultValueFactory = _ => 150 };
-        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once.", DefaultValueFactory = _ => 6 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once.", DefaultValueFactory = _ => 9 };
         var cacheSize = new Option<string>("--cache-size") { Description = "The shared store's byte budget; each isolated instance gets as much to itself.", DefaultValueFactory = _ => "1MB" };
         var killAt = new Option<double>("--kill-at") { Description = "Share of the last phase's requests answered before one instance is killed.", DefaultValueFactory = _ => 0.4 };
         var port = new Option<int>("--port") { Description = "The balancer's port; instances take the next ones.", DefaultValueFactory = _ => 5200 };

@@ -8,6 +8,7 @@ using Diffusion.Server.Caching;
 using Diffusion.Server.Generation;
 using Diffusion.Server.Identity;
 using Diffusion.Server.Idempotency;
+using Diffusion.Server.Jobs;
 using Diffusion.Server.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -41,9 +42,12 @@ public static class ModelHosting
             options.ModelsDirectory, sp.GetService<TimeProvider>()));
         if (options.Redis is { } redis)
         {
-            // instances behind one load balancer share their idempotency keys, so a retry after a failover replays the first response
-            services.AddSingleton<IIdempotencyStore>(sp => new RedisIdempotencyStore(
-                RedisConnection.ConnectAsync(new RedisCacheOptions { Configuration = redis }, Logger(sp, "Diffusion.Server.Idempotency")).GetAwaiter().GetResult()));
+            // Instances behind one load balancer share their idempotency keys (a retry after a failover replays the first
+            // response) and their jobs' states (any instance answers GET /v1/jobs/{id}), on one connection.
+            services.AddSingleton(sp =>
+                RedisConnection.ConnectAsync(new RedisCacheOptions { Configuration = redis }, Logger(sp, "Diffusion.Server.SharedState")).GetAwaiter().GetResult());
+            services.AddSingleton<IIdempotencyStore>(sp => new RedisIdempotencyStore(sp.GetRequiredService<RedisConnection>()));
+            services.AddSingleton<RedisJobMirror>();
         }
         if (options.Cache)
         {

@@ -94,7 +94,7 @@ public sealed class ClusterBench(ClusterBenchOptions options, TextWriter progres
             }
             stopWatching.Cancel();
             await watching.ConfigureAwait(false);
-            var result = Summarize(name, shared, killed, results, seconds, probe, commands, idlePerSecond);
+            var result = Summarize(name, shared, killed, trace, results, seconds, probe, commands, idlePerSecond);
             progress.WriteLine($"[{name}] {result.Answered}/{result.Requests} answered, {result.LostRequests} lost, hit rate {result.HitRate:0.000}, "
                 + $"{result.CrossInstanceHits} hits on another instance's entry, peak store {result.PeakStoreBytes} of {result.BudgetBytes} bytes, {seconds:0} s");
             return result;
@@ -140,7 +140,8 @@ public sealed class ClusterBench(ClusterBenchOptions options, TextWriter progres
         return (results.OrderBy(r => r.Index).ToList(), killed);
     }
 
-    private ClusterPhaseResult Summarize(string name, bool shared, int? killed, List<ClusterRequestResult> results, double seconds,
+    private ClusterPhaseResult Summarize(string name, bool shared, int? killed, IReadOnlyList<Diffusion.Replay.Traces.TraceRequest> trace,
+        List<ClusterRequestResult> results, double seconds,
         StoreBytesProbe probe, long? commands, double? idlePerSecond)
     {
         var answered = results.Where(r => r.Answered).ToList();
@@ -164,6 +165,9 @@ public sealed class ClusterBench(ClusterBenchOptions options, TextWriter progres
             Hits: hits.Count,
             HitRate: answered.Count == 0 ? 0 : (double)hits.Count / answered.Count,
             MeanStepsSkipped: answered.Count == 0 ? 0 : answered.Average(r => (double)r.K),
+            // a new scene can only hit a less similar entry, a repeat the very prompt: sharing matters for the repeats and edits
+            HitRateByTraceKind: answered.GroupBy(r => trace[r.Index].Kind).OrderBy(g => g.Key)
+                .ToDictionary(g => g.Key.ToString(), g => Math.Round(g.Average(r => r.Hit ? 1.0 : 0.0), 3)),
             CrossInstanceHits: cross,
             HitsOfUnknownOrigin: unknown,
             Seconds: seconds,

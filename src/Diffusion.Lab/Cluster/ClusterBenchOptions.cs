@@ -14,7 +14,7 @@ public sealed record ClusterBenchOptions
     public int Requests { get; init; } = 150;
 
     /// <summary>Requests in flight at once (closed loop), so every instance has a queue.</summary>
-    public int Concurrency { get; init; } = 6;
+    public int Concurrency { get; init; } = 9;
 
     public long TraceSeed { get; init; } = 1;
 

@@ -16,6 +16,7 @@ public sealed record ClusterPhaseResult(
     int Hits,
     double HitRate,
     double MeanStepsSkipped,
+    [property: JsonPropertyName("hit_rate_by_trace_kind")] IReadOnlyDictionary<string, double> HitRateByTraceKind,
     int CrossInstanceHits,
     int HitsOfUnknownOrigin,
     double Seconds,

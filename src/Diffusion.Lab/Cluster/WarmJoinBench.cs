@@ -43,36 +43,33 @@ public sealed class WarmJoinBench(string redis, int dimension, TextWriter? progr
                 StoreReachablePointsOnly = false,
                 CachePoints = [10],
             };
+            // The writer is the store layer alone: what the cache writes (an entry, its latent at K 10, then its image
+            // embedding), without a FAISS replica of its own, whose vector-by-vector HNSW inserts would take the writer
+            // half an hour at 100k and are not what a joiner pays.
             var populate = Stopwatch.StartNew();
-            await using (var writer = await ApproximateCache.OpenSharedAsync(options, Store(work, "writer", entries), connection, null, null, cancellationToken)
+            await using (var writer = await LatentStore.OpenSharedAsync(Store(work, "writer", entries), connection, null, null, cancellationToken)
                 .ConfigureAwait(false))
             {
                 var random = new Random(entries);
-                var admissions = new List<Diffusion.Cache.Admission.CacheAdmission>(entries);
+                var written = new List<CacheEntryKey>(entries);
                 for (var i = 0; i < entries; i++)
                 {
-                    var facts = Facts(i);
-                    var admission = writer.BeginAdmission(Unit(random), facts, TenantId.Default, CacheMode.Auto, null)!;
-                    foreach (var step in admission.CaptureSteps)
+                    var entry = Entry(i, Unit(random));
+                    while (writer.TryEnqueueWrite(entry, 10, new float[4 * 8 * 8], Shape) == LatentWriteStatus.QueueFull)
                     {
-                        var capture = new LatentCapture(step, facts.Steps, 0f, new float[4 * 8 * 8]);
-                        while (admission.OnLatentCaptured(capture) == LatentWriteStatus.QueueFull)
-                        {
-                            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);   // the write queue is bounded
-                        }
+                        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);   // the write queue is bounded
                     }
-                    admissions.Add(admission);
+                    written.Add(entry.Key);
                     if (progress is not null && i % 10_000 == 9_999)
                     {
                         progress.WriteLine($"join bench: {i + 1} of {entries} entries stored, {populate.Elapsed.TotalSeconds:0} s");
                     }
                 }
-                // as in service, a run's image embedding comes after its latents are stored
                 await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-                foreach (var admission in admissions)
+                foreach (var key in written)
                 {
                     var image = Unit(random);
-                    while (!admission.SetImageEmbedding(image))
+                    while (!writer.TrySetImageEmbedding(key, image))
                     {
                         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
                     }
@@ -105,16 +102,17 @@ public sealed class WarmJoinBench(string redis, int dimension, TextWriter? progr
         GracePeriod = TimeSpan.Zero,
     };
 
-    private static CacheRequestFacts Facts(int i) => new()
+    private static CacheEntryDescriptor Entry(int i, float[] text) => new()
     {
+        Key = new CacheEntryKey(TenantId.Default, CacheEntryId.New()),
         Prompt = $"synthetic prompt {i}",
+        TextEmbedding = text,
+        Seed = i,
         ModelId = "join-bench@000000000000",
         Size = new ImageSize(64, 64),
-        LatentShape = Shape,
-        Scheduler = SchedulerKind.Ddim,
+        SchedulerFamily = SchedulerFamilies.Of(SchedulerKind.Ddim),
         Steps = 50,
         Guidance = 3f,
-        Seed = (ulong)i,
     };
 
     private float[] Unit(Random random)

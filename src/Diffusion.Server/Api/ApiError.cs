@@ -52,6 +52,10 @@ public sealed record ApiError(int Status, string Message, string Type, string? P
     public static ApiError Unavailable(string message) =>
         new(StatusCodes.Status503ServiceUnavailable, message, ServerError, null, ErrorCodes.Unavailable);
 
+    public static ApiError JobElsewhere(string id) =>
+        new(StatusCodes.Status409Conflict, $"job '{id}' runs on another instance; cancel it through the balancer that accepted it, "
+            + "which sends its requests to that instance", InvalidRequest, "id", ErrorCodes.RunsElsewhere);
+
     public static ApiError JobCancelled { get; } =
         new(StatusCodes.Status409Conflict, "the job was cancelled", InvalidRequest, null, ErrorCodes.Cancelled);
 
@@ -88,4 +92,5 @@ public static class ErrorCodes
     public const string Unavailable = "service_unavailable";
     public const string Internal = "internal_error";
     public const string Cancelled = "cancelled";
+    public const string RunsElsewhere = "job_runs_elsewhere";
 }

@@ -55,14 +55,14 @@ public sealed class JobEventStream(JobSubscription subscription, TimeProvider ti
         }
     }
 
-    private static Task WriteEventAsync(HttpResponse response, JobEvent value, CancellationToken cancellationToken)
+    internal static Task WriteEventAsync(HttpResponse response, JobEvent value, CancellationToken cancellationToken)
     {
         // Compact JSON has no line breaks, so one data line carries it.
         var json = JsonSerializer.Serialize(value.Data, value.Data.GetType(), ApiJson.Options);
         return WriteAsync(response, $"event: {value.Type}\ndata: {json}\n\n", cancellationToken);
     }
 
-    private static async Task WriteAsync(HttpResponse response, string text, CancellationToken cancellationToken)
+    internal static async Task WriteAsync(HttpResponse response, string text, CancellationToken cancellationToken)
     {
         await response.Body.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
         await response.Body.FlushAsync(cancellationToken);

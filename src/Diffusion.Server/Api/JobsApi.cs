@@ -83,20 +83,36 @@ public static class JobsApi
         return TypedResults.Accepted($"/v1/jobs/{job.Id}", created);
     }
 
-    public static Results<Ok<JobResponse>, JsonHttpResult<ErrorResponse>> GetJob(string id, HttpContext context, [FromServices] JobRegistry jobs) =>
-        Find(id, context.Caller(), jobs, out var job) is { } error ? error.ToResult() : TypedResults.Ok(job.ToResponse());
-
-    public static Results<JobEventStream, JsonHttpResult<ErrorResponse>> GetJobEvents(
-        string id, HttpContext context, [FromServices] JobRegistry jobs, [FromServices] TimeProvider time)
+    /// <summary>The job's state: this instance's job, or, behind a balancer, another instance's as it last published it.</summary>
+    public static async Task<Results<Ok<JobResponse>, JsonHttpResult<ErrorResponse>>> GetJob(
+        string id, HttpContext context, [FromServices] JobRegistry jobs, CancellationToken cancellationToken)
     {
-        if (Find(id, context.Caller(), jobs, out var job) is { } error) return error.ToResult();
-        return new JobEventStream(job.Subscribe(), time);
+        if (Find(id, context.Caller(), jobs, out var job) is not { } error) return TypedResults.Ok(job.ToResponse());
+        return await FindElsewhereAsync(id, context.Caller(), jobs, cancellationToken) is { } shared ? TypedResults.Ok(shared) : error.ToResult();
+    }
+
+    public static async Task<Results<JobEventStream, MirroredJobEventStream, JsonHttpResult<ErrorResponse>>> GetJobEvents(
+        string id, HttpContext context, [FromServices] JobRegistry jobs, [FromServices] TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (Find(id, context.Caller(), jobs, out var job) is not { } error) return new JobEventStream(job.Subscribe(), time);
+        if (await FindElsewhereAsync(id, context.Caller(), jobs, cancellationToken) is { } shared && JobId.TryParse(id, out var jobId))
+            return new MirroredJobEventStream(jobs.Mirror!, jobId, context.Caller().Tenant, shared, time);
+        return error.ToResult();
     }
 
     public static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, JsonHttpResult<ErrorResponse>>> CancelJobAsync(
         string id, HttpContext context, [FromServices] JobRegistry jobs, [FromServices] TimeProvider time, CancellationToken cancellationToken)
     {
-        if (Find(id, context.Caller(), jobs, out var job) is { } error) return error.ToResult();
+        if (Find(id, context.Caller(), jobs, out var job) is { } error)
+        {
+            // Another instance's job: an ended one answers as here; a live one can only be cancelled where it runs.
+            return await FindElsewhereAsync(id, context.Caller(), jobs, cancellationToken) switch
+            {
+                { Status: JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled } ended => TypedResults.Ok(ended),
+                { } live => ApiError.JobElsewhere(live.Id).ToResult(),
+                null => error.ToResult(),
+            };
+        }
         job.RequestCancel();
         // Give a running generation a moment to stop so the answer can say "cancelled".
         await Task.WhenAny(job.Finished, Task.Delay(CancelWait, time, cancellationToken));
@@ -104,6 +120,9 @@ public static class JobsApi
             ? TypedResults.Ok(job.ToResponse())
             : TypedResults.Accepted($"/v1/jobs/{job.Id}", job.ToResponse());
     }
+
+    private static async Task<JobResponse?> FindElsewhereAsync(string id, Caller caller, JobRegistry jobs, CancellationToken cancellationToken) =>
+        jobs.Mirror is { } mirror && JobId.TryParse(id, out var jobId) ? await mirror.FindAsync(jobId, caller.Tenant, cancellationToken) : null;
 
     /// <summary>The caller's job; another tenant's job answers exactly like a missing one.</summary>
     private static ApiError? Find(string id, Caller caller, JobRegistry jobs, out Job job)

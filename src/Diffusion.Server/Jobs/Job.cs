@@ -28,17 +28,21 @@ public sealed class Job : IProgress<DenoiseProgress>
     private ApiError? error;
     private JobEvent? finalEvent;
     private readonly Action<Job, JobStatus, DateTimeOffset, JobResult?, ApiError?>? ended;
+    private readonly Action<Job>? changed;
 
     /// <param name="ended">Called once when the job reaches its final status (the journal records it).</param>
     /// <param name="created">When the job was accepted; now unless it is restored from the journal.</param>
+    /// <param name="changed">Called after the job starts, reports progress and ends (the shared job state follows it).</param>
     public Job(JobId id, GenerationPlan plan, string baseUrl, TimeProvider time,
-        Action<Job, JobStatus, DateTimeOffset, JobResult?, ApiError?>? ended = null, DateTimeOffset? created = null)
+        Action<Job, JobStatus, DateTimeOffset, JobResult?, ApiError?>? ended = null, DateTimeOffset? created = null,
+        Action<Job>? changed = null)
     {
         Id = id;
         Plan = plan;
         BaseUrl = baseUrl;
         this.time = time;
         this.ended = ended;
+        this.changed = changed;
         Created = created ?? time.GetUtcNow();
     }
 
@@ -86,8 +90,9 @@ public sealed class Job : IProgress<DenoiseProgress>
             if (status != JobStatus.Queued) return false;
             status = JobStatus.Running;
             startedAt = time.GetUtcNow();
-            return true;
         }
+        changed?.Invoke(this);
+        return true;
     }
 
     public void Report(DenoiseProgress value)
@@ -102,6 +107,7 @@ public sealed class Job : IProgress<DenoiseProgress>
             progress = update;
             Publish(new JobEvent(JobEvent.Progress, update));
         }
+        changed?.Invoke(this);
     }
 
     public void Succeed(JobResult value) => Finish(JobStatus.Succeeded, value, null);
@@ -174,6 +180,7 @@ public sealed class Job : IProgress<DenoiseProgress>
             subscribers.Clear();
         }
         ended?.Invoke(this, final, finishedAt.Value, value, failure);
+        changed?.Invoke(this);
         finished.TrySetResult();
     }
 

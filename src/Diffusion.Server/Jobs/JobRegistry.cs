@@ -9,9 +9,13 @@ namespace Diffusion.Server.Jobs;
 /// <summary>
 /// The jobs the server knows. A finished job is forgotten <see cref="ServerOptions.JobRetention"/>
 /// after it ended: lookups treat it as gone at once, and <see cref="JobSweeper"/> frees the memory.
+/// Behind a load balancer, <paramref name="mirror"/> (Redis) holds every instance's job states for the others.
 /// </summary>
-public sealed class JobRegistry(TimeProvider time, IOptions<ServerOptions> options, JobJournal journal)
+public sealed class JobRegistry(TimeProvider time, IOptions<ServerOptions> options, JobJournal journal, RedisJobMirror? mirror = null)
 {
+    /// <summary>The other instances' jobs, when instances share them (null: this instance's only).</summary>
+    public RedisJobMirror? Mirror => mirror;
+
     private readonly ConcurrentDictionary<JobId, Job> jobs = new();
     private readonly TimeSpan retention = options.Value.JobRetention;
 
@@ -23,7 +27,7 @@ public sealed class JobRegistry(TimeProvider time, IOptions<ServerOptions> optio
     {
         while (true)
         {
-            var job = new Job(JobId.New(), plan, baseUrl, time, journal.RecordEnd);
+            var job = new Job(JobId.New(), plan, baseUrl, time, journal.RecordEnd, changed: mirror is null ? null : mirror.Publish);
             if (!jobs.TryAdd(job.Id, job)) continue;
             try
             {
@@ -34,6 +38,7 @@ public sealed class JobRegistry(TimeProvider time, IOptions<ServerOptions> optio
                 jobs.TryRemove(job.Id, out _);
                 throw;
             }
+            mirror?.Publish(job);
             return job;
         }
     }
@@ -43,8 +48,9 @@ public sealed class JobRegistry(TimeProvider time, IOptions<ServerOptions> optio
     {
         var job = journaled.IsFinal
             ? Job.Ended(journaled, time)
-            : new Job(journaled.Id, journaled.Plan, journaled.BaseUrl, time, journal.RecordEnd, journaled.Created);
+            : new Job(journaled.Id, journaled.Plan, journaled.BaseUrl, time, journal.RecordEnd, journaled.Created, mirror is null ? null : mirror.Publish);
         jobs[job.Id] = job;
+        mirror?.Publish(job);
         return job;
     }
 
