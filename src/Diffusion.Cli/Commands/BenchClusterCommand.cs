@@ -90,6 +90,7 @@ public static class BenchClusterCommand
         Console.WriteLine($"max bytes over the budget     {report.MaxDiskOverBudgetBytes,8}   (bar 0: {(report.WithinBudget ? "met" : "NOT met")})");
         Console.WriteLine($"steps skipped per request     {report.SharedMeanStepsSkipped,8:0.00}   (isolated: {report.IsolatedMeanStepsSkipped:0.00})");
         Console.WriteLine($"cross-instance hits           {report.CrossInstanceHits,8}");
-        Console.WriteLine($"Redis commands per request    {(report.RedisCommandsPerRequest is { } r ? r.ToString("0.0") : "-"),8}");
+        Console.WriteLine($"Redis commands per request    {(report.RedisCommandsPerRequest is { } r ? r.ToString("0.0") : "-"),8}   "
+            + $"({(report.RedisBytesPerRequest is { } b ? (b / 1024).ToString("0.0") : "-")} KiB in and out; the idle instances' stream polls included)");
     }
 }

@@ -34,8 +34,9 @@ public sealed class ClusterBench(ClusterBenchOptions options, TextWriter progres
         };
         var isolated = phases[0];
         var shared = phases[1];
-        long commands = phases.Where(p => p.RedisCommands is not null).Sum(p => p.RedisCommands!.Value);
-        int sharedAnswered = phases.Where(p => p.SharedCache).Sum(p => p.Answered);
+        var measured = phases.Where(p => p.RedisCommands is not null).ToList();
+        long commands = measured.Sum(p => p.RedisCommands!.Value);
+        int sharedAnswered = measured.Sum(p => p.Answered);
         return new ClusterBenchReport(
             LostRequests: phases.Sum(p => p.LostRequests),
             CrossInstanceHits: phases.Sum(p => p.CrossInstanceHits),
@@ -46,6 +47,7 @@ public sealed class ClusterBench(ClusterBenchOptions options, TextWriter progres
             IsolatedMeanStepsSkipped: isolated.MeanStepsSkipped,
             MaxDiskOverBudgetBytes: Math.Max(0, phases.Max(p => p.MaxOverBudgetBytes)),
             RedisCommandsPerRequest: sharedAnswered == 0 ? null : (double)commands / sharedAnswered,
+            RedisBytesPerRequest: sharedAnswered == 0 ? null : measured.Sum(p => p.RedisBytesPerRequest!.Value * p.Answered) / sharedAnswered,
             Instances: options.Instances,
             RequestsPerPhase: options.Requests,
             Concurrency: options.Concurrency,
@@ -71,14 +73,14 @@ public sealed class ClusterBench(ClusterBenchOptions options, TextWriter progres
         {
             await using var probe = await StoreBytesProbe.OpenAsync(cluster, options.Instances, options.CacheBytes, shared).ConfigureAwait(false);
             double? idlePerSecond = null;
-            long? before = null;
+            RedisTraffic? before = null;
             if (shared)
             {
-                var idleStart = await probe.CommandsProcessedAsync().ConfigureAwait(false);
+                var idleStart = await probe.TrafficAsync().ConfigureAwait(false);
                 await Task.Delay(IdleWatch, cancellationToken).ConfigureAwait(false);
-                var idleEnd = await probe.CommandsProcessedAsync().ConfigureAwait(false);
-                idlePerSecond = (idleEnd - idleStart - 1) / IdleWatch.TotalSeconds;
-                before = await probe.CommandsProcessedAsync().ConfigureAwait(false);
+                var idle = await probe.TrafficAsync().ConfigureAwait(false) - idleStart;
+                idlePerSecond = (idle.Commands - 1) / IdleWatch.TotalSeconds;
+                before = await probe.TrafficAsync().ConfigureAwait(false);
             }
             using var stopWatching = new CancellationTokenSource();
             long ownBefore = probe.OwnCommands;
@@ -86,15 +88,16 @@ public sealed class ClusterBench(ClusterBenchOptions options, TextWriter progres
             var clock = Stopwatch.StartNew();
             var (results, killed) = await ReplayAsync(cluster, trace, name, kill, cancellationToken).ConfigureAwait(false);
             var seconds = clock.Elapsed.TotalSeconds;
-            long? commands = null;
+            RedisTraffic? traffic = null;
             if (before is { } start)
             {
-                var end = await probe.CommandsProcessedAsync().ConfigureAwait(false);
-                commands = end - start - (probe.OwnCommands - ownBefore);
+                // the probe's own commands are taken out; its network bytes (a few per sample) are not
+                var total = await probe.TrafficAsync().ConfigureAwait(false) - start;
+                traffic = total with { Commands = total.Commands - (probe.OwnCommands - ownBefore) };
             }
             stopWatching.Cancel();
             await watching.ConfigureAwait(false);
-            var result = Summarize(name, shared, killed, trace, results, seconds, probe, commands, idlePerSecond);
+            var result = Summarize(name, shared, killed, trace, results, seconds, probe, traffic, idlePerSecond);
             progress.WriteLine($"[{name}] {result.Answered}/{result.Requests} answered, {result.LostRequests} lost, hit rate {result.HitRate:0.000}, "
                 + $"{result.CrossInstanceHits} hits on another instance's entry, peak store {result.PeakStoreBytes} of {result.BudgetBytes} bytes, {seconds:0} s");
             return result;
@@ -142,7 +145,7 @@ public sealed class ClusterBench(ClusterBenchOptions options, TextWriter progres
 
     private ClusterPhaseResult Summarize(string name, bool shared, int? killed, IReadOnlyList<Diffusion.Replay.Traces.TraceRequest> trace,
         List<ClusterRequestResult> results, double seconds,
-        StoreBytesProbe probe, long? commands, double? idlePerSecond)
+        StoreBytesProbe probe, RedisTraffic? traffic, double? idlePerSecond)
     {
         var answered = results.Where(r => r.Answered).ToList();
         // which instance stored each entry (an answer replayed from the first attempt's record names the replaying instance, so it is left out)
@@ -180,8 +183,9 @@ public sealed class ClusterBench(ClusterBenchOptions options, TextWriter progres
             StoreSamples: probe.Samples,
             FinalCounterBytes: probe.FinalCheck?.Counter,
             FinalSummedBytes: probe.FinalCheck?.Sum,
-            RedisCommands: commands,
-            RedisCommandsPerRequest: commands is { } c && answered.Count > 0 ? (double)c / answered.Count : null,
+            RedisCommands: traffic?.Commands,
+            RedisCommandsPerRequest: traffic is { } t && answered.Count > 0 ? (double)t.Commands / answered.Count : null,
+            RedisBytesPerRequest: traffic is { } b && answered.Count > 0 ? (double)b.NetworkBytes / answered.Count : null,
             RedisIdleCommandsPerSecond: idlePerSecond,
             LostErrors: results.Where(r => !r.Answered).Select(r => $"#{r.Index}: {r.LastError}").Take(10).ToList());
     }

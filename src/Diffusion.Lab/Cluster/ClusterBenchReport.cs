@@ -31,6 +31,7 @@ public sealed record ClusterPhaseResult(
     long? FinalSummedBytes,
     long? RedisCommands,
     double? RedisCommandsPerRequest,
+    double? RedisBytesPerRequest,
     double? RedisIdleCommandsPerSecond,
     IReadOnlyList<string> LostErrors);
 
@@ -45,6 +46,7 @@ public sealed record ClusterBenchReport(
     double IsolatedMeanStepsSkipped,
     long MaxDiskOverBudgetBytes,
     double? RedisCommandsPerRequest,
+    double? RedisBytesPerRequest,
     int Instances,
     int RequestsPerPhase,
     int Concurrency,

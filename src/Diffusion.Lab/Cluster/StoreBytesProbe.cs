@@ -87,14 +87,14 @@ public sealed class StoreBytesProbe : IAsyncDisposable
         }
     }
 
-    /// <summary>Redis's count of the commands it has processed (INFO stats), this call included in the probe's own.</summary>
-    public async Task<long> CommandsProcessedAsync()
+    /// <summary>Redis's counts (INFO stats) of the commands it has processed and the bytes it has received and sent; this call counts in the probe's own.</summary>
+    public async Task<RedisTraffic> TrafficAsync()
     {
         var server = _redis!.GetServers().Single();
         Interlocked.Increment(ref _ownCommands);
-        var info = await server.InfoAsync("stats").ConfigureAwait(false);
-        var line = info.SelectMany(g => g).Single(p => p.Key == "total_commands_processed");
-        return long.Parse(line.Value, CultureInfo.InvariantCulture);
+        var info = (await server.InfoAsync("stats").ConfigureAwait(false)).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+        long Read(string name) => long.Parse(info[name], CultureInfo.InvariantCulture);
+        return new RedisTraffic(Read("total_commands_processed"), Read("total_net_input_bytes") + Read("total_net_output_bytes"));
     }
 
     public async ValueTask DisposeAsync()
@@ -162,4 +162,10 @@ public sealed class StoreBytesProbe : IAsyncDisposable
         }
         return total;
     }
+}
+
+/// <summary>Redis's running totals: commands processed and network bytes in and out.</summary>
+public readonly record struct RedisTraffic(long Commands, long NetworkBytes)
+{
+    public static RedisTraffic operator -(RedisTraffic a, RedisTraffic b) => new(a.Commands - b.Commands, a.NetworkBytes - b.NetworkBytes);
 }
