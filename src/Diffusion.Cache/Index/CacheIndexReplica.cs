@@ -84,6 +84,9 @@ public sealed class CacheIndexReplica : IDisposable
     /// <summary>Every partition and its size.</summary>
     public IReadOnlyDictionary<IndexPartition, int> Sizes() => _partitions.ToDictionary(p => p.Key, p => p.Value.Count);
 
+    /// <summary>Completes when every partition's HNSW graph that is being built in the background is in place (exact search answers meanwhile).</summary>
+    public Task UpgradesAsync() => Task.WhenAll(_partitions.Values.Select(p => p.Upgrade).OfType<Task>());
+
     /// <summary>Up to <paramref name="n"/> nearest entries of each tenant in <paramref name="tenants"/>, merged, best first.</summary>
     public IReadOnlyList<IndexCandidate> Search(RetrievalMode mode, IEnumerable<TenantId> tenants, float[] unitQuery, int n)
     {

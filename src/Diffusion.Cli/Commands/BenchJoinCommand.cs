@@ -38,7 +38,8 @@ public static class BenchJoinCommand
                 {
                     var result = await bench.RunAsync(size, ct);
                     results.Add(result);
-                    Console.WriteLine($"{result.Entries,8} entries: joined in {result.JoinSeconds:0.000} s ({result.TextRows} text and {result.ImageRows} image index rows); storing them took {result.PopulateSeconds:0.0} s");
+                    Console.WriteLine($"{result.Entries,8} entries: joined in {result.JoinSeconds:0.000} s ({result.TextRows} text and {result.ImageRows} image index rows), "
+                        + $"HNSW graphs in place {result.GraphSeconds:0.0} s later; storing them took {result.PopulateSeconds:0.0} s");
                 }
                 if (parse.GetValue(json) is { } path)
                 {

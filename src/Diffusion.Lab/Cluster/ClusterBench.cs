@@ -171,6 +171,7 @@ public sealed class ClusterBench(ClusterBenchOptions options, TextWriter progres
             // a new scene can only hit a less similar entry, a repeat the very prompt: sharing matters for the repeats and edits
             HitRateByTraceKind: answered.GroupBy(r => trace[r.Index].Kind).OrderBy(g => g.Key)
                 .ToDictionary(g => g.Key.ToString(), g => Math.Round(g.Average(r => r.Hit ? 1.0 : 0.0), 3)),
+            MissedTraceIndices: answered.Where(r => !r.Hit).Select(r => r.Index).ToList(),
             CrossInstanceHits: cross,
             HitsOfUnknownOrigin: unknown,
             Seconds: seconds,

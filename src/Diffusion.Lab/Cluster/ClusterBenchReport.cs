@@ -17,6 +17,7 @@ public sealed record ClusterPhaseResult(
     double HitRate,
     double MeanStepsSkipped,
     [property: JsonPropertyName("hit_rate_by_trace_kind")] IReadOnlyDictionary<string, double> HitRateByTraceKind,
+    IReadOnlyList<int> MissedTraceIndices,
     int CrossInstanceHits,
     int HitsOfUnknownOrigin,
     double Seconds,

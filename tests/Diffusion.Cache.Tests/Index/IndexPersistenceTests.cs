@@ -107,6 +107,8 @@ public sealed class IndexPersistenceTests : IDisposable
         var lookup = await cache.LookupAsync(Synthetic.AtSimilarity(0.3, axis: 5), Synthetic.Facts(), TenantId.Default, CacheMode.Auto, default);
         Assert.True(lookup.IsHit);
         Assert.Equal(4, Synthetic.Decode(lookup.StartLatent!).Entry);
+        await cache.Index.UpgradesAsync();   // the graph is built in the background; exact search answered meanwhile
+        Assert.True((await cache.LookupAsync(Synthetic.AtSimilarity(0.3, axis: 5), Synthetic.Facts(), TenantId.Default, CacheMode.Auto, default)).IsHit);
         cache.SaveIndex();
         var manifest = File.ReadAllText(IndexFile("json"));
         Assert.Contains("HNSW", manifest);
