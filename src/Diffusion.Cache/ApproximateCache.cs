@@ -180,6 +180,11 @@ public sealed class ApproximateCache : IAsyncDisposable
                 Metrics.RecordDuplicateSkipped();
                 return null;
             }
+            if (!HitRunsCanLend)
+            {
+                Metrics.RecordUnlendableSkipped();
+                return null;
+            }
             start = lookup.K;
         }
         var steps = _storedPoints.StepsFor(facts.Steps).Where(s => s > start).ToHashSet();
@@ -394,6 +399,16 @@ public sealed class ApproximateCache : IAsyncDisposable
 
     private static double? TextSimilarity(float[] query, float[] textEmbedding) =>
         textEmbedding.Length == query.Length ? EmbeddingVectors.Cosine(query, textEmbedding) : null;
+
+    /// <summary>
+    /// Whether a run that started from a cached latent can ever lend its own: with the lineage check on, a request may
+    /// use it only where the prompt→prompt table allows the source's steps at the request's similarity to the source,
+    /// or the request repeats the source's prompt. With no prompt→prompt thresholds (the shipped prompt→image table's
+    /// case) only a repeat of the source would pass, and the run itself is not one (a repeat is not stored), so its
+    /// latents could never serve: storing them would fill the budget and crowd the search's nearest candidates with
+    /// entries every lookup rejects (about one request in six missed on the standard trace for that reason).
+    /// </summary>
+    private bool HitRunsCanLend => !_options.CheckLineage || _options.KTables.For(RetrievalMode.PromptToPrompt).Thresholds.Count > 0;
 
     private bool LineageAllows(CacheEntryDescriptor entry, float[] query, int steps)
     {

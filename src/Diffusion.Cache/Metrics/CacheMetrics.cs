@@ -26,6 +26,7 @@ public sealed class CacheMetrics
     private long _imageEmbeddingsQueued;
     private long _imageEmbeddingsDropped;
     private long _admissionsSkippedAsDuplicate;
+    private long _admissionsSkippedAsUnlendable;
     private long _adaptiveControls;
     private long _stepsReused;
 
@@ -91,6 +92,8 @@ public sealed class CacheMetrics
 
     internal void RecordDuplicateSkipped() => Interlocked.Increment(ref _admissionsSkippedAsDuplicate);
 
+    internal void RecordUnlendableSkipped() => Interlocked.Increment(ref _admissionsSkippedAsUnlendable);
+
     /// <summary>The counters now, with the store's gauges (bytes stored, evictions) when given.</summary>
     public CacheMetricsSnapshot Snapshot(CacheStoreStats? store = null) => new(
         Interlocked.Read(ref _lookups),
@@ -114,6 +117,7 @@ public sealed class CacheMetrics
         UncorroboratedSkipped = Interlocked.Read(ref _uncorroborated),
         AdaptiveControls = Interlocked.Read(ref _adaptiveControls),
         StepsReused = Interlocked.Read(ref _stepsReused),
+        AdmissionsSkippedAsUnlendable = Interlocked.Read(ref _admissionsSkippedAsUnlendable),
     };
 }
 
@@ -146,6 +150,9 @@ public sealed record CacheMetricsSnapshot(
 {
     /// <summary>Shared-pool candidates passed over because too few other tenants had sent the same prompt.</summary>
     public long UncorroboratedSkipped { get; init; }
+
+    /// <summary>Hit runs not stored because the lineage check would never let their latents serve another request.</summary>
+    public long AdmissionsSkippedAsUnlendable { get; init; }
 
     /// <summary>Would-be hits run from noise as the adaptive K table's controls.</summary>
     public long AdaptiveControls { get; init; }

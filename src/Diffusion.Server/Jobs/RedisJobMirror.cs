@@ -30,12 +30,12 @@ public sealed class RedisJobMirror(RedisConnection redis, IOptions<ServerOptions
     public void Publish(Job job)
     {
         var now = time.GetUtcNow();
-        var response = job.ToResponse();
         bool final = job.IsFinal(out _);
-        if (!final && _published.TryGetValue(job.Id, out var last) && last.Status == response.Status && now - last.At < ProgressEvery)
+        if (!final && _published.TryGetValue(job.Id, out var last) && last.Status == job.Status && now - last.At < ProgressEvery)
         {
-            return;
+            return; // called at every step: decided before the response is built
         }
+        var response = job.ToResponse();
         if (final)
         {
             _published.TryRemove(job.Id, out _);

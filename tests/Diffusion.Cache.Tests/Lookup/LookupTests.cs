@@ -155,6 +155,29 @@ public sealed class LookupTests : IAsyncLifetime
         Assert.Equal(1, _cache.MetricsSnapshot().AdmissionsSkippedAsDuplicate);
     }
 
+    [Fact]
+    public async Task Without_prompt_to_prompt_thresholds_a_hit_run_is_not_stored_since_the_lineage_check_would_reject_it_for_every_request()
+    {
+        var tables = Diffusion.Cache.Policy.KTableSet.Uncalibrated with { PromptToPrompt = new Diffusion.Cache.Policy.SimilarityKTable([]) };
+        await using var cache = await ApproximateCache.OpenLocalAsync(
+            Synthetic.CacheOptions(_directory.Combine("unlendable")) with { KTables = tables, Mode = RetrievalMode.PromptToImage },
+            Synthetic.StoreOptions(_directory.Combine("unlendable")));
+        var facts = Synthetic.Facts();
+        await Synthetic.AdmitAsync(cache, Synthetic.Base, facts, TenantId.Default, entry: 1, imageEmbedding: Synthetic.Base);
+        var hit = await cache.LookupAsync(Synthetic.AtSimilarity(0.93), facts, TenantId.Default, CacheMode.Auto, default);
+        Assert.True(hit.IsHit);
+
+        Assert.Null(cache.BeginAdmission(Synthetic.AtSimilarity(0.93), facts, TenantId.Default, CacheMode.Auto, hit));
+        Assert.Equal(1, cache.MetricsSnapshot().AdmissionsSkippedAsUnlendable);
+        // without the lineage check its latents could serve, so it is stored
+        await using var unchecked_ = await ApproximateCache.OpenLocalAsync(
+            Synthetic.CacheOptions(_directory.Combine("unchecked")) with { KTables = tables, Mode = RetrievalMode.PromptToImage, CheckLineage = false },
+            Synthetic.StoreOptions(_directory.Combine("unchecked")));
+        await Synthetic.AdmitAsync(unchecked_, Synthetic.Base, facts, TenantId.Default, entry: 1, imageEmbedding: Synthetic.Base);
+        var hitToo = await unchecked_.LookupAsync(Synthetic.AtSimilarity(0.93), facts, TenantId.Default, CacheMode.Auto, default);
+        Assert.NotNull(unchecked_.BeginAdmission(Synthetic.AtSimilarity(0.93), facts, TenantId.Default, CacheMode.Auto, hitToo));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
