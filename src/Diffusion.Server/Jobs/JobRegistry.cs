@@ -70,6 +70,7 @@ public sealed class JobRegistry(TimeProvider time, IOptions<ServerOptions> optio
     {
         jobs.TryRemove(id, out _);
         journal.Remove(id);
+        mirror?.Forget(id);
     }
 
     /// <summary>Jobs not yet finished.</summary>

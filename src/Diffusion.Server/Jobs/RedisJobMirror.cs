@@ -49,6 +49,13 @@ public sealed class RedisJobMirror(RedisConnection redis, IOptions<ServerOptions
         _ = WriteAsync(Key(job.Id), value, expiry);
     }
 
+    /// <summary>Removes a job that was never accepted (the queue refused it), so no instance answers for it.</summary>
+    public void Forget(JobId id)
+    {
+        _published.TryRemove(id, out _);
+        _ = DeleteAsync(Key(id));
+    }
+
     /// <summary>The job's last published state, when it exists and belongs to <paramref name="tenant"/>; another tenant's is "not found".</summary>
     public async Task<JobResponse?> FindAsync(JobId id, TenantId tenant, CancellationToken cancellationToken)
     {
@@ -72,11 +79,16 @@ public sealed class RedisJobMirror(RedisConnection redis, IOptions<ServerOptions
 
     private RedisKey Key(JobId id) => keyPrefix + id.Value;
 
-    private async Task WriteAsync(RedisKey key, string value, TimeSpan expiry)
+    private Task WriteAsync(RedisKey key, string value, TimeSpan expiry) =>
+        RunAsync(db => db.StringSetAsync(key, value, expiry));
+
+    private Task DeleteAsync(RedisKey key) => RunAsync(db => db.KeyDeleteAsync(key));
+
+    private async Task RunAsync(Func<IDatabase, Task> operation)
     {
         try
         {
-            await redis.Database.StringSetAsync(key, value, expiry).WaitAsync(redis.Options.OperationTimeout).ConfigureAwait(false);
+            await operation(redis.Database).WaitAsync(redis.Options.OperationTimeout).ConfigureAwait(false);
             if (Interlocked.Exchange(ref _failing, 0) == 1)
             {
                 logger.LogInformation("Job states reach Redis again");
