@@ -48,6 +48,13 @@ public sealed class RedisConnection : IAsyncDisposable
         configuration.BacklogPolicy = BacklogPolicy.FailFast;
         configuration.ReconnectRetryPolicy = new ExponentialRetry(250, 5000);
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Without AbortOnConnectFail the multiplexer may return before its handshake is done, and commands fail fast
+        // meanwhile: the store would drop its first writes as if Redis were down. Wait for it, up to the connect timeout.
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        while (!multiplexer.IsConnected && waiting.Elapsed < options.ConnectTimeout)
+        {
+            await Task.Delay(25, cancellationToken).ConfigureAwait(false);
+        }
         logger ??= NullLogger.Instance;
         if (!multiplexer.IsConnected)
         {
