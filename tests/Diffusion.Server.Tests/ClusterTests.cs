@@ -72,16 +72,25 @@ public sealed class ClusterTests : IAsyncLifetime
         // reaches the other's index within its poll interval).
         var first = await GenerateAsync(new { prompt = "a red apple in the center on a blue background", seed = 1, steps = 10, response_format = "url" });
         var firstBy = ServedBy(first.Response);
+        // Bounded by time rather than a count of tries: under the whole suite's load the writes and the stream take longer.
         JsonElement? hitElsewhere = null;
-        for (var attempt = 0; attempt < 20 && hitElsewhere is null; attempt++)
+        var trying = Stopwatch.StartNew();
+        var misses = new List<string>();
+        for (var attempt = 0; trying.Elapsed < TimeSpan.FromSeconds(90) && hitElsewhere is null; attempt++)
         {
             var again = await GenerateAsync(new { prompt = "a red apple in the center on a blue background", seed = 2 + attempt, steps = 10 });
-            if (ServedBy(again.Response) != firstBy && again.Body.GetProperty("data")[0].GetProperty("cache").GetProperty("hit").GetBoolean())
+            var cache = again.Body.GetProperty("data")[0].GetProperty("cache");
+            if (ServedBy(again.Response) != firstBy && cache.GetProperty("hit").GetBoolean())
             {
                 hitElsewhere = again.Body;
             }
+            else if (ServedBy(again.Response) != firstBy)
+            {
+                misses.Add(cache.GetRawText());
+            }
         }
-        Assert.True(hitElsewhere is not null, "no request served by the other instance hit the first one's cache entry");
+        Assert.True(hitElsewhere is not null, "no request served by the other instance hit the first one's cache entry; its answers: "
+            + string.Join(" ", misses.TakeLast(3)) + "\n" + await InstanceLogsAsync());
 
         // The image answers from both instances (the shared images directory).
         var url = first.Body.GetProperty("data")[0].GetProperty("url").GetString()!;
@@ -133,6 +142,19 @@ public sealed class ClusterTests : IAsyncLifetime
         var results = await Task.WhenAll(requests);
         Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.Status));
         Assert.True(results.Sum(r => r.Attempts) > results.Length, "no request needed a retry: the kill hit nothing in flight");
+    }
+
+    /// <summary>The instances' last log lines, for a failure message: what the cache said it did.</summary>
+    private async Task<string> InstanceLogsAsync()
+    {
+        var text = new StringBuilder();
+        foreach (var i in new[] { 1, 2 })
+        {
+            var path = Path.Combine(directory, $"instance-{i}.log");
+            var lines = File.Exists(path) ? await File.ReadAllLinesAsync(path) : [];
+            text.AppendLine($"--- instance {i} ---").AppendJoin('\n', lines.TakeLast(25)).AppendLine();
+        }
+        return text.ToString();
     }
 
     /// <summary>What a careful client does: on a failure it retries the same request with the same key until it gets an answer.</summary>
