@@ -121,11 +121,13 @@ public sealed class RedisLatentDevice(RedisConnection connection, long? maxBytes
     /// </summary>
     private async Task CountExistingBytesAsync(CancellationToken cancellationToken)
     {
-        long total = 0;
+        // one STRLEN per latent, pipelined on the connection rather than a round trip each
+        var lengths = new List<Task<long>>();
         await foreach (var key in ListAsync(cancellationToken).ConfigureAwait(false))
         {
-            total += await connection.RunOrThrowIOAsync("count latent bytes", db => db.StringLengthAsync(connection.Keys.Latent(key)), cancellationToken).ConfigureAwait(false);
+            lengths.Add(connection.RunOrThrowIOAsync("count latent bytes", db => db.StringLengthAsync(connection.Keys.Latent(key)), cancellationToken));
         }
+        long total = (await Task.WhenAll(lengths).ConfigureAwait(false)).Sum();
         await connection.RunOrThrowIOAsync("count latent bytes", db => db.StringSetAsync(connection.Keys.LatentBytes, total, when: When.NotExists), cancellationToken).ConfigureAwait(false);
     }
 

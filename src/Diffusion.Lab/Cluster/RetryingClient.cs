@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using Diffusion.Replay.Client;
 
 namespace Diffusion.Lab.Cluster;
@@ -77,19 +76,9 @@ public sealed class RetryingClient(HttpClient balancer, TimeSpan retryFor, TimeS
     {
         var instance = response.Headers.TryGetValues("X-Served-By", out var served) ? served.FirstOrDefault() : null;
         var replayed = response.Headers.Contains("Idempotent-Replayed");
-        using var document = JsonDocument.Parse(text);
-        var image = document.RootElement.GetProperty("data")[0];
-        bool hit = false;
-        int k = 0;
-        string? source = null, stored = null;
-        if (image.TryGetProperty("cache", out var cache) && cache.ValueKind == JsonValueKind.Object)
-        {
-            hit = cache.TryGetProperty("hit", out var h) && h.ValueKind == JsonValueKind.True;
-            k = cache.TryGetProperty("k", out var kk) && kk.TryGetInt32(out var kv) ? kv : 0;
-            source = cache.TryGetProperty("source_id", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
-            stored = cache.TryGetProperty("stored_as", out var st) && st.ValueKind == JsonValueKind.String ? st.GetString() : null;
-        }
-        return new ClusterRequestResult(index, true, instance, attempts, replayed, hit, k, source, stored, seconds, null);
+        var cache = GenerationAnswerParser.Parse((int)response.StatusCode, text, attempts, 0).Cache;
+        return new ClusterRequestResult(index, true, instance, attempts, replayed, cache?.Hit ?? false, cache?.K ?? 0,
+            cache?.SourceId, cache?.StoredAs, seconds, null);
     }
 
     private static string Clip(string text) => text.Length <= 200 ? text : text[..200] + "...";

@@ -57,7 +57,7 @@ public static class GenerationAnswerParser
         var hit = cache.TryGetProperty("hit", out var h) && h.ValueKind == JsonValueKind.True;
         var k = cache.TryGetProperty("k", out var kk) && kk.TryGetInt32(out var kv) ? kv : 0;
         double? similarity = cache.TryGetProperty("similarity", out var sim) && sim.ValueKind == JsonValueKind.Number ? sim.GetDouble() : null;
-        return new CacheResult(hit, k, similarity, String(cache, "source_id"));
+        return new CacheResult(hit, k, similarity, String(cache, "source_id")) { StoredAs = String(cache, "stored_as") };
     }
 
     private static Dictionary<string, double>? ParseTimings(JsonElement timings)

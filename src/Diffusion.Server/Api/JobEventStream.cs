@@ -20,11 +20,7 @@ public sealed class JobEventStream(JobSubscription subscription, TimeProvider ti
     public async Task ExecuteAsync(HttpContext context)
     {
         using var owned = subscription;
-        var response = context.Response;
-        response.ContentType = ContentType;
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        var response = Open(context);
         var cancellationToken = context.RequestAborted;
 
         try
@@ -53,6 +49,17 @@ public sealed class JobEventStream(JobSubscription subscription, TimeProvider ti
         {
             // The client went away; nothing more to send.
         }
+    }
+
+    /// <summary>Sets the response up as an unbuffered, uncached event stream (also through proxies); returns it.</summary>
+    internal static HttpResponse Open(HttpContext context)
+    {
+        var response = context.Response;
+        response.ContentType = ContentType;
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        return response;
     }
 
     internal static Task WriteEventAsync(HttpResponse response, JobEvent value, CancellationToken cancellationToken)

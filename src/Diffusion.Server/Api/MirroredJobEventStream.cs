@@ -2,7 +2,6 @@ using Diffusion.CacheStore;
 using Diffusion.Server.Api.Contracts;
 using Diffusion.Server.Jobs;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Diffusion.Server.Api;
 
@@ -17,11 +16,7 @@ public sealed class MirroredJobEventStream(RedisJobMirror mirror, JobId id, Tena
 
     public async Task ExecuteAsync(HttpContext context)
     {
-        var response = context.Response;
-        response.ContentType = JobEventStream.ContentType;
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        var response = JobEventStream.Open(context);
         var cancellationToken = context.RequestAborted;
         try
         {
