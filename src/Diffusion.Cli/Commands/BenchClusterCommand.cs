@@ -17,6 +17,7 @@ public static class BenchClusterCommand
         var killAt = new Option<double>("--kill-at") { Description = "Share of the last phase's requests answered before one instance is killed.", DefaultValueFactory = _ => 0.4 };
         var port = new Option<int>("--port") { Description = "The balancer's port; instances take the next ones.", DefaultValueFactory = _ => 5200 };
         var redisPort = new Option<int>("--redis-port") { Description = "Port of the redis-server the clusters start.", DefaultValueFactory = _ => 6392 };
+        var table = new Option<string?>("--cache-table") { Description = "A similarity→K table every instance serves with (serve --cache-table) [the shipped one]." };
         var work = new Option<string?>("--work-dir") { Description = "Where the clusters keep data and logs [a temporary folder, removed after]." };
         var json = new Option<string?>("--json") { Description = "Write every figure to this JSON file." };
         var command = new Command("cluster",
@@ -25,7 +26,7 @@ public static class BenchClusterCommand
             + "hit rates shared against isolated, cross-instance hits, the store's bytes against its budget and Redis commands per request. "
             + "About 10 minutes on 2 cores at the defaults.")
         {
-            models, instances, requests, concurrency, cacheSize, killAt, port, redisPort, work, json,
+            models, instances, requests, concurrency, cacheSize, killAt, port, redisPort, table, work, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -45,6 +46,7 @@ public static class BenchClusterCommand
                     BalancerPort = parse.GetValue(port),
                     RedisPort = parse.GetValue(redisPort),
                     WorkDirectory = Path.GetFullPath(workDir),
+                    KTablePath = parse.GetValue(table) is { } tablePath ? Path.GetFullPath(tablePath) : null,
                 }.Validate();
                 var report = await new ClusterBench(options, Console.Error).RunAsync(ct);
                 Print(report);

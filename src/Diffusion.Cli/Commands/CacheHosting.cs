@@ -1,6 +1,7 @@
 using Diffusion.Cache;
 using Diffusion.Cache.Adaptive;
 using Diffusion.Cache.Generation;
+using Diffusion.Cache.Policy;
 using Diffusion.CacheStore;
 using Diffusion.Engine;
 using Diffusion.Inference.Onnx;
@@ -27,6 +28,7 @@ internal static class CacheHosting
         var logger = ModelHosting.Logger(services, "Diffusion.Cache");
         var cacheOptions = new ApproximateCacheOptions
         {
+            KTables = options.KTables ?? KTableSet.LoadDefault(),
             IndexDirectory = Path.Combine(data, "cache-index"),
             AdaptiveK = options.AdaptiveK ? new AdaptiveKOptions { StatePath = Path.Combine(data, "cache-index", "adaptive-k.json") } : null,
         };

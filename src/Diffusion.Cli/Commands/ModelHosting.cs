@@ -1,3 +1,4 @@
+using Diffusion.Cache.Policy;
 using Diffusion.CacheStore;
 using Diffusion.Engine;
 using Diffusion.Engine.Scheduling;
@@ -20,8 +21,10 @@ namespace Diffusion.Cli.Commands;
 /// <param name="CacheSize">Disk budget of the latent store, e.g. "2GB"; LCBFU evicts beyond it.</param>
 /// <param name="Redis">A Redis address ("127.0.0.1:6379") to share the cache between instances; null keeps it local.</param>
 /// <param name="Policy">Who the engine runs next at each iteration boundary.</param>
+/// <param name="KTables">The cache's similarity→K tables; null uses the shipped k-table.json.</param>
 public sealed record ModelHostingOptions(string ModelsDirectory, int IntraOpThreads, ExecutionProviderKind Provider,
-    bool Cache = true, string CacheSize = "2GB", string? Redis = null, SchedulingPolicy Policy = SchedulingPolicy.Fcfs, bool AdaptiveK = false);
+    bool Cache = true, string CacheSize = "2GB", string? Redis = null, SchedulingPolicy Policy = SchedulingPolicy.Fcfs, bool AdaptiveK = false,
+    KTableSet? KTables = null);
 
 /// <summary>
 /// Registers the loaded model family, the engine (diffusion jobs and the prompt-expanding LLM), the

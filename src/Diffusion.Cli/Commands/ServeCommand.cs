@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Diffusion.Cache.Policy;
 using Diffusion.Engine.Scheduling;
 using Diffusion.Inference.Onnx;
 using Diffusion.Server;
@@ -100,10 +101,16 @@ public static class ServeCommand
             HelpName = "on|off",
         };
         adaptiveK.AcceptOnlyFromAmong("on", "off");
+        var cacheTable = new Option<string?>("--cache-table")
+        {
+            Description = "The cache's similarity→K table (k-table.json, as `calibrate cache --table` writes it) instead of the shipped one, " +
+                          "which is calibrated for the shipped models: a model you bring needs its own",
+            HelpName = "file",
+        };
         var defaults = new ServerOptions();
         var command = new Command(Name, "Serve the OpenAI-compatible image API, job events, gallery store and metrics.")
         {
-            urls, models, threads, provider, noCache, cacheSize, redis, poolDefences, policy, adaptiveK,
+            urls, models, threads, provider, noCache, cacheSize, redis, poolDefences, policy, adaptiveK, cacheTable,
             Setting<string>("--data-dir", nameof(ServerOptions.DataDirectory),
                 $"Directory for runtime data (gallery images) [default: {defaults.DataDirectory}]"),
             Setting<string>("--shared-images-dir", nameof(ServerOptions.SharedImagesDirectory),
@@ -152,10 +159,24 @@ public static class ServeCommand
             }
             if (parseResult.GetValue(poolDefences) is { } defences)
                 overrides[$"{ServerOptions.SectionName}:{nameof(ServerOptions.SharedPoolDefences)}"] = defences == "on" ? "true" : "false";
+            KTableSet? kTables = null;
+            if (parseResult.GetValue(cacheTable) is { } tablePath)
+            {
+                try
+                {
+                    kTables = KTableSet.Load(tablePath);
+                }
+                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
+                {
+                    parseResult.InvocationConfiguration.Error.WriteLine($"serve: --cache-table: {e.Message}");
+                    return Task.FromResult(2);
+                }
+            }
             var modelOptions = new ModelHostingOptions(parseResult.GetValue(models)!, parseResult.GetValue(threads),
                 parseResult.GetValue(provider) == "cuda" ? ExecutionProviderKind.Cuda : ExecutionProviderKind.Cpu,
                 Cache: !parseResult.GetValue(noCache), CacheSize: parseResult.GetValue(cacheSize)!, Redis: parseResult.GetValue(redis),
-                Policy: SchedulingPolicies.Parse(parseResult.GetValue(policy)!), AdaptiveK: parseResult.GetValue(adaptiveK) == "on");
+                Policy: SchedulingPolicies.Parse(parseResult.GetValue(policy)!), AdaptiveK: parseResult.GetValue(adaptiveK) == "on",
+                KTables: kTables);
             return RunAsync(parseResult.GetValue(urls), overrides, modelOptions, parseResult.InvocationConfiguration.Error, cancellationToken);
         });
         return command;

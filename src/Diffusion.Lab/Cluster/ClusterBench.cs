@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Diffusion.Cache;
+using Diffusion.Cache.Policy;
 using Diffusion.Evaluation.World;
 using Diffusion.Lab.Bench;
 using Diffusion.Lab.Traces;
@@ -52,6 +54,7 @@ public sealed class ClusterBench(ClusterBenchOptions options, TextWriter progres
             RequestsPerPhase: options.Requests,
             Concurrency: options.Concurrency,
             CacheSize: options.CacheSize,
+            KTable: Describe(options.KTablePath is { } path ? KTableSet.Load(path) : KTableSet.LoadDefault(), options.KTablePath),
             Machine: $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}",
             Phases: phases);
     }
@@ -66,7 +69,7 @@ public sealed class ClusterBench(ClusterBenchOptions options, TextWriter progres
         }
         Directory.CreateDirectory(directory);
         var cluster = new ClusterScript(script, directory, options.Instances, options.BalancerPort, options.RedisPort,
-            options.ModelsDirectory, shared, $"--cache-size {options.CacheSize} --threads 1");
+            options.ModelsDirectory, shared, ServeArguments());
         progress.WriteLine($"[{name}] starting {options.Instances} instances behind HAProxy ({(shared ? "one shared cache in Redis" : "a cache each")}, {options.CacheSize})");
         await cluster.UpAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -107,6 +110,13 @@ public sealed class ClusterBench(ClusterBenchOptions options, TextWriter progres
             await cluster.DownAsync().ConfigureAwait(false);
         }
     }
+
+    private static string Describe(KTableSet tables, string? path) =>
+        $"{(path is null ? "shipped" : Path.GetFileName(path))}, {tables.DefaultMode.ToName()}: {tables.For(tables.DefaultMode)}";
+
+    /// <summary>What every instance of every phase is started with (the arguments are split on spaces by cluster.sh).</summary>
+    private string ServeArguments() =>
+        $"--cache-size {options.CacheSize} --threads 1" + (options.KTablePath is { } path ? $" --cache-table {path}" : "");
 
     private async Task<(List<ClusterRequestResult> Results, int? Killed)> ReplayAsync(ClusterScript cluster,
         IReadOnlyList<Diffusion.Replay.Traces.TraceRequest> trace, string name, bool kill, CancellationToken cancellationToken)

@@ -32,6 +32,9 @@ public sealed record ClusterBenchOptions
 
     public required string ModelsDirectory { get; init; }
 
+    /// <summary>A similarity→K table every instance serves with (<c>serve --cache-table</c>); null: the shipped one.</summary>
+    public string? KTablePath { get; init; }
+
     /// <summary>Where the clusters keep their data and logs (a fresh folder under it per phase).</summary>
     public required string WorkDirectory { get; init; }
 
@@ -51,6 +54,9 @@ public sealed record ClusterBenchOptions
         if (!ByteSize.TryParse(CacheSize, out _, out var sizeProblem)) problems.Add($"cache size: {sizeProblem}");
         if (BalancerPort is < 1024 or > 65000 || RedisPort is < 1024 or > 65535) problems.Add("ports must be 1024..65000");
         if (!Directory.Exists(ModelsDirectory)) problems.Add($"no model folder at {ModelsDirectory}");
+        if (KTablePath is { } table && !File.Exists(table)) problems.Add($"no k-table at {table}");
+        // cluster.sh splits the instances' arguments on spaces
+        if (KTablePath?.Contains(' ', StringComparison.Ordinal) == true) problems.Add($"the k-table's path must have no spaces ({KTablePath})");
         if (problems.Count > 0)
         {
             throw new ArgumentException("bench cluster: " + string.Join("; ", problems) + ".");

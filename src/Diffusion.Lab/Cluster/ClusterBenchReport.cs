@@ -52,6 +52,7 @@ public sealed record ClusterBenchReport(
     int RequestsPerPhase,
     int Concurrency,
     string CacheSize,
+    string KTable,
     string Machine,
     IReadOnlyList<ClusterPhaseResult> Phases)
 {
