@@ -49,9 +49,15 @@ public static class BenchCacheCommand
         {
             Description = "Let the cache-on run's K table learn online from its hits' CLIP scores (serve --adaptive-k on); the eviction policies' accounting replays keep it fixed.",
         };
+        var interleave = new Option<int>("--interleave")
+        {
+            Description = "The cache-off and cache-on replays alternate in segments of this many requests, so the machine's drift "
+                + "falls on both alike; 0 plays one after the other.",
+            DefaultValueFactory = _ => 100,
+        };
         var command = new Command("cache", "Benchmark the approximate cache: replay the standard trace cache off and on, side by side.")
         {
-            json, requests, budget, warmup, models, quick, concurrency, mode, seed, perUser, table, policiesOnly, similarities, noLineage, adaptive,
+            json, requests, budget, warmup, models, quick, concurrency, mode, seed, perUser, table, policiesOnly, similarities, noLineage, adaptive, interleave,
         };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(json)!, parse.GetValue(models)!, parse.GetValue(table), parse.GetValue(policiesOnly),
             parse.GetValue(similarities), new CacheBenchOptions
@@ -61,6 +67,7 @@ public static class BenchCacheCommand
             Steps = parse.GetValue(quick) ? 25 : 50,
             Warmup = parse.GetValue(warmup),
             Concurrency = parse.GetValue(concurrency),
+            InterleaveRequests = parse.GetValue(interleave),
             Mode = parse.GetValue(mode) is { } name ? Diffusion.Cache.RetrievalModes.Parse(name) : null,
             TraceSeed = parse.GetValue(seed),
             PerUserTenants = parse.GetValue(perUser),

@@ -107,17 +107,32 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
                 (index, run) => off.AddImageEmbedding(index, run.ImageEmbedding),
                 (request, embedding) => embeddings.TryAdd(request.Prompt, embedding));
             ReplayResult offResult, onResult;
-            await using (var executor = Executor())
-            {
-                offResult = await new CacheReplay(executor, null, new ReplayClock(TraceStart), offSetup)
-                    .RunAsync(trace, measuredFrom, "cache off", progress, cancellationToken).ConfigureAwait(false);
-            }
             string? learned = null;
-            await using (var executor = Executor())
+            var clock = new ReplayClock(TraceStart);
+            await using (var offExecutor = Executor())
+            await using (var onExecutor = Executor())
+            await using (var cache = await OpenCacheAsync(cacheOptions, "lcbfu", grace, clock, Path.Combine(work, "cache-on-lcbfu"), cancellationToken)
+                .ConfigureAwait(false))
             {
-                onResult = await AccountingReplayAsync(trace, measuredFrom, facts, cacheOptions, "lcbfu", grace, executor,
-                    Path.Combine(work, "cache-on-lcbfu"), "cache on (lcbfu)", cancellationToken, cache => learned = cache.Adaptive?.Learned().ToString())
-                    .ConfigureAwait(false);
+                var offReplay = new CacheReplay(offExecutor, null, new ReplayClock(TraceStart), offSetup);
+                var onReplay = new CacheReplay(onExecutor, cache, clock, new ReplaySetup(facts, options.Concurrency, options.PerUserTenants));
+                offReplay.Begin(trace, measuredFrom, "cache off", progress);
+                onReplay.Begin(trace, measuredFrom, "cache on (lcbfu)", progress);
+                var segment = options.InterleaveRequests > 0 ? options.InterleaveRequests : trace.Count;
+                for (int end = segment, turn = 0; ; end += segment, turn++)
+                {
+                    // which one goes first alternates too, so whatever a segment's start costs falls on both alike
+                    var (first, second) = turn % 2 == 0 ? (offReplay, onReplay) : (onReplay, offReplay);
+                    await first.RunUntilAsync(end, cancellationToken).ConfigureAwait(false);
+                    await second.RunUntilAsync(end, cancellationToken).ConfigureAwait(false);
+                    if (end >= trace.Count)
+                    {
+                        break;
+                    }
+                }
+                offResult = offReplay.Result();
+                onResult = onReplay.Result();
+                learned = cache.Adaptive?.Learned().ToString();
             }
             var policies = new List<PolicyFigures> { Figures("lcbfu", accounting: false, onResult) };
             foreach (var policy in EvictionPolicies.Names)
@@ -146,22 +161,27 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
     /// <summary>A cache-on replay with a fresh store under <paramref name="directory"/> (real or accounting, by the executor).</summary>
     private async Task<ReplayResult> AccountingReplayAsync(IReadOnlyList<TraceRequest> trace, int measuredFrom, CacheRequestFacts facts,
         ApproximateCacheOptions cacheOptions, string policy, TimeSpan grace, IReplayExecutor executor, string directory, string label,
-        CancellationToken cancellationToken, Action<ApproximateCache>? atEnd = null)
+        CancellationToken cancellationToken)
     {
         var clock = new ReplayClock(TraceStart);
+        await using var cache = await OpenCacheAsync(cacheOptions, policy, grace, clock, directory, cancellationToken).ConfigureAwait(false);
+        return await new CacheReplay(executor, cache, clock, new ReplaySetup(facts, options.Concurrency, options.PerUserTenants))
+            .RunAsync(trace, measuredFrom, label, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A cache with a fresh store under <paramref name="directory"/> at this bench's budget, on the replay's clock.</summary>
+    private Task<ApproximateCache> OpenCacheAsync(ApproximateCacheOptions cacheOptions, string policy, TimeSpan grace, ReplayClock clock,
+        string directory, CancellationToken cancellationToken)
+    {
         var storeOptions = new CacheStoreOptions
         {
             DataDirectory = directory,
             MaxBytes = options.Budget,
-            MaxLatentElements = facts.LatentLength,
+            MaxLatentElements = Facts().LatentLength,
             EvictionPolicy = policy,
             GracePeriod = grace,
         };
-        await using var cache = await ApproximateCache.OpenLocalAsync(cacheOptions, storeOptions, clock, null, cancellationToken).ConfigureAwait(false);
-        var result = await new CacheReplay(executor, cache, clock, new ReplaySetup(facts, options.Concurrency, options.PerUserTenants))
-            .RunAsync(trace, measuredFrom, label, progress, cancellationToken).ConfigureAwait(false);
-        atEnd?.Invoke(cache);
-        return result;
+        return ApproximateCache.OpenLocalAsync(cacheOptions, storeOptions, clock, null, cancellationToken);
     }
 
     /// <summary>The cache as every replay of this bench configures it (in memory indexes, the bench's table, mode and lineage rule).</summary>
@@ -240,6 +260,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
             TraceSeed = options.TraceSeed,
             BudgetBytes = options.Budget.Bytes,
             Concurrency = options.Concurrency,
+            InterleaveRequests = options.InterleaveRequests,
             Steps = options.Steps,
             Guidance = options.GuidanceScale,
             GraceSeconds = Math.Round(grace.TotalSeconds),

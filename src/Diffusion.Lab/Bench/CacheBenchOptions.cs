@@ -25,7 +25,21 @@ public sealed record CacheBenchOptions : TraceReplayOptions
     /// <summary>Let the cache-on run's table learn online (<see cref="ApproximateCacheOptions.AdaptiveK"/>); the accounting replays keep the table fixed (they score no images).</summary>
     public Diffusion.Cache.Adaptive.AdaptiveKOptions? AdaptiveK { get; init; }
 
+    /// <summary>
+    /// The cache-off and cache-on replays alternate in segments of this many requests (each segment runs to its end before
+    /// the other replay's), so the machine's drift over the half hour falls on both alike; 0 plays them one after the other.
+    /// </summary>
+    public int InterleaveRequests { get; init; } = 100;
+
     protected override int MinimumRequests => 10;
+
+    protected override void CheckOwn(List<string> problems)
+    {
+        if (InterleaveRequests < 0)
+        {
+            problems.Add($"interleave is {InterleaveRequests}; a number of requests, or 0 for one replay after the other.");
+        }
+    }
 
     protected override string Subject => "cache bench";
 

@@ -32,6 +32,9 @@ public sealed record CacheBenchReport
     public required long TraceSeed { get; init; }
     public required long BudgetBytes { get; init; }
     public required int Concurrency { get; init; }
+
+    /// <summary>Requests per segment in which the off and on replays alternated (0: one after the other).</summary>
+    public int InterleaveRequests { get; init; }
     public required int Steps { get; init; }
     public required float Guidance { get; init; }
     public required double GraceSeconds { get; init; }

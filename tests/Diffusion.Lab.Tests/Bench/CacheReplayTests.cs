@@ -102,5 +102,36 @@ public sealed class CacheReplayTests : IDisposable
         });
     }
 
+    [Fact]
+    public async Task A_replay_played_in_segments_decides_as_in_one_go_and_its_pauses_are_in_no_time()
+    {
+        var embeddings = new Dictionary<string, float[]>
+        {
+            ["a"] = Synthetic.Base, ["x"] = Synthetic.AtSimilarity(0.0, axis: 2), ["c"] = Synthetic.AtSimilarity(0.0, axis: 3),
+        };
+        var trace = new[] { Request(0, "a", 0), Request(1, "x", 1), Request(2, "a", 2), Request(3, "c", 3), Request(4, "c", 4), Request(5, "c", 5) };
+        var whole = await ReplayAsync(trace, embeddings, concurrency: 1);
+
+        var (vectors, off) = Artifacts(trace, embeddings);
+        var clock = new ReplayClock(new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var cache = await ApproximateCache.OpenLocalAsync(Synthetic.CacheOptions(_directory.Combine("segments-index")),
+            Synthetic.StoreOptions(_directory.Combine("segments-store")), clock);
+        var replay = new CacheReplay(new AccountingReplayExecutor(vectors, off), cache, clock,
+            new ReplaySetup(Synthetic.Facts(steps: Steps), 1, PerUserTenants: false));
+        replay.Begin(trace, measuredFrom: 1, "test", null);
+        await replay.RunUntilAsync(2, default);
+        Assert.Throws<InvalidOperationException>(() => replay.Result());   // the trace is not played to its end yet
+        var pause = TimeSpan.FromMilliseconds(400);
+        await Task.Delay(pause);
+        await replay.RunUntilAsync(4, default);
+        await Task.Delay(pause);
+        await replay.RunUntilAsync(100, default);
+        var segmented = replay.Result();
+
+        Assert.Equal(whole.Records.Select(r => (r.Index, r.StartStep, r.SourceIndex)), segmented.Records.Select(r => (r.Index, r.StartStep, r.SourceIndex)));
+        Assert.True(segmented.Records[^1].FinishedAt < pause, $"the replay's timeline counts its pauses: {segmented.Records[^1].FinishedAt}");
+        Assert.True(segmented.Elapsed < pause, $"the replay's elapsed time counts its pauses: {segmented.Elapsed}");
+    }
+
     public void Dispose() => _directory.Dispose();
 }
