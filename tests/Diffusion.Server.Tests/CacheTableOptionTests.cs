@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Diffusion.Server.Tests;
 
@@ -19,6 +20,7 @@ namespace Diffusion.Server.Tests;
 public sealed class CacheTableOptionTests : IAsyncDisposable
 {
     private readonly string directory = Directory.CreateTempSubdirectory("diffusion-cache-table-").FullName;
+    private readonly CapturingLoggerProvider logs = new();
     private WebApplication? app;
 
     public async ValueTask DisposeAsync()
@@ -40,7 +42,8 @@ public sealed class CacheTableOptionTests : IAsyncDisposable
         // any table, at the deepest cache point)
         var tables = withTable ? KTableSet.Load(WriteTable("""{"min_similarity": -1, "k": 25}""")) : null;
         app = ServeCommand.Build("http://127.0.0.1:0", new Dictionary<string, string?> { ["Server:DataDirectory"] = directory },
-            new ModelHostingOptions(Fixtures.ConformanceModel, 1, ExecutionProviderKind.Cpu, KTables: tables));
+            new ModelHostingOptions(Fixtures.ConformanceModel, 1, ExecutionProviderKind.Cpu, KTables: tables),
+            services => services.AddSingleton<ILoggerProvider>(logs));
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(60));
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
@@ -50,6 +53,10 @@ public sealed class CacheTableOptionTests : IAsyncDisposable
         Assert.False(HitOf(first), "the first request of a prompt was a hit");
         var other = await ApiAssert.JsonAsync(await http.GenerateAsync(new { prompt = "a lighthouse on a cliff at night", steps = 10, seed = 6 }));
         Assert.Equal(withTable, HitOf(other));
+
+        // neither table was calibrated for the conformance export, and the log says so
+        var calibratedFor = withTable ? "test" : "emoji-world-memory@";
+        Assert.Contains(logs.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains($"calibrated for {calibratedFor}", StringComparison.Ordinal));
     }
 
     [Fact]

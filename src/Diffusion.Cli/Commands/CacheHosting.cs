@@ -10,6 +10,7 @@ using Diffusion.Server.Caching;
 using Diffusion.Server.Generation;
 using Diffusion.Server.Options;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Diffusion.Cli.Commands;
@@ -37,6 +38,13 @@ internal static class CacheHosting
         if (cacheOptions.EffectiveMode == RetrievalMode.PromptToImage && services.GetRequiredService<DiffusionModels>().ImageEncoder is null)
         {
             cacheOptions = cacheOptions with { Mode = RetrievalMode.PromptToPrompt };
+        }
+        var served = ModelIdentity.Of(services.GetRequiredService<DiffusionModels>().Folder);
+        if (cacheOptions.KTables.CalibratedFor is { } calibratedFor && calibratedFor != served)
+        {
+            // still usable (thresholds are cosines of the same kind), but K may be too deep or too shallow for this model
+            logger.LogWarning("The cache's similarity→K table was calibrated for {CalibratedFor}, not the served {Model}; " +
+                "`./run.sh calibrate cache --table FILE` calibrates one for it and `serve --cache-table FILE` loads it", calibratedFor, served);
         }
         var storeOptions = new CacheStoreOptions { DataDirectory = Path.Combine(data, "cache"), MaxBytes = maxBytes };
         RedisConnection? redis = null;
