@@ -25,6 +25,7 @@ public sealed class CacheBenchTests(OwnModel own) : IClassFixture<OwnModel>
             Steps = 4,
             Warmup = 0.25,
             Concurrency = concurrency,
+            InterleaveRequests = 5,   // the off and on replays alternate four times over the 16 requests
             Mode = RetrievalMode.PromptToPrompt,
             Budget = new ByteSize(budgetEntries * LatentFileFormat.FileLength(own.Pipeline!.LatentLength, 3, TenantId.Default)),
         };
@@ -48,6 +49,7 @@ public sealed class CacheBenchTests(OwnModel own) : IClassFixture<OwnModel>
         var report = await BenchAsync(concurrency: 3, budgetEntries: 12);
 
         Assert.Equal(16, report.Requests);
+        Assert.Equal(5, report.InterleaveRequests);
         Assert.Equal(12, report.Measured);
         Assert.InRange(report.StepsSaved, 0.01, 0.75);        // K ≤ 25 of 50 → at most 3 of 4 steps here
         Assert.True(report.HitRate > 0);
