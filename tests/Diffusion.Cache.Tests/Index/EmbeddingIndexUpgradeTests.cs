@@ -62,4 +62,20 @@ public sealed class EmbeddingIndexUpgradeTests
         Assert.False(index.IsExact);
         Assert.Equal(119, index.Search(vectors[119], 1)[0].Id);
     }
+
+    [Fact]
+    public async Task Disposing_a_partition_while_its_graph_is_built_ends_the_build_quietly_without_swapping_it_in()
+    {
+        var random = new Random(5);
+        var vectors = Enumerable.Range(0, 6000).ToDictionary(i => (long)i, _ => Unit(random));
+        var index = EmbeddingIndex.Build(Partition, new FaissIndexChooserOptions { ExactSearchLimit = 1000 }, vectors);
+        var build = index.Upgrade;
+        Assert.NotNull(build);
+
+        index.Dispose();
+
+        await build!.WaitAsync(TimeSpan.FromSeconds(60));   // ends quietly: no use of the disposed index, nothing thrown
+        Assert.True(index.IsExact, "a graph was swapped into a disposed partition");
+        Assert.Throws<ObjectDisposedException>(() => index.Search(vectors[1], 1));
+    }
 }
