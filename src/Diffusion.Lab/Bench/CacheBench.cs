@@ -169,20 +169,9 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
             .RunAsync(trace, measuredFrom, label, progress, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A cache with a fresh store under <paramref name="directory"/> at this bench's budget, on the replay's clock.</summary>
     private Task<ApproximateCache> OpenCacheAsync(ApproximateCacheOptions cacheOptions, string policy, TimeSpan grace, ReplayClock clock,
-        string directory, CancellationToken cancellationToken)
-    {
-        var storeOptions = new CacheStoreOptions
-        {
-            DataDirectory = directory,
-            MaxBytes = options.Budget,
-            MaxLatentElements = Facts().LatentLength,
-            EvictionPolicy = policy,
-            GracePeriod = grace,
-        };
-        return ApproximateCache.OpenLocalAsync(cacheOptions, storeOptions, clock, null, cancellationToken);
-    }
+        string directory, CancellationToken cancellationToken) =>
+        ReplayCaches.OpenAsync(cacheOptions, directory, options.Budget, Facts().LatentLength, policy, grace, clock, cancellationToken);
 
     /// <summary>The cache as every replay of this bench configures it (in memory indexes, the bench's table, mode and lineage rule).</summary>
     private ApproximateCacheOptions CacheOptions() =>

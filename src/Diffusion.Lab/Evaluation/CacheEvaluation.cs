@@ -158,15 +158,8 @@ public sealed class CacheEvaluation(DiffusionPipeline pipeline, SceneJudge judge
                     Mode = system.Mode,
                     IndexDirectory = null,
                 }.Validate();
-                var storeOptions = new CacheStoreOptions
-                {
-                    DataDirectory = directory,
-                    MaxBytes = options.Budget,
-                    MaxLatentElements = setup.Facts.LatentLength,
-                    EvictionPolicy = "lcbfu",
-                    GracePeriod = grace,
-                };
-                await using (var cache = await ApproximateCache.OpenLocalAsync(cacheOptions, storeOptions, clock, null, cancellationToken).ConfigureAwait(false))
+                await using (var cache = await ReplayCaches.OpenAsync(cacheOptions, directory, options.Budget, setup.Facts.LatentLength, "lcbfu", grace,
+                    clock, cancellationToken).ConfigureAwait(false))
                 {
                     var result = await new CacheReplay(executor, cache, clock, setup).RunAsync(trace, measuredFrom, system.Name, progress, cancellationToken)
                         .ConfigureAwait(false);

@@ -145,15 +145,8 @@ public sealed class AdaptiveKEvaluation(DiffusionPipeline pipeline, SceneJudge j
             var result = await new CacheReplay(executor, null, clock, setup).RunAsync(trace.Requests, 0, name, progress, cancellationToken).ConfigureAwait(false);
             return new SystemRun(result, null, "", []);
         }
-        var storeOptions = new CacheStoreOptions
-        {
-            DataDirectory = Path.Combine(work, name),
-            MaxBytes = options.Budget,
-            MaxLatentElements = facts.LatentLength,
-            EvictionPolicy = "lcbfu",
-            GracePeriod = grace,
-        };
-        await using var cache = await ApproximateCache.OpenLocalAsync(cacheOptions, storeOptions, clock, null, cancellationToken).ConfigureAwait(false);
+        await using var cache = await ReplayCaches.OpenAsync(cacheOptions, Path.Combine(work, name), options.Budget, facts.LatentLength, "lcbfu", grace,
+            clock, cancellationToken).ConfigureAwait(false);
         var withShift = new ReplaySetup(facts, options.Concurrency, PerUserTenants: false,
             OnEmbedded: (request, _) =>
             {
