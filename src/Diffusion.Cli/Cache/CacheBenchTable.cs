@@ -33,7 +33,6 @@ public static class CacheBenchTable
             output.WriteLine($"{check.Figure,-22} {check.Value,12:0.0000}  {check.Bar}  {(check.Passed ? "ok" : "NOT MET")}");
         }
         output.WriteLine($"{"quality_drop std err",-22} {r.QualityDropStandardError,12:0.0000}  (over requests: a drop within about twice this of the bar cannot be told from it)");
-        output.WriteLine($"{"clip_score_drop",-22} {r.ClipScoreDrop,12:0.0000}  (off − on, reported)");
         output.WriteLine();
         WritePolicies(r.Policies, output);
         output.WriteLine($"elapsed {r.ElapsedMinutes:0.0} min");
