@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Net.Sockets;
-using System.Net;
 using Diffusion.Cache.Policy;
 using Diffusion.Cli.Commands;
 using Diffusion.Inference.Onnx;
@@ -51,6 +49,11 @@ public sealed class CacheTableOptionTests : IAsyncDisposable
         bool HitOf(System.Text.Json.JsonElement answer) => answer.GetProperty("data")[0].GetProperty("cache").GetProperty("hit").GetBoolean();
         var first = await ApiAssert.JsonAsync(await http.GenerateAsync(new { prompt = "a fox", steps = 10, seed = 5 }));
         Assert.False(HitOf(first), "the first request of a prompt was a hit");
+        await Eventually.TrueAsync(async () =>   // the run's latents are stored after its answer
+        {
+            var metrics = await ApiAssert.JsonAsync(await http.GetAsync("/v1/metrics"));
+            return metrics.GetProperty("cache").GetProperty("store").GetProperty("latents").GetInt32() > 0;
+        }, "the first run's latents were never stored");
         var other = await ApiAssert.JsonAsync(await http.GenerateAsync(new { prompt = "a lighthouse on a cliff at night", steps = 10, seed = 6 }));
         Assert.Equal(withTable, HitOf(other));
 
@@ -82,7 +85,7 @@ public sealed class CacheTableOptionTests : IAsyncDisposable
     {
         var error = new StringWriter();
         var code = await ServeCommand.Create()
-            .Parse(["--urls", $"http://127.0.0.1:{FreeLoopbackPort()}", "--data-dir", directory, "--models", Fixtures.ConformanceModel, "--cache-table", table])
+            .Parse(["--urls", $"http://127.0.0.1:{ServeCommandTests.FreeLoopbackPort()}", "--data-dir", directory, "--models", Fixtures.ConformanceModel, "--cache-table", table])
             .InvokeAsync(new InvocationConfiguration { Output = new StringWriter(), Error = error })
             .WaitAsync(TimeSpan.FromSeconds(60));
         return (code, error.ToString());
@@ -96,12 +99,5 @@ public sealed class CacheTableOptionTests : IAsyncDisposable
              "modes": {"prompt-to-prompt": [{{{promptToPromptRow}}}], "prompt-to-image": []}}
             """);
         return path;
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
