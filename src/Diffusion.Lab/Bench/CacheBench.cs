@@ -111,7 +111,7 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
             var clock = new ReplayClock(TraceStart);
             await using (var offExecutor = Executor())
             await using (var onExecutor = Executor())
-            await using (var cache = await OpenCacheAsync(cacheOptions, "lcbfu", grace, clock, Path.Combine(work, "cache-on-lcbfu"), cancellationToken)
+            await using (var cache = await OpenCacheAsync(cacheOptions, latentLength, "lcbfu", grace, clock, Path.Combine(work, "cache-on-lcbfu"), cancellationToken)
                 .ConfigureAwait(false))
             {
                 var offReplay = new CacheReplay(offExecutor, null, new ReplayClock(TraceStart), offSetup);
@@ -158,20 +158,21 @@ public sealed class CacheBench(DiffusionPipeline pipeline, SceneJudge judge, Emo
                 Path.Combine(work, label.Replace(' ', '-').Replace("(", "").Replace(")", "")), label, cancellationToken);
     }
 
-    /// <summary>A cache-on replay with a fresh store under <paramref name="directory"/> (real or accounting, by the executor).</summary>
+    /// <summary>An accounting cache-on replay (decisions only, no generation) with a fresh store under <paramref name="directory"/>.</summary>
     private async Task<ReplayResult> AccountingReplayAsync(IReadOnlyList<TraceRequest> trace, int measuredFrom, CacheRequestFacts facts,
         ApproximateCacheOptions cacheOptions, string policy, TimeSpan grace, IReplayExecutor executor, string directory, string label,
         CancellationToken cancellationToken)
     {
         var clock = new ReplayClock(TraceStart);
-        await using var cache = await OpenCacheAsync(cacheOptions, policy, grace, clock, directory, cancellationToken).ConfigureAwait(false);
+        await using var cache = await OpenCacheAsync(cacheOptions, facts.LatentLength, policy, grace, clock, directory, cancellationToken).ConfigureAwait(false);
         return await new CacheReplay(executor, cache, clock, new ReplaySetup(facts, options.Concurrency, options.PerUserTenants))
             .RunAsync(trace, measuredFrom, label, progress, cancellationToken).ConfigureAwait(false);
     }
 
-    private Task<ApproximateCache> OpenCacheAsync(ApproximateCacheOptions cacheOptions, string policy, TimeSpan grace, ReplayClock clock,
-        string directory, CancellationToken cancellationToken) =>
-        ReplayCaches.OpenAsync(cacheOptions, directory, options.Budget, Facts().LatentLength, policy, grace, clock, cancellationToken);
+    // the latent length comes from the caller's facts: building them again would hash the model's files again
+    private Task<ApproximateCache> OpenCacheAsync(ApproximateCacheOptions cacheOptions, int latentLength, string policy, TimeSpan grace,
+        ReplayClock clock, string directory, CancellationToken cancellationToken) =>
+        ReplayCaches.OpenAsync(cacheOptions, directory, options.Budget, latentLength, policy, grace, clock, cancellationToken);
 
     /// <summary>The cache as every replay of this bench configures it (in memory indexes, the bench's table, mode and lineage rule).</summary>
     private ApproximateCacheOptions CacheOptions() =>
