@@ -28,20 +28,26 @@ public static class BenchSloCommand
         {
             Description = "Summarise the points of an earlier run's JSON again (the headline figures as this build reads them), without measuring.",
         };
+        var simulate = new Option<string?>("--simulate")
+        {
+            Description = "Play every run on a virtual clock instead of the models, at these prices in ms: "
+                + "OVERHEAD,PER_JOB,LLM_ITERATION (a diffusion iteration of n jobs costs OVERHEAD + n x PER_JOB), e.g. 0,15.4,4.2. "
+                + "The real scheduler decides; a sweep takes seconds.",
+        };
         var command = new Command("slo", "Benchmark the scheduling policies (request- and iteration-level FCFS, edf, least-slack, cache-aware) "
             + "under Poisson load: slo_attainment_gain, interactive and expanded p95, throughput, pauses.")
         {
-            json, models, requests, repeats, steps, loads, provider, fromJson,
+            json, models, requests, repeats, steps, loads, provider, fromJson, simulate,
         };
         command.SetAction((parse, cancellationToken) => parse.GetValue(fromJson) is { } recorded
             ? ResummariseAsync(recorded, parse.GetValue(json)!, cancellationToken)
             : RunAsync(parse.GetValue(json)!, parse.GetValue(models)!, parse.GetValue(requests),
-                parse.GetValue(repeats), parse.GetValue(steps), parse.GetValue(loads)!, parse.GetValue(provider)!, cancellationToken));
+                parse.GetValue(repeats), parse.GetValue(steps), parse.GetValue(loads)!, parse.GetValue(provider)!, parse.GetValue(simulate), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(string jsonPath, string modelsPath, int requests, int repeats, int steps, string loads, string provider,
-        CancellationToken cancellationToken)
+        string? simulate, CancellationToken cancellationToken)
     {
         try
         {
@@ -50,9 +56,13 @@ public static class BenchSloCommand
                 RequestsPerPoint = requests,
                 Repeats = repeats,
                 Steps = steps,
-                Loads = loads.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                    .Select(l => double.Parse(l, CultureInfo.InvariantCulture)).ToArray(),
+                Loads = Numbers(loads, "--loads"),
             }.Validate();
+            if (simulate is not null)
+            {
+                await WriteAsync(await SimulateAsync(options, simulate, cancellationToken), jsonPath, cancellationToken);
+                return 0;
+            }
             var kind = provider == "cuda" ? ExecutionProviderKind.Cuda : ExecutionProviderKind.Cpu;
             using var models = DiffusionModels.Load(modelsPath, new OnnxRuntimeOptions { ExecutionProvider = kind });
             var device = DeviceLabel.For(kind);
@@ -64,6 +74,33 @@ public static class BenchSloCommand
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
+        }
+    }
+
+    private static Task<SloBenchReport> SimulateAsync(SloBenchOptions options, string prices, CancellationToken cancellationToken)
+    {
+        var ms = Numbers(prices, "--simulate");
+        if (ms.Length != 3)
+        {
+            throw new ArgumentException($"--simulate takes three prices in ms, OVERHEAD,PER_JOB,LLM_ITERATION (got '{prices}').");
+        }
+        var costs = new SimulatedCosts(ms[0], ms[1], ms[2]).Validate();
+        var device = $"simulated: a diffusion iteration {ms[0]:0.##} ms + {ms[1]:0.##} ms per job, an LLM iteration {ms[2]:0.##} ms";
+        return new SloSweep(options, costs.Step, TimeSpan.FromMilliseconds(costs.LlmIterationMs) * options.ExpansionTokens,
+                (scheduler, requests) => Task.FromResult(SloSimulation.Run(scheduler, requests, options, costs)), Console.Error)
+            .RunAsync(device, cancellationToken);
+    }
+
+    private static double[] Numbers(string list, string option)
+    {
+        try
+        {
+            return list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => double.Parse(l, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
+        }
+        catch (FormatException)
+        {
+            throw new FormatException($"{option} takes comma-separated numbers (got '{list}').");
         }
     }
 

@@ -69,14 +69,20 @@ public sealed partial class IterationScheduler
             {
                 chosen.Add(job);
                 admission.Admit(job);
-                if (!_costs.BatchingIsCheap && _order.TierOf(job) != DueTier.InTime)
+                if (_costs.BatchingIsCheap)
                 {
-                    if (_costs.IterationOverhead <= TimeSpan.Zero)
-                    {
-                        break; // company would save nothing
-                    }
+                    continue;
+                }
 
-                    ownTierOnly = _order.TierOf(job);
+                DueTier headTier = _order.TierOf(job);
+                if (_costs.CompanySavesLittle && (_costs.KnowsOverhead || headTier != DueTier.InTime))
+                {
+                    break; // with (almost) no fixed part per iteration, company only slows the head
+                }
+
+                if (headTier != DueTier.InTime)
+                {
+                    ownTierOnly = headTier;
                 }
             }
             else if (!admission.WouldMakeAMiss(job))

@@ -19,4 +19,11 @@ public sealed record RequestOptions
     /// the request; the deadline-aware policies order and admit by it, and the engine counts the miss.
     /// </summary>
     public DateTimeOffset? Due { get; init; }
+
+    /// <summary>
+    /// When the caller started counting towards <see cref="Due"/> (the user's request arrived; for the image part of an
+    /// expanded prompt that is before the engine saw it). The late-aging rule measures the due window from here; none:
+    /// from the request's arrival at the engine.
+    /// </summary>
+    public DateTimeOffset? DueCountedFrom { get; init; }
 }

@@ -33,8 +33,14 @@ public sealed record SchedulerOptions
     /// </summary>
     public TimeSpan BatchAgingBound { get; init; } = TimeSpan.FromSeconds(120);
 
-    /// <summary>Slack differences below this count as equal for <see cref="SchedulingPolicy.CacheAware"/>.</summary>
-    public TimeSpan SlackQuantum { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// The aging rule for interactive work that will miss its due time: it waits behind the work that can still make it
+    /// until it could no longer finish within this many of its own due windows (due time minus arrival) past its due
+    /// time if it ran alone; from then on it goes first. This bounds the interactive tail under overload: without it a
+    /// late request waits as long as in-time work keeps arriving. 0 turns the rule off. The default of 1 keeps most of
+    /// the attainment the deadline-aware policies gain (docs/engine-bench.md has the sweep over it).
+    /// </summary>
+    public double LateAgingWindows { get; init; } = 1;
 
     /// <summary>Weighted round robin between the kinds when both have work: LLM iterations per round.</summary>
     public int LlmWeight { get; init; } = 1;
@@ -68,7 +74,8 @@ public sealed record SchedulerOptions
         Require(MaxTokensPerIteration >= 1, $"MaxTokensPerIteration must be at least 1 (got {MaxTokensPerIteration}).");
         Require(MaxDiffusionBatch >= 1, $"MaxDiffusionBatch must be at least 1 (got {MaxDiffusionBatch}).");
         Require(MaxResidentDiffusion >= MaxDiffusionBatch, $"MaxResidentDiffusion ({MaxResidentDiffusion}) must be at least MaxDiffusionBatch ({MaxDiffusionBatch}).");
-        Require(BatchAgingBound > TimeSpan.Zero && SlackQuantum >= TimeSpan.Zero, "BatchAgingBound must be positive and SlackQuantum not negative.");
+        Require(BatchAgingBound > TimeSpan.Zero, "BatchAgingBound must be positive.");
+        Require(LateAgingWindows >= 0 && double.IsFinite(LateAgingWindows), $"LateAgingWindows must be 0 or more (got {LateAgingWindows}).");
         Require(Enum.IsDefined(Policy), $"unknown scheduling policy {Policy}.");
         Require(LlmWeight >= 1 && DiffusionWeight >= 1, "LlmWeight and DiffusionWeight must be at least 1, or a kind could starve.");
         Require(MaxModelLength >= 2, $"MaxModelLength must be at least 2 (got {MaxModelLength}).");

@@ -15,7 +15,7 @@ public sealed record ServiceLevel(SloClass Class, DateTimeOffset ArrivedAt, Time
 
     /// <summary>The engine's options for a part of the request that must end <paramref name="before"/> its due time.</summary>
     public RequestOptions Options(DateTimeOffset? due, TimeSpan before = default) =>
-        new() { Class = Class, Due = due - before };
+        new() { Class = Class, Due = due - before, DueCountedFrom = ArrivedAt };
 
     public static string Name(SloClass slo) => slo == SloClass.Batch ? "batch" : "interactive";
 

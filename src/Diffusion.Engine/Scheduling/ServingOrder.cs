@@ -3,9 +3,10 @@ namespace Diffusion.Engine.Scheduling;
 /// <summary>
 /// The policy's order of requests at one iteration boundary (<see cref="SchedulingPolicy"/>): priority first as
 /// always, then arrival (FCFS), or for the deadline-aware policies a tier (<see cref="DueTier"/>) and within it due
-/// time (EDF), slack (least slack), or slack in quanta and then the least work left (cache-aware). Batch requests
-/// are due <see cref="SchedulerOptions.BatchAgingBound"/> after they arrived (the aging rule); so is an interactive
-/// request without a due time. Ranks are computed once per request, as an order lives for one iteration.
+/// time (EDF), slack (least slack), or the least work left and then slack (cache-aware). Batch requests are due
+/// <see cref="SchedulerOptions.BatchAgingBound"/> after they arrived (the aging rule); so is an interactive request
+/// without a due time. Late interactive requests age too (<see cref="SchedulerOptions.LateAgingWindows"/>). Ranks are
+/// computed once per request, as an order lives for one iteration.
 /// </summary>
 /// <param name="active">Every request the scheduler holds, for the deadline-aware policies' overload shedding (see
 /// <see cref="Shed"/>); none: no shedding.</param>
@@ -73,6 +74,11 @@ internal sealed class ServingOrder(SchedulerOptions options, StepCostModel costs
             (false, true) => DueTier.Deferred,
             (false, false) => DueTier.Aged,
         };
+        if (tier == DueTier.Late && LateBound(request) is { } bound && now + WorkLeft(request, 1) > bound)
+        {
+            return new Rank(DueTier.Aged, bound.UtcTicks, 0); // it would overrun its late bound unless it runs now
+        }
+
         if (tier != DueTier.InTime)
         {
             return new Rank(tier, due.UtcTicks, 0);
@@ -82,10 +88,16 @@ internal sealed class ServingOrder(SchedulerOptions options, StepCostModel costs
         return options.Policy switch
         {
             SchedulingPolicy.LeastSlack => new Rank(tier, slack.Ticks, 0),
-            SchedulingPolicy.CacheAware => new Rank(tier, Math.Floor((double)slack.Ticks / Math.Max(1, options.SlackQuantum.Ticks)), WorkLeft(request, diffusionBatch).Ticks),
+            SchedulingPolicy.CacheAware => new Rank(tier, WorkLeft(request, diffusionBatch).Ticks, slack.Ticks),
             _ => new Rank(tier, due.UtcTicks, 0),
         };
     }
+
+    /// <summary>How late an interactive request may finish before it goes first (see <see cref="SchedulerOptions.LateAgingWindows"/>).</summary>
+    private DateTimeOffset? LateBound(EngineRequest request) =>
+        options.LateAgingWindows > 0 && request.Options.Due is { } due
+            ? due + (due - (request.Options.DueCountedFrom ?? request.ArrivalTime)).Duration() * options.LateAgingWindows
+            : null;
 
     private static bool HasDue(EngineRequest request) => request.Options.Class == SloClass.Interactive && request.Options.Due is not null;
 

@@ -22,6 +22,10 @@ public enum SchedulingPolicy
     /// <summary>Least slack (due time − now − remaining work) first; batch work is paused at a step boundary when interactive work needs its slot.</summary>
     LeastSlack,
 
-    /// <summary>Least slack, and among equal slack (within <see cref="SchedulerOptions.SlackQuantum"/>) the job with the least work left: cache hits are short.</summary>
+    /// <summary>
+    /// Among the requests that can all still meet their due times (the in-time tier, after shedding), the least work left
+    /// first, then the least slack: cache hits are short. Every in-time request has slack enough by construction, so
+    /// serving the shortest first finishes the most of them.
+    /// </summary>
     CacheAware,
 }

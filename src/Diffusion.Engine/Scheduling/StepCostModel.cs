@@ -24,6 +24,16 @@ public sealed class StepCostModel(TimeSpan initialJobStep, TimeSpan initialLlmIt
 
     public TimeSpan LlmIteration { get; private set; } = initialLlmIteration;
 
+    /// <summary>
+    /// An iteration's fixed part is under a tenth of a job's step (a CPU, where a batch of n costs about n lone steps):
+    /// a job that steps with others then saves next to nothing and slows them all. Fits on such machines wander
+    /// between 0 and a few per cent of a step, so the line is drawn above that noise.
+    /// </summary>
+    public bool CompanySavesLittle => IterationOverhead < JobStep * 0.1;
+
+    /// <summary>Whether two batch sizes were seen, so <see cref="IterationOverhead"/> is measured rather than assumed zero.</summary>
+    public bool KnowsOverhead => _secondsBySize.Count >= 2;
+
     /// <summary>One more job costs at most half a lone iteration: stepping jobs together pays (a GPU, not a CPU).</summary>
     public bool BatchingIsCheap => JobStep <= (IterationOverhead + JobStep) * 0.5;
 

@@ -43,6 +43,8 @@ public sealed record SloBenchOptions
     }
 
     /// <summary>The policies compared, request-level FCFS first (the baseline).</summary>
+    public IReadOnlyList<(string Name, SchedulerOptions Scheduler)> Policies() => Policies(MaxDiffusionBatch);
+
     public static IReadOnlyList<(string Name, SchedulerOptions Scheduler)> Policies(int maxBatch) =>
     [
         ("request-fcfs", new SchedulerOptions { Batching = BatchingMode.RequestLevel, MaxDiffusionBatch = maxBatch }),

@@ -9,6 +9,13 @@ public sealed record SloRequest(int Index, TimeSpan Arrival, int StartStep, bool
 /// <summary>The same seeded mix at every load: only the gaps between arrivals scale with the rate.</summary>
 public static class SloWorkload
 {
+    /// <summary>A request's work alone at the given prices: its image steps and its expansion.</summary>
+    public static TimeSpan Work(SloBenchOptions options, SloRequest request, TimeSpan step, TimeSpan expansion) =>
+        ImageWork(options, request, step) + (request.Expand ? expansion : TimeSpan.Zero);
+
+    /// <summary>Its image steps alone: what its expansion must leave time for before the due time.</summary>
+    public static TimeSpan ImageWork(SloBenchOptions options, SloRequest request, TimeSpan step) => step * (options.Steps - request.StartStep);
+
     public static IReadOnlyList<SloRequest> Generate(SloBenchOptions options, double ratePerSecond, int repeat = 0)
     {
         var random = new TraceRandom(unchecked((long)options.Seed + repeat));

@@ -68,7 +68,7 @@ public sealed class SloSchedulingTests
     {
         var (h, clock) = Start(new SchedulerOptions { Policy = policy, MaxDiffusionBatch = 1, MaxResidentDiffusion = 2 });
         using var harness = h;
-        DiffusionJob late = h.AddDiffusion(10, options: Interactive(clock, 5));     // alone it needs 10 s: a miss whatever runs
+        DiffusionJob late = h.AddDiffusion(6, options: Interactive(clock, 5));      // alone it needs 6 s: a miss whatever runs
         DiffusionJob inTime = h.AddDiffusion(3, options: Interactive(clock, 6));    // due later, but 3 s of work makes it
 
         for (int i = 0; h.Scheduler.HasWork; i++)
@@ -77,7 +77,8 @@ public sealed class SloSchedulingTests
             Iterate(h, clock);
         }
 
-        // earliest due first would have run the late job first, and the other would have missed too (13 s > 6 s)
+        // earliest due first would have run the late job first, and the other would have missed too (9 s > 6 s); the late
+        // one still ends within its late bound (10 s: one due window past its due time), so it never ages ahead
         Assert.True(inTime.FinishedTime <= inTime.Options.Due, $"finished {inTime.FinishedTime:O}, due {inTime.Options.Due:O}");
         Assert.Equal(inTime.Id, Assert.Single(h.Plans[0].Diffusion!.Steps).Request);
         Assert.Equal(RequestState.Finished, late.State);
@@ -160,8 +161,9 @@ public sealed class SloSchedulingTests
         h.Scheduler.Costs.ObserveDiffusion(2, TimeSpan.FromSeconds(2.2));
 
         DiffusionJob inTime = h.AddDiffusion(4, options: Interactive(clock, 5));   // alone 4.8 s; with one more, 8.8 s
-        h.AddDiffusion(4, options: Interactive(clock, 1));
-        h.AddDiffusion(4, options: Interactive(clock, 2));
+        // late (4.8 s alone), yet within one due window past their due times, so they have not aged ahead
+        h.AddDiffusion(4, options: Interactive(clock, 3));
+        h.AddDiffusion(4, options: Interactive(clock, 3.5));
         h.Step();
 
         Assert.Equal(inTime.Id, Assert.Single(h.Plans[^1].Diffusion!.Steps).Request);
