@@ -240,6 +240,110 @@ public sealed class SloSchedulingTests
         Assert.True(took >= TimeSpan.FromSeconds(10), $"finished after {took}: it should have yielded to the interactive images first");
     }
 
+    /// <summary>
+    /// A late interactive image (4 steps, due in 2 s) under a full interactive load that can all be met (3 steps due in
+    /// 4 s, every 3 s); returns when it finished, or null if it had not after a minute.
+    /// </summary>
+    private static TimeSpan? LateUnderInteractiveLoad(SchedulingPolicy policy, double lateAgingWindows)
+    {
+        var (h, clock) = Start(new SchedulerOptions { Policy = policy, MaxDiffusionBatch = 1, MaxResidentDiffusion = 4, LateAgingWindows = lateAgingWindows });
+        using var harness = h;
+        DateTimeOffset start = clock.GetUtcNow();
+        DiffusionJob late = h.AddDiffusion(4, options: Interactive(clock, 2));
+        for (int second = 0; late.State != RequestState.Finished && second < 60; second++)
+        {
+            if (second % 3 == 0)
+            {
+                h.AddDiffusion(3, options: Interactive(clock, 4));
+            }
+
+            Iterate(h, clock);
+        }
+
+        return late.State == RequestState.Finished ? late.FinishedTime!.Value - start : null;
+    }
+
+    [Theory]
+    [InlineData(SchedulingPolicy.EarliestDeadline)]
+    [InlineData(SchedulingPolicy.LeastSlack)]
+    [InlineData(SchedulingPolicy.CacheAware)]
+    public void A_late_interactive_request_under_sustained_in_time_load_finishes_within_its_late_bound(SchedulingPolicy policy)
+    {
+        // due 2 s after it arrived, so one due window past that is 4 s; it goes first once it could no longer make that
+        // alone, which can pass the bound by the iteration in which it found out, and under EDF (which does not pause)
+        // by the interactive job holding the one slot then
+        TimeSpan? took = LateUnderInteractiveLoad(policy, lateAgingWindows: 1);
+        TimeSpan slotHeld = policy == SchedulingPolicy.EarliestDeadline ? 3 * Step : TimeSpan.Zero;
+        Assert.True(took <= TimeSpan.FromSeconds(4) + Step + slotHeld, $"finished after {took}");
+
+        // without the rule, work that can still make it keeps arriving and the late request never runs
+        Assert.Null(LateUnderInteractiveLoad(policy, lateAgingWindows: 0));
+    }
+
+    [Fact]
+    public void The_late_bound_counts_the_due_window_from_when_the_caller_started_counting()
+    {
+        // an image job whose expansion took 6 s: due 2 s after the engine saw it, 8 s after the user asked, so its late
+        // bound is 8 s past its due time (10 s from now), not 2 s (4 s from now)
+        var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.LeastSlack, MaxDiffusionBatch = 1, MaxResidentDiffusion = 4 });
+        using var harness = h;
+        var level = new ServiceLevel(SloClass.Interactive, clock.GetUtcNow() - TimeSpan.FromSeconds(6));
+        DiffusionJob late = h.AddDiffusion(5, options: level.Options(clock.GetUtcNow() + TimeSpan.FromSeconds(2)));
+        DiffusionJob inTime = h.AddDiffusion(4, options: Interactive(clock, 4));
+        for (int i = 0; i < 4; i++)
+        {
+            Iterate(h, clock);
+        }
+
+        // at 4 s it can still end by 10 s alone (4 + 5 s), so it waited for the in-time job; counted from the engine's
+        // arrival it would have aged at once (5 s of work against a bound 4 s away) and run first
+        Assert.Equal(RequestState.Finished, inTime.State);
+        Assert.Equal(0, late.CurrentStep);
+    }
+
+    [Theory]
+    [InlineData(SchedulingPolicy.LeastSlack, false)]
+    [InlineData(SchedulingPolicy.CacheAware, true)]
+    public void Cache_aware_serves_the_least_work_first_among_jobs_that_can_all_make_it(SchedulingPolicy policy, bool shortFirst)
+    {
+        var (h, clock) = Start(new SchedulerOptions { Policy = policy, MaxDiffusionBatch = 1, MaxResidentDiffusion = 4 });
+        using var harness = h;
+        DiffusionJob miss = h.AddDiffusion(10, options: Interactive(clock, 30));   // slack 20 s
+        DiffusionJob hit = h.AddDiffusion(2, options: Interactive(clock, 25));     // slack 23 s, but 2 steps left
+        Iterate(h, clock);
+
+        Assert.Equal(shortFirst ? hit.Id : miss.Id, Assert.Single(h.Plans[^1].Diffusion!.Steps).Request);
+    }
+
+    [Theory]
+    [InlineData(1.0, 2.0, 1)]   // no fixed part: company only slows the head
+    [InlineData(1.2, 2.2, 2)]   // 0.2 s fixed per iteration: the other job joins, as it makes no one miss
+    public void In_time_jobs_step_alone_where_an_iteration_has_almost_no_fixed_part(double oneJob, double twoJobs, int stepping)
+    {
+        var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.LeastSlack, MaxDiffusionBatch = 4 });
+        using var harness = h;
+        h.Scheduler.Costs.ObserveDiffusion(1, TimeSpan.FromSeconds(oneJob));
+        h.Scheduler.Costs.ObserveDiffusion(2, TimeSpan.FromSeconds(twoJobs));
+        Assert.True(h.Scheduler.Costs.KnowsOverhead);
+
+        h.AddDiffusion(4, options: Interactive(clock, 30));
+        h.AddDiffusion(4, options: Interactive(clock, 40));
+        h.Step();
+        Assert.Equal(stepping, h.Plans[^1].Diffusion!.Steps.Count);
+    }
+
+    [Fact]
+    public void Before_two_batch_sizes_were_seen_in_time_jobs_take_company_so_the_overhead_gets_measured()
+    {
+        var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.LeastSlack, MaxDiffusionBatch = 4 });
+        using var harness = h;
+        Assert.False(h.Scheduler.Costs.KnowsOverhead);
+        h.AddDiffusion(4, options: Interactive(clock, 30));
+        h.AddDiffusion(4, options: Interactive(clock, 40));
+        h.Step();
+        Assert.Equal(2, h.Plans[^1].Diffusion!.Steps.Count);
+    }
+
     [Fact]
     public void Under_fcfs_the_same_load_serves_in_arrival_order()
     {

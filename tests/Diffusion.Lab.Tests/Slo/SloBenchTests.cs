@@ -105,4 +105,39 @@ public sealed class SloBenchTests(OwnModel own) : IClassFixture<OwnModel>
         Assert.Equal(options.Loads.Count, report.Probe.Count);        // the baseline's probe, one repeat per sweep load
         Assert.DoesNotContain(report.BestPolicy, new[] { "request-fcfs", "iteration-fcfs" });
     }
+
+    private static readonly SimulatedCosts Cpu = new(OverheadMs: 0, JobStepMs: 15, LlmIterationMs: 4);
+
+    private static Task<SloBenchReport> SimulateAsync(SloBenchOptions options) =>
+        new SloSweep(options, Cpu.Step, TimeSpan.FromMilliseconds(Cpu.LlmIterationMs) * options.ExpansionTokens,
+            (scheduler, requests) => Task.FromResult(SloSimulation.Run(scheduler, requests, options, Cpu)), null).RunAsync("simulated", CancellationToken.None);
+
+    [Fact]
+    public async Task A_simulated_sweep_plays_the_real_scheduler_on_a_virtual_clock()
+    {
+        var options = new SloBenchOptions { RequestsPerPoint = 60, Repeats = 2, Loads = [0.5, 1.5] };
+        var report = await SimulateAsync(options);
+
+        Assert.Equal(["request-fcfs", "iteration-fcfs", "edf", "least-slack", "cache-aware"], report.Points.Select(p => p.Policy).Distinct());
+        Assert.All(report.Points, p => Assert.Equal(2 * 60, p.Interactive.Count + p.Batch.Count));   // every request finished
+        // no policy serves faster than the work it was given: a request's latency is at least its own work alone
+        Assert.All(report.Points, p => Assert.True(p.Interactive.P50 >= 0.5 * 40 * 0.015 * 0.9, $"{p.Policy} at {p.Load}x: p50 {p.Interactive.P50} s"));
+        double At(string policy, double load) => report.Points.Single(p => p.Policy == policy && p.Load == load).SloAttainment;
+        Assert.True(At("request-fcfs", 1.5) < At("request-fcfs", 0.5));
+        // overloaded, the deadline-aware policies keep more requests in time than serving in arrival order does
+        Assert.True(At("cache-aware", 1.5) > At("request-fcfs", 1.5) + 0.1, $"{At("cache-aware", 1.5)} against {At("request-fcfs", 1.5)}");
+        Assert.True(report.Points.Where(p => p.Policy == "least-slack").Sum(p => p.Pauses) > 0);   // it paused work at step boundaries
+
+        var again = await SimulateAsync(options);                       // the virtual clock and its jitter are seeded: a replay agrees
+        Assert.Equal(report.Points.Select(p => (p.SloAttainment, p.Interactive.P95)), again.Points.Select(p => (p.SloAttainment, p.Interactive.P95)));
+    }
+
+    [Fact]
+    public void Simulated_prices_are_validated()
+    {
+        Assert.Throws<ArgumentException>(() => new SimulatedCosts(-1, 10, 4).Validate());
+        Assert.Throws<ArgumentException>(() => new SimulatedCosts(0, 0, 4).Validate());
+        Assert.Throws<ArgumentException>(() => new SimulatedCosts(0, 10, 4, Jitter: 1).Validate());
+        Assert.Equal(TimeSpan.FromMilliseconds(12), new SimulatedCosts(2, 10, 4).Validate().Step);
+    }
 }
