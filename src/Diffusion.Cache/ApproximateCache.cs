@@ -180,7 +180,7 @@ public sealed class ApproximateCache : IAsyncDisposable
                 Metrics.RecordDuplicateSkipped();
                 return null;
             }
-            if (!HitRunsCanLend)
+            if (!HitRunsCanLend(lookup.Mode))
             {
                 Metrics.RecordUnlendableSkipped();
                 return null;
@@ -317,7 +317,7 @@ public sealed class ApproximateCache : IAsyncDisposable
             var textSimilarity = TextSimilarity(query, entry.Entry.TextEmbedding);
             var allowed = _points.Scale(ReferenceK(table, candidate.Similarity, textSimilarity, draw), facts.Steps);
             if (allowed == 0 || !facts.IsCompatibleWith(entry.Entry)
-                || (_options.CheckLineage && !LineageAllows(entry.Entry, query, facts.Steps))
+                || (_options.CheckLineage && !LineageAllows(entry.Entry, query, facts.Steps, retrieval))
                 || !Store.TryGetBestK(candidate.Key, allowed, out var k))
             {
                 continue;
@@ -365,7 +365,7 @@ public sealed class ApproximateCache : IAsyncDisposable
             return new CacheLookup(CacheLookupStatus.Hit, retrieval, k, candidate.Similarity, promptSimilarity, candidate.Key, values,
                 searchTime, loadTime, $"start at step {k} of {facts.Steps}")
             {
-                SourceLineage = [new LatentAncestor(entry.Entry.TextEmbedding, k), .. entry.Entry.Lineage],
+                SourceLineage = [new LatentAncestor(entry.Entry.TextEmbedding, k, entry.ImageEmbedding), .. entry.Entry.Lineage],
                 SourceSeed = entry.Entry.Seed,
                 SourcePrompt = entry.Entry.Prompt,
                 FromSharedPool = pool is not null && IsPoolEntry(candidate.Key.Tenant, tenant, pool),
@@ -381,10 +381,6 @@ public sealed class ApproximateCache : IAsyncDisposable
             new(CacheLookupStatus.Miss, retrieval, 0, similarity, null, null, null, search, _time.GetElapsedTime(startedAt) - search, detail);
     }
 
-    /// <summary>
-    /// Whether the request may start from latents an ancestor's run denoised up to its step: the prompt→prompt table
-    /// must allow that step at the request's text similarity to the ancestor, as if the ancestor's own run were the source.
-    /// </summary>
     /// <summary>
     /// K of the reference run a candidate may lend: the table's K at <paramref name="similarity"/> (the mode's), or
     /// the deepest cache point for a repeat of the cached prompt (text cosine at least DuplicateSimilarity). The
@@ -402,21 +398,33 @@ public sealed class ApproximateCache : IAsyncDisposable
 
     /// <summary>
     /// Whether a run that started from a cached latent can ever lend its own: with the lineage check on, a request may
-    /// use it only where the prompt→prompt table allows the source's steps at the request's similarity to the source,
-    /// or the request repeats the source's prompt. With no prompt→prompt thresholds (the shipped prompt→image table's
-    /// case) only a repeat of the source would pass, and the run itself is not one (a repeat is not stored), so its
-    /// latents could never serve: storing them would fill the budget and crowd the search's nearest candidates with
-    /// entries every lookup rejects (about one request in six missed on the standard trace for that reason).
+    /// use it only where a table allows the source's steps at the request's similarity to the source (see
+    /// <see cref="LineageAllows"/>), or the request repeats the source's prompt. With neither a prompt→prompt table nor
+    /// a prompt→image one to price the source by its image, only a repeat would pass, and the run itself is not one (a
+    /// repeat is not stored), so its latents could never serve: storing them would fill the budget and crowd the
+    /// search's nearest candidates with entries every lookup rejects.
     /// </summary>
-    private bool HitRunsCanLend => !_options.CheckLineage || _options.KTables.For(RetrievalMode.PromptToPrompt).Thresholds.Count > 0;
+    private bool HitRunsCanLend(RetrievalMode retrieval) =>
+        !_options.CheckLineage
+        || _options.KTables.For(RetrievalMode.PromptToPrompt).Thresholds.Count > 0
+        || retrieval == RetrievalMode.PromptToImage && _options.KTables.For(retrieval).Thresholds.Count > 0;
 
-    private bool LineageAllows(CacheEntryDescriptor entry, float[] query, int steps)
+    /// <summary>
+    /// Whether a request may start from latents that ancestors' runs denoised up to their steps: each ancestor is priced
+    /// as if its own run were the source. Under prompt→image retrieval that is the mode's table at the request's
+    /// similarity to the ancestor's image, where the lineage kept it; otherwise, and for ancestors stored without one,
+    /// the prompt→prompt table at the similarity to its prompt. A repeat of an ancestor's prompt may take its deepest.
+    /// </summary>
+    private bool LineageAllows(CacheEntryDescriptor entry, float[] query, int steps, RetrievalMode retrieval)
     {
-        var table = _options.KTables.For(RetrievalMode.PromptToPrompt);
+        var byText = _options.KTables.For(RetrievalMode.PromptToPrompt);
         foreach (var ancestor in entry.Lineage)
         {
-            if (TextSimilarity(query, ancestor.TextEmbedding) is not { } similarity
-                || _points.Scale(ReferenceK(table, similarity, similarity), steps) < ancestor.UntilStep)
+            var textSimilarity = TextSimilarity(query, ancestor.TextEmbedding);
+            var (table, similarity) = retrieval == RetrievalMode.PromptToImage && ancestor.ImageEmbedding is { } image && image.Length == query.Length
+                ? (_options.KTables.For(retrieval), (double?)EmbeddingVectors.Cosine(query, image))
+                : (byText, textSimilarity);
+            if (similarity is not { } s || _points.Scale(ReferenceK(table, s, textSimilarity), steps) < ancestor.UntilStep)
             {
                 return false;
             }

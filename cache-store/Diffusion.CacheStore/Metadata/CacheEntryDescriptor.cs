@@ -66,9 +66,10 @@ public sealed record CacheEntryDescriptor
         }
         foreach (var ancestor in Lineage)
         {
-            if (ancestor.TextEmbedding is not { Length: > 0 } embedding || !embedding.All(float.IsFinite) || ancestor.UntilStep < 1 || ancestor.UntilStep >= Steps)
+            if (ancestor.TextEmbedding is not { Length: > 0 } embedding || !embedding.All(float.IsFinite) || ancestor.UntilStep < 1 || ancestor.UntilStep >= Steps
+                || ancestor.ImageEmbedding is { } image && (image.Length == 0 || !image.All(float.IsFinite)))
             {
-                throw new ArgumentException($"Cache entry {Key} has an ancestor without a finite embedding or with a step outside 1..{Steps - 1}.", nameof(Lineage));
+                throw new ArgumentException($"Cache entry {Key} has an ancestor without finite embeddings or with a step outside 1..{Steps - 1}.", nameof(Lineage));
             }
         }
     }

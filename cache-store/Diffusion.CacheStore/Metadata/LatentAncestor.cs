@@ -7,4 +7,9 @@ namespace Diffusion.CacheStore;
 /// </summary>
 /// <param name="TextEmbedding">The ancestor prompt's normalized CLIP text embedding.</param>
 /// <param name="UntilStep">The step (of the entry's step count) up to which this ancestor's run denoised the latent.</param>
-public sealed record LatentAncestor(float[] TextEmbedding, int UntilStep);
+/// <param name="ImageEmbedding">
+/// The normalized CLIP image embedding of the ancestor's own finished image, where it was known when its latent was
+/// borrowed: a cache that retrieves by image prices the ancestor's steps by the requester's similarity to it, as it
+/// priced the ancestor itself.
+/// </param>
+public sealed record LatentAncestor(float[] TextEmbedding, int UntilStep, float[]? ImageEmbedding = null);

@@ -156,26 +156,41 @@ public sealed class LookupTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Without_prompt_to_prompt_thresholds_a_hit_run_is_not_stored_since_the_lineage_check_would_reject_it_for_every_request()
+    public async Task Under_prompt_to_image_a_hit_run_is_stored_and_its_source_is_priced_by_the_source_image()
     {
+        // no prompt→prompt thresholds (the shipped table's case): the source can only be priced by its image
         var tables = Diffusion.Cache.Policy.KTableSet.Uncalibrated with { PromptToPrompt = new Diffusion.Cache.Policy.SimilarityKTable([]) };
         await using var cache = await ApproximateCache.OpenLocalAsync(
-            Synthetic.CacheOptions(_directory.Combine("unlendable")) with { KTables = tables, Mode = RetrievalMode.PromptToImage },
-            Synthetic.StoreOptions(_directory.Combine("unlendable")));
+            Synthetic.CacheOptions(_directory.Combine("by-image")) with { KTables = tables, Mode = RetrievalMode.PromptToImage },
+            Synthetic.StoreOptions(_directory.Combine("by-image")));
         var facts = Synthetic.Facts();
         await Synthetic.AdmitAsync(cache, Synthetic.Base, facts, TenantId.Default, entry: 1, imageEmbedding: Synthetic.Base);
-        var hit = await cache.LookupAsync(Synthetic.AtSimilarity(0.93), facts, TenantId.Default, CacheMode.Auto, default);
-        Assert.True(hit.IsHit);
 
-        Assert.Null(cache.BeginAdmission(Synthetic.AtSimilarity(0.93), facts, TenantId.Default, CacheMode.Auto, hit));
-        Assert.Equal(1, cache.MetricsSnapshot().AdmissionsSkippedAsUnlendable);
-        // without the lineage check its latents could serve, so it is stored
-        await using var unchecked_ = await ApproximateCache.OpenLocalAsync(
-            Synthetic.CacheOptions(_directory.Combine("unchecked")) with { KTables = tables, Mode = RetrievalMode.PromptToImage, CheckLineage = false },
-            Synthetic.StoreOptions(_directory.Combine("unchecked")));
-        await Synthetic.AdmitAsync(unchecked_, Synthetic.Base, facts, TenantId.Default, entry: 1, imageEmbedding: Synthetic.Base);
-        var hitToo = await unchecked_.LookupAsync(Synthetic.AtSimilarity(0.93), facts, TenantId.Default, CacheMode.Auto, default);
-        Assert.NotNull(unchecked_.BeginAdmission(Synthetic.AtSimilarity(0.93), facts, TenantId.Default, CacheMode.Auto, hitToo));
+        // B, 0.87 from A's image: a K 15 hit whose run is stored (at 20 and 25) with A and A's image in its lineage
+        var b = Synthetic.AtSimilarity(0.87);
+        var fromA = await cache.LookupAsync(b, facts, TenantId.Default, CacheMode.Auto, default);
+        Assert.Equal(15, fromA.K);
+        var admission = cache.BeginAdmission(b, facts, TenantId.Default, CacheMode.Auto, fromA)!;
+        Assert.NotNull(admission);
+        foreach (var step in admission.CaptureSteps)
+        {
+            admission.OnLatentCaptured(new Inference.Pipeline.LatentCapture(step, 50, 0, Synthetic.Latent(2, step)));
+        }
+        Assert.True(admission.SetImageEmbedding(b));
+        await cache.FlushAsync();
+        var ancestor = Assert.Single(cache.Store.Find(admission.Key)!.Entry.Lineage);
+        Assert.Equal(15, ancestor.UntilStep);
+        Assert.Equal(Synthetic.Base, ancestor.ImageEmbedding);
+        Assert.Equal(0, cache.MetricsSnapshot().AdmissionsSkippedAsUnlendable);
+
+        // D between them, nearer B: 0.979 from B's image and 0.953 from A's, so A's 15 steps are allowed and B's K 25 serves
+        var angle = Math.Acos(0.87);
+        var d = Synthetic.AtSimilarity(Math.Cos(0.6 * angle));
+        Assert.Equal((2, 25), Synthetic.Decode((await cache.LookupAsync(d, facts, TenantId.Default, CacheMode.Auto, default)).StartLatent!));
+
+        // C on B's far side: 0.93 from B's image, but 0.63 from A's, too far for the 15 steps A's run made
+        var c = Synthetic.AtSimilarity(Math.Cos(angle + Math.Acos(0.93)));
+        Assert.False((await cache.LookupAsync(c, facts, TenantId.Default, CacheMode.Auto, default)).IsHit);
     }
 
     [Theory]

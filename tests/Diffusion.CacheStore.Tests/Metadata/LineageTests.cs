@@ -20,13 +20,14 @@ public sealed class LineageTests : IAsyncLifetime
 
     private static CacheEntryDescriptor WithLineage() => TestEntries.Descriptor() with
     {
-        Lineage = [new LatentAncestor([0.5f, -1f, 2f], 15), new LatentAncestor([1f, 0f, 0f, 0f], 5)],
+        Lineage = [new LatentAncestor([0.5f, -1f, 2f], 15, [0.25f, 0.75f]), new LatentAncestor([1f, 0f, 0f, 0f], 5)],
     };
 
     private static void AssertSameLineage(IReadOnlyList<LatentAncestor> expected, IReadOnlyList<LatentAncestor> actual)
     {
         Assert.Equal(expected.Select(a => a.UntilStep), actual.Select(a => a.UntilStep));
         Assert.Equal(expected.Select(a => a.TextEmbedding), actual.Select(a => a.TextEmbedding));
+        Assert.Equal(expected.Select(a => a.ImageEmbedding), actual.Select(a => a.ImageEmbedding));
     }
 
     [Fact]
@@ -38,6 +39,22 @@ public sealed class LineageTests : IAsyncLifetime
         Assert.Empty(LineageCodec.Decode([]));
         Assert.Throws<InvalidDataException>(() => LineageCodec.Decode(bytes.AsSpan(0, bytes.Length - 3)));
         Assert.Throws<InvalidDataException>(() => LineageCodec.Decode(bytes.AsSpan(0, 5)));
+    }
+
+    [Fact]
+    public void A_lineage_without_image_embeddings_keeps_the_first_format_which_still_reads()
+    {
+        // what the store wrote before ancestors carried images: step, length, text embedding
+        IReadOnlyList<LatentAncestor> textOnly = [new LatentAncestor([0.5f, -1f, 2f], 15), new LatentAncestor([1f, 0f], 5)];
+        var bytes = LineageCodec.Encode(textOnly);
+        Assert.Equal(2 * 8 + 5 * sizeof(float), bytes.Length);
+        Assert.Equal(15, BitConverter.ToInt32(bytes, 0));
+        AssertSameLineage(textOnly, LineageCodec.Decode(bytes));
+
+        // with an image the blob is longer by a marker and per ancestor a length (and the image's values)
+        var withImage = LineageCodec.Encode(WithLineage().Lineage);
+        Assert.Equal(-2, BitConverter.ToInt32(withImage, 0));
+        Assert.Throws<InvalidDataException>(() => LineageCodec.Decode(withImage.AsSpan(0, withImage.Length - 2)));
     }
 
     [Fact]
