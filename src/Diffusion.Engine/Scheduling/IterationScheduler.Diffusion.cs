@@ -33,9 +33,10 @@ public sealed partial class IterationScheduler
     /// stepping everyone slows everyone, so urgent jobs run nearly alone and the rest pause with their latents kept.
     /// There, a head with no due time to keep (late, or batch work) steps with the jobs of its own tier only: together
     /// they pay an iteration's fixed part once, which clears them sooner in all and shortens the tail, while a job of
-    /// a later tier would only slow them. Where the fit shows no fixed part, company saves nothing, and the head steps
-    /// alone (its own time is then shortest). Where batching is cheap (a GPU) company costs little, and only the due
-    /// times decide.
+    /// a later tier would only slow them. Where the fit shows (almost) no fixed part, company saves nothing, and the
+    /// head steps alone, in time or not (its own time is then shortest); until two batch sizes were seen that part is
+    /// unknown, and in-time work still takes company so it gets measured. Where batching is cheap (a GPU) company costs
+    /// little, and only the due times decide.
     /// </summary>
     private List<DiffusionJob> StepSet(IEnumerable<DiffusionJob> candidates)
     {

@@ -170,7 +170,10 @@ internal sealed class ServingOrder(SchedulerOptions options, StepCostModel costs
 /// </summary>
 internal enum DueTier
 {
-    /// <summary>Batch work (or work without a due time) that would miss its aging bound unless it runs now.</summary>
+    /// <summary>
+    /// Batch work (or work without a due time) that would miss its aging bound unless it runs now, and late interactive
+    /// work that would overrun its late bound (<see cref="SchedulerOptions.LateAgingWindows"/>): earliest bound first.
+    /// </summary>
     Aged,
 
     /// <summary>Interactive work that can still meet its due time if it ran alone from now on, and is not shed for others.</summary>
