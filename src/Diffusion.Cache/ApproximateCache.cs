@@ -314,7 +314,7 @@ public sealed class ApproximateCache : IAsyncDisposable
                 Metrics.RecordUncorroborated();
                 continue;
             }
-            var textSimilarity = TextSimilarity(query, entry.Entry.TextEmbedding);
+            var textSimilarity = Similarity(query, entry.Entry.TextEmbedding);
             var allowed = _points.Scale(ReferenceK(table, candidate.Similarity, textSimilarity, draw), facts.Steps);
             if (allowed == 0 || !facts.IsCompatibleWith(entry.Entry)
                 || (_options.CheckLineage && !LineageAllows(entry.Entry, query, facts.Steps, retrieval))
@@ -393,8 +393,9 @@ public sealed class ApproximateCache : IAsyncDisposable
 
     private bool IsRepeat(double? textSimilarity) => textSimilarity >= _options.DuplicateSimilarity;
 
-    private static double? TextSimilarity(float[] query, float[] textEmbedding) =>
-        textEmbedding.Length == query.Length ? EmbeddingVectors.Cosine(query, textEmbedding) : null;
+    /// <summary>The query's cosine to a stored embedding (a prompt's or an image's); null where their lengths differ (another model's).</summary>
+    private static double? Similarity(float[] query, float[] embedding) =>
+        embedding.Length == query.Length ? EmbeddingVectors.Cosine(query, embedding) : null;
 
     /// <summary>
     /// Whether a run that started from a cached latent can ever lend its own: with the lineage check on, a request may
@@ -420,10 +421,9 @@ public sealed class ApproximateCache : IAsyncDisposable
         var byText = _options.KTables.For(RetrievalMode.PromptToPrompt);
         foreach (var ancestor in entry.Lineage)
         {
-            var textSimilarity = TextSimilarity(query, ancestor.TextEmbedding);
-            var (table, similarity) = retrieval == RetrievalMode.PromptToImage && ancestor.ImageEmbedding is { } image && image.Length == query.Length
-                ? (_options.KTables.For(retrieval), (double?)EmbeddingVectors.Cosine(query, image))
-                : (byText, textSimilarity);
+            var textSimilarity = Similarity(query, ancestor.TextEmbedding);
+            var byImage = retrieval == RetrievalMode.PromptToImage && ancestor.ImageEmbedding is { } image ? Similarity(query, image) : null;
+            var (table, similarity) = byImage is null ? (byText, textSimilarity) : (_options.KTables.For(retrieval), byImage);
             if (similarity is not { } s || _points.Scale(ReferenceK(table, s, textSimilarity), steps) < ancestor.UntilStep)
             {
                 return false;

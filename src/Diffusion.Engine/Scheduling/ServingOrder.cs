@@ -66,7 +66,8 @@ internal sealed class ServingOrder(SchedulerOptions options, StepCostModel costs
     {
         DateTimeOffset due = DueOf(request);
         bool hasDue = HasDue(request);
-        bool inTime = now + WorkLeft(request, 1) <= due && !(hasDue && Shed().Contains(request));
+        DateTimeOffset doneAlone = now + WorkLeft(request, 1);
+        bool inTime = doneAlone <= due && !(hasDue && Shed().Contains(request));
         DueTier tier = (hasDue, inTime) switch
         {
             (true, true) => DueTier.InTime,
@@ -74,7 +75,7 @@ internal sealed class ServingOrder(SchedulerOptions options, StepCostModel costs
             (false, true) => DueTier.Deferred,
             (false, false) => DueTier.Aged,
         };
-        if (tier == DueTier.Late && LateBound(request) is { } bound && now + WorkLeft(request, 1) > bound)
+        if (tier == DueTier.Late && LateBound(request) is { } bound && doneAlone > bound)
         {
             return new Rank(DueTier.Aged, bound.UtcTicks, 0); // it would overrun its late bound unless it runs now
         }
