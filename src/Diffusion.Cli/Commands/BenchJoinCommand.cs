@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using Diffusion.Lab.Cluster;
 
@@ -20,15 +19,20 @@ public static class BenchJoinCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var sizes = new List<int>();
-            foreach (var part in parse.GetValue(entries)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            int[] sizes;
+            try
             {
-                if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < 1)
-                {
-                    Console.Error.WriteLine($"error: --entries: '{part}' is not a positive whole number");
-                    return 1;
-                }
-                sizes.Add(n);
+                sizes = NumberList.Parse<int>(parse.GetValue(entries)!, "--entries");
+            }
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+            if (sizes.Any(n => n < 1))
+            {
+                Console.Error.WriteLine($"error: --entries takes positive whole numbers (got '{parse.GetValue(entries)}')");
+                return 1;
             }
             try
             {

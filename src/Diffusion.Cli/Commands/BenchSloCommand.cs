@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using Diffusion.Cli.Engine;
 using Diffusion.Inference.Onnx;
@@ -56,7 +55,7 @@ public static class BenchSloCommand
                 RequestsPerPoint = requests,
                 Repeats = repeats,
                 Steps = steps,
-                Loads = Numbers(loads, "--loads"),
+                Loads = NumberList.Parse<double>(loads, "--loads"),
             }.Validate();
             if (simulate is not null)
             {
@@ -79,7 +78,7 @@ public static class BenchSloCommand
 
     private static Task<SloBenchReport> SimulateAsync(SloBenchOptions options, string prices, CancellationToken cancellationToken)
     {
-        var ms = Numbers(prices, "--simulate");
+        var ms = NumberList.Parse<double>(prices, "--simulate");
         if (ms.Length != 3)
         {
             throw new ArgumentException($"--simulate takes three prices in ms, OVERHEAD,PER_JOB,LLM_ITERATION (got '{prices}').");
@@ -89,19 +88,6 @@ public static class BenchSloCommand
         return new SloSweep(options, costs.Step, TimeSpan.FromMilliseconds(costs.LlmIterationMs) * options.ExpansionTokens,
                 (scheduler, requests) => Task.FromResult(SloSimulation.Run(scheduler, requests, options, costs)), Console.Error)
             .RunAsync(device, cancellationToken);
-    }
-
-    private static double[] Numbers(string list, string option)
-    {
-        try
-        {
-            return list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                .Select(l => double.Parse(l, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
-        }
-        catch (FormatException)
-        {
-            throw new FormatException($"{option} takes comma-separated numbers (got '{list}').");
-        }
     }
 
     private static readonly JsonSerializerOptions Json = new()

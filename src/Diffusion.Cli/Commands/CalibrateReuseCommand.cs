@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Diffusion.Evaluation;
 using Diffusion.Evaluation.World;
 using Diffusion.Inference.Onnx;
@@ -37,8 +36,7 @@ public static class CalibrateReuseCommand
                 {
                     Prompts = parse.GetValue(prompts),
                     Steps = parse.GetValue(steps),
-                    Thresholds = parse.GetValue(thresholds)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-                        .Select(t => float.Parse(t, CultureInfo.InvariantCulture)).Order().ToArray(),
+                    Thresholds = NumberList.Parse<float>(parse.GetValue(thresholds)!, "--thresholds").Order().ToArray(),
                     Tolerance = parse.GetValue(tolerance),
                     ClipDrop = parse.GetValue(clipDrop),
                 }.Validate();

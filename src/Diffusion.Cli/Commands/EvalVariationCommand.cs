@@ -33,9 +33,16 @@ public static class EvalVariationCommand
     private static async Task<int> RunAsync(string jsonPath, string? reportPath, string modelsDir, int prompts, string strengths,
         CancellationToken cancellationToken)
     {
-        var parsed = strengths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => float.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v)
-                ? v : throw new ArgumentException($"--strengths: '{s}' is not a number")).ToList();
+        float[] parsed;
+        try
+        {
+            parsed = NumberList.Parse<float>(strengths, "--strengths");
+        }
+        catch (FormatException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
         using var models = DiffusionModels.Load(modelsDir, new OnnxRuntimeOptions());
         var options = new VariationOptions { Prompts = prompts, Strengths = parsed, GuidanceScale = models.Folder.DefaultGuidanceScale }.Validate();
         using var judge = JudgeModel.Load(Path.Combine(modelsDir, "judge"));
