@@ -4,8 +4,8 @@ namespace Diffusion.Lab.Slo;
 
 /// <summary>
 /// <c>bench slo</c>'s workload: Poisson arrivals of a realistic mix at each load (a multiple of the engine's
-/// capacity), replayed once per policy. The mix: the cache trace's hit/miss mix (docs/cache-bench.json: 91 % K 10
-/// hits, 5 % K 15, 4 % misses, in 50-step units), <see cref="ExpandShare"/> with a prompt expansion first,
+/// capacity), replayed once per policy. The mix: the cache trace's hit/miss mix (docs/cache-bench.json: 60 % K 10
+/// hits, 24 % K 15, 12 % K 25, 4 % misses, in 50-step units), <see cref="ExpandShare"/> with a prompt expansion first,
 /// <see cref="BatchShare"/> batch class.
 /// </summary>
 public sealed record SloBenchOptions
@@ -24,7 +24,7 @@ public sealed record SloBenchOptions
     public double BatchShare { get; init; } = 0.2;
 
     /// <summary>Skipped steps of 50 and their shares: the recorded cache bench's hits by K, the rest misses.</summary>
-    public IReadOnlyList<(int K, double Share)> HitMix { get; init; } = [(10, 1454 / 1600.0), (15, 81 / 1600.0), (25, 5 / 1600.0)];
+    public IReadOnlyList<(int K, double Share)> HitMix { get; init; } = [(10, 955 / 1600.0), (15, 385 / 1600.0), (25, 193 / 1600.0)];
 
     public int ExpansionTokens { get; init; } = 24;
 
