@@ -19,7 +19,7 @@ public static class EvalCacheCommand
 {
     public static Command Create()
     {
-        var json = new Option<string>("--json") { Description = "Write the figures to this JSON file ({\"systems\": {\"none\": {...}, ...}, ...}).", Required = true };
+        var json = new Option<string?>("--json") { Description = "Write the figures to this JSON file ({\"systems\": {\"none\": {...}, ...}, ...}); required unless --from-json." };
         var report = new Option<string>("--report") { Description = "Directory for the plots (steps saved vs quality, latency CDFs).", Required = true };
         var requests = new Option<int>("--requests")
         {
@@ -41,12 +41,26 @@ public static class EvalCacheCommand
             Description = "Within-request reuse threshold of within_request and ours+within (default: the one calibrate reuse chose, docs/reuse-calibration.md).",
             DefaultValueFactory = _ => CacheSystems.DefaultOutputReuse,
         };
+        var fromJson = new Option<string?>("--from-json")
+        {
+            Description = "Write the results page again from an earlier run's JSON (the verdicts as this build words them), without generating; "
+                + "the plots in --report are kept, since the JSON holds no per-request latencies.",
+        };
         var command = new Command("cache", "Compare the caching systems on one trace: none, exact-match images, GPTCache-like nearest images, NIRVANA as published, ours, the same mean step count as ours without a cache (fewer_steps), within-request output reuse (within_request) and ours with it (ours+within).")
         {
-            json, report, requests, models, resultsMd, budget, warmup, steps, concurrency, seed, users, threshold, table, reuse,
+            json, report, requests, models, resultsMd, budget, warmup, steps, concurrency, seed, users, threshold, table, reuse, fromJson,
         };
         command.SetAction((parse, ct) =>
         {
+            if (parse.GetValue(fromJson) is { } recorded)
+            {
+                return RewritePageAsync(recorded, parse.GetValue(report)!, parse.GetValue(resultsMd), ct);
+            }
+            if (parse.GetValue(json) is null)
+            {
+                Console.Error.WriteLine("error: --json FILE is required (where the figures go), unless --from-json rewrites the page from a recorded run.");
+                return Task.FromResult(1);
+            }
             try
             {
                 var options = new CacheEvaluationOptions
@@ -78,9 +92,7 @@ public static class EvalCacheCommand
         try
         {
             options.Validate();
-            resultsPath ??= RepositoryRoot.Find() is { } root
-                ? Path.Combine(root, "docs", "RESULTS.md")
-                : throw new InvalidOperationException($"no repository ({RepositoryRoot.Marker}) above the working directory; give --results-md PATH.");
+            resultsPath ??= DefaultResultsPath();
             var worldPath = Path.Combine(modelsDir, "world.json");
             var tables = tablePath is null ? KTableSet.LoadDefault() : KTableSet.Load(tablePath);
             using var models = DiffusionModels.Load(modelsDir, new OnnxRuntimeOptions());
@@ -93,9 +105,7 @@ public static class EvalCacheCommand
             CacheEvaluationTable.Write(report, Console.Out);
             await OutputFile.WriteTextAsync(jsonPath, report.ToJson(), cancellationToken);
             var plots = EvaluationPlots.WriteAll(report, Path.GetFullPath(reportDir));
-            var resultsFull = Path.GetFullPath(resultsPath);
-            var links = plots.Select(p => Path.GetRelativePath(Path.GetDirectoryName(resultsFull)!, p)).ToArray();
-            await OutputFile.WriteTextAsync(resultsFull, ResultsMarkdown.Write(report, links), cancellationToken);
+            var resultsFull = await WritePageAsync(report, plots, resultsPath, cancellationToken);
             Console.Error.WriteLine($"wrote {Path.GetFullPath(jsonPath)}, {string.Join(", ", plots)} and {resultsFull}");
             return 0;
         }
@@ -105,4 +115,33 @@ public static class EvalCacheCommand
             return 1;
         }
     }
+
+    private static async Task<int> RewritePageAsync(string recordedPath, string reportDir, string? resultsPath, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var report = CacheEvaluationReport.FromJson(await File.ReadAllTextAsync(recordedPath, cancellationToken), recordedPath);
+            var plots = new[] { EvaluationPlots.TradeOffFile, EvaluationPlots.LatencyFile }.Select(f => Path.GetFullPath(Path.Combine(reportDir, f)));
+            var written = await WritePageAsync(report, plots, resultsPath ?? DefaultResultsPath(), cancellationToken);
+            Console.Error.WriteLine($"wrote {written} from {recordedPath}");
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task<string> WritePageAsync(CacheEvaluationReport report, IEnumerable<string> plots, string resultsPath, CancellationToken cancellationToken)
+    {
+        var resultsFull = Path.GetFullPath(resultsPath);
+        var links = plots.Select(p => Path.GetRelativePath(Path.GetDirectoryName(resultsFull)!, p)).ToArray();
+        await OutputFile.WriteTextAsync(resultsFull, ResultsMarkdown.Write(report, links), cancellationToken);
+        return resultsFull;
+    }
+
+    private static string DefaultResultsPath() => RepositoryRoot.Find() is { } root
+        ? Path.Combine(root, "docs", "RESULTS.md")
+        : throw new InvalidOperationException($"no repository ({RepositoryRoot.Marker}) above the working directory; give --results-md PATH.");
 }

@@ -39,15 +39,22 @@ public sealed record EvaluationConfiguration
     public string LatentBudgetAccounting { get; init; } = "latent files on disk as the store writes them; LCBFU eviction";
 }
 
-/// <summary>Whether ours beats nirvana on steps saved at equal or better judge accuracy.</summary>
+/// <summary>
+/// Whether ours beats nirvana: more steps saved, at judge accuracy within one standard error of theirs or better (the
+/// cache issue's bar; with 120 requests a real loss smaller than that cannot be told from the trace's luck).
+/// </summary>
 /// <param name="SameTable">The two approximate caches used the same table and mode: any difference is not the table's.</param>
-public sealed record OursVersusNirvana(double OursStepsSaved, double NirvanaStepsSaved, double OursAccuracy, double NirvanaAccuracy, bool SameTable)
+/// <param name="AccuracyGapStandardError">The standard error of the accuracy difference: both systems' errors combined.</param>
+public sealed record OursVersusNirvana(double OursStepsSaved, double NirvanaStepsSaved, double OursAccuracy, double NirvanaAccuracy, bool SameTable,
+    double AccuracyGapStandardError = 0)
 {
     public bool SavesMoreSteps => OursStepsSaved > NirvanaStepsSaved;
 
     public bool AccuracyAtLeastEqual => OursAccuracy >= NirvanaAccuracy;
 
-    public bool Beats => SavesMoreSteps && AccuracyAtLeastEqual;
+    public bool AccuracyWithinOneStandardError => OursAccuracy >= NirvanaAccuracy - AccuracyGapStandardError;
+
+    public bool Beats => SavesMoreSteps && AccuracyWithinOneStandardError;
 }
 
 /// <summary>Everything <c>eval cache</c> measured: the systems side by side on one trace.</summary>
@@ -73,7 +80,10 @@ public sealed record CacheEvaluationReport
             var ours = Systems[CacheSystems.Ours];
             var nirvana = Systems[CacheSystems.Nirvana];
             return new OursVersusNirvana(ours.StepsSaved, nirvana.StepsSaved, ours.JudgeAccuracy, nirvana.JudgeAccuracy,
-                Configuration.OursMode == "prompt-to-prompt" && Configuration.OursKTable == Configuration.NirvanaKTable);
+                Configuration.OursMode == "prompt-to-prompt" && Configuration.OursKTable == Configuration.NirvanaKTable,
+                Math.Sqrt(Square(ours.JudgeAccuracyStandardError) + Square(nirvana.JudgeAccuracyStandardError)));
+
+            static double Square(double x) => double.IsFinite(x) ? x * x : 0;
         }
     }
 
@@ -85,4 +95,18 @@ public sealed record CacheEvaluationReport
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>A report written by <see cref="ToJson"/>; the per-request latencies are not in it.</summary>
+    /// <exception cref="InvalidDataException">The text is not such a report.</exception>
+    public static CacheEvaluationReport FromJson(string json, string source)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<CacheEvaluationReport>(json, JsonOptions) ?? throw new InvalidDataException($"{source} holds no eval cache report.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source} is not an eval cache report: {e.Message}");
+        }
+    }
 }

@@ -81,7 +81,7 @@ public static class ResultsMarkdown
         var v = report.OursVersusNirvana;
         var ours = report.Systems[CacheSystems.Ours];
         var nirvana = report.Systems[CacheSystems.Nirvana];
-        var noise = 2 * Math.Sqrt(Square(ours.JudgeAccuracyStandardError) + Square(nirvana.JudgeAccuracyStandardError));
+        var noise = 2 * v.AccuracyGapStandardError;
         var figures = string.Format(C, "`ours` saves {0:P1} of the steps against `nirvana`'s {1:P1}, at judge accuracy {2:0.000} against {3:0.000}",
             v.OursStepsSaved, v.NirvanaStepsSaved, v.OursAccuracy, v.NirvanaAccuracy);
         var noiseNote = string.Format(C, " With {0} measured requests ({1} and {2} judge checks), accuracy differences below about {3:0.000} (two standard errors) are within sampling noise.",
@@ -92,11 +92,15 @@ public static class ResultsMarkdown
                 + $"e.g. before `calibrate cache` writes a calibrated one), so there is nothing to beat: {figures}; any gap is replay noise, not a better policy."
                 + noiseNote;
         }
-        var answer = v.Beats
+        var gap = string.Format(C, "the accuracy gap of {0:+0.000;-0.000;0.000} is {1} one standard error of the difference ({2:0.000})",
+            v.OursAccuracy - v.NirvanaAccuracy, v.AccuracyWithinOneStandardError ? "within" : "more than", v.AccuracyGapStandardError);
+        var answer = v.Beats && v.AccuracyAtLeastEqual
             ? "Yes, on this trace: " + figures + "."
-            : v.SavesMoreSteps
-                ? "No: " + figures + "; it saves more steps but loses judge accuracy."
-                : "No: " + figures + "; it does not save more steps.";
+            : v.Beats
+                ? "Yes, within one standard error: " + figures + "; " + gap + ": not better, but not measurably worse."
+                : v.SavesMoreSteps
+                    ? "No: " + figures + "; it saves more steps but " + gap + "."
+                    : "No: " + figures + "; it does not save more steps.";
         return answer + noiseNote;
     }
 

@@ -177,12 +177,38 @@ public sealed class ReportTests
     }
 
     [Fact]
+    public void A_recorded_report_reads_back_to_the_same_page()
+    {
+        var report = Report(Calibrated, oursPasses: false);
+        var again = CacheEvaluationReport.FromJson(report.ToJson(), "results.json");
+        Assert.Equal(ResultsMarkdown.Write(report, ["plots/a.png"]), ResultsMarkdown.Write(again, ["plots/a.png"]));
+        Assert.Equal(report.OursVersusNirvana, again.OursVersusNirvana);
+
+        Assert.Contains("bad.json", Assert.Throws<InvalidDataException>(() => CacheEvaluationReport.FromJson("{\"systems\": 3}", "bad.json")).Message);
+        Assert.Throws<InvalidDataException>(() => CacheEvaluationReport.FromJson("null", "empty.json"));
+    }
+
+    [Fact]
     public void The_verdict_says_no_when_ours_loses_accuracy_saves_less_or_is_the_same_table()
     {
         var losesAccuracy = Report(Calibrated, oursStart: 5, oursPasses: false);
         Assert.False(losesAccuracy.OursVersusNirvana.Beats);
         Assert.StartsWith("No: ", ResultsMarkdown.Verdict(losesAccuracy));
-        Assert.Contains("loses judge accuracy", ResultsMarkdown.Verdict(losesAccuracy));
+        Assert.Contains("more than one standard error of the difference", ResultsMarkdown.Verdict(losesAccuracy));
+
+        // a small loss, inside one standard error of the difference, meets the bar, and the page says it is not better
+        var ours = losesAccuracy.Systems[CacheSystems.Ours];
+        var closeSystems = losesAccuracy.Systems.ToDictionary(p => p.Key, p => p.Value);
+        closeSystems[CacheSystems.Ours] = ours with { JudgeAccuracy = 0.95 };                   // SE sqrt(0.95·0.05/8) ≈ 0.077; nirvana 1.0
+        var close = losesAccuracy with { Systems = closeSystems };
+        Assert.True(close.OursVersusNirvana.Beats);
+        Assert.False(close.OursVersusNirvana.AccuracyAtLeastEqual);
+        Assert.StartsWith("Yes, within one standard error: ", ResultsMarkdown.Verdict(close));
+        Assert.Contains("-0.050 is within one standard error of the difference (0.077)", ResultsMarkdown.Verdict(close));
+        closeSystems[CacheSystems.Ours] = ours with { JudgeAccuracy = 0.9 };                     // a gap of 0.1 against an SE of 0.106: still within
+        Assert.True((losesAccuracy with { Systems = closeSystems }).OursVersusNirvana.Beats);
+        closeSystems[CacheSystems.Ours] = ours with { JudgeAccuracy = 0.8 };                     // 0.2 against 0.141: not
+        Assert.False((losesAccuracy with { Systems = closeSystems }).OursVersusNirvana.Beats);
 
         var savesLess = Report(Calibrated, oursStart: 3);
         Assert.Contains("does not save more steps", ResultsMarkdown.Verdict(savesLess));
