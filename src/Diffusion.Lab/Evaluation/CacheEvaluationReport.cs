@@ -41,7 +41,7 @@ public sealed record EvaluationConfiguration
 
 /// <summary>
 /// Whether ours beats nirvana: more steps saved, at judge accuracy within one standard error of theirs or better (the
-/// cache issue's bar; with 120 requests a real loss smaller than that cannot be told from the trace's luck).
+/// bar the cache is held to: with 120 requests, a real loss smaller than that cannot be told from the trace's luck).
 /// </summary>
 /// <param name="SameTable">The two approximate caches used the same table and mode: any difference is not the table's.</param>
 /// <param name="AccuracyGapStandardError">The standard error of the accuracy difference: both systems' errors combined.</param>
