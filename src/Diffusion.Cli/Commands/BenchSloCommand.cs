@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using Diffusion.Cli.Engine;
 using Diffusion.Inference.Onnx;
@@ -31,22 +32,28 @@ public static class BenchSloCommand
         {
             Description = "Play every run on a virtual clock instead of the models, at these prices in ms: "
                 + "OVERHEAD,PER_JOB,LLM_ITERATION (a diffusion iteration of n jobs costs OVERHEAD + n x PER_JOB), e.g. 0,15.4,4.2. "
-                + "The real scheduler decides; a sweep takes seconds.",
+                + "The real scheduler decides; a sweep takes seconds. With --batch-costs, only LLM_ITERATION.",
+        };
+        var batchCosts = new Option<string?>("--batch-costs")
+        {
+            Description = "With --simulate LLM_ITERATION: a diffusion iteration of n jobs costs the n-th of these ms instead of a line, "
+                + "as bench engine measures sizes 1-8 (its iteration_seconds_by_jobs), e.g. 7.7,13.8,19.3,24.7,31,37.7,43.1,51.2; "
+                + "past the list each further job adds the list's last step.",
         };
         var command = new Command("slo", "Benchmark the scheduling policies (request- and iteration-level FCFS, edf, least-slack, cache-aware) "
             + "under Poisson load: slo_attainment_gain, interactive and expanded p95, throughput, pauses.")
         {
-            json, models, requests, repeats, steps, loads, provider, fromJson, simulate,
+            json, models, requests, repeats, steps, loads, provider, fromJson, simulate, batchCosts,
         };
         command.SetAction((parse, cancellationToken) => parse.GetValue(fromJson) is { } recorded
             ? ResummariseAsync(recorded, parse.GetValue(json)!, cancellationToken)
             : RunAsync(parse.GetValue(json)!, parse.GetValue(models)!, parse.GetValue(requests),
-                parse.GetValue(repeats), parse.GetValue(steps), parse.GetValue(loads)!, parse.GetValue(provider)!, parse.GetValue(simulate), cancellationToken));
+                parse.GetValue(repeats), parse.GetValue(steps), parse.GetValue(loads)!, parse.GetValue(provider)!, parse.GetValue(simulate), parse.GetValue(batchCosts), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(string jsonPath, string modelsPath, int requests, int repeats, int steps, string loads, string provider,
-        string? simulate, CancellationToken cancellationToken)
+        string? simulate, string? batchCosts, CancellationToken cancellationToken)
     {
         try
         {
@@ -57,9 +64,13 @@ public static class BenchSloCommand
                 Steps = steps,
                 Loads = NumberList.Parse<double>(loads, "--loads"),
             }.Validate();
+            if (batchCosts is not null && simulate is null)
+            {
+                throw new ArgumentException("--batch-costs prices a simulated run: give --simulate LLM_ITERATION with it.");
+            }
             if (simulate is not null)
             {
-                await WriteAsync(await SimulateAsync(options, simulate, cancellationToken), jsonPath, cancellationToken);
+                await WriteAsync(await SimulateAsync(options, simulate, batchCosts, cancellationToken), jsonPath, cancellationToken);
                 return 0;
             }
             var kind = provider == "cuda" ? ExecutionProviderKind.Cuda : ExecutionProviderKind.Cpu;
@@ -76,15 +87,31 @@ public static class BenchSloCommand
         }
     }
 
-    private static Task<SloBenchReport> SimulateAsync(SloBenchOptions options, string prices, CancellationToken cancellationToken)
+    private static Task<SloBenchReport> SimulateAsync(SloBenchOptions options, string prices, string? batchCosts, CancellationToken cancellationToken)
     {
         var ms = NumberList.Parse<double>(prices, "--simulate");
-        if (ms.Length != 3)
+        SimulatedCosts costs;
+        string device;
+        if (batchCosts is not null)
         {
-            throw new ArgumentException($"--simulate takes three prices in ms, OVERHEAD,PER_JOB,LLM_ITERATION (got '{prices}').");
+            if (ms.Length != 1)
+            {
+                throw new ArgumentException($"with --batch-costs, --simulate takes one price in ms, LLM_ITERATION (got '{prices}').");
+            }
+            var sizes = NumberList.Parse<double>(batchCosts, "--batch-costs");
+            costs = SimulatedCosts.Measured(sizes, ms[0]).Validate();
+            device = $"simulated: diffusion iterations of 1..{sizes.Length} jobs {string.Join(" / ", sizes.Select(c => c.ToString("0.##", CultureInfo.InvariantCulture)))} ms, "
+                + $"an LLM iteration {ms[0]:0.##} ms";
         }
-        var costs = new SimulatedCosts(ms[0], ms[1], ms[2]).Validate();
-        var device = $"simulated: a diffusion iteration {ms[0]:0.##} ms + {ms[1]:0.##} ms per job, an LLM iteration {ms[2]:0.##} ms";
+        else
+        {
+            if (ms.Length != 3)
+            {
+                throw new ArgumentException($"--simulate takes three prices in ms, OVERHEAD,PER_JOB,LLM_ITERATION (got '{prices}').");
+            }
+            costs = new SimulatedCosts(ms[0], ms[1], ms[2]).Validate();
+            device = $"simulated: a diffusion iteration {ms[0]:0.##} ms + {ms[1]:0.##} ms per job, an LLM iteration {ms[2]:0.##} ms";
+        }
         return new SloSweep(options, costs.Step, TimeSpan.FromMilliseconds(costs.LlmIterationMs) * options.ExpansionTokens,
                 (scheduler, requests) => Task.FromResult(SloSimulation.Run(scheduler, requests, options, costs)), Console.Error)
             .RunAsync(device, cancellationToken);

@@ -135,6 +135,18 @@ public sealed class SloBenchTests(OwnModel own) : IClassFixture<OwnModel>
     }
 
     [Fact]
+    public void Measured_batch_costs_price_each_size_and_extend_by_the_last_step()
+    {
+        var costs = SimulatedCosts.Measured([8, 14, 19], llmIterationMs: 4).Validate();
+        Assert.Equal([8.0, 14, 19, 24, 29], Enumerable.Range(1, 5).Select(costs.DiffusionMs));
+        Assert.Equal(TimeSpan.FromMilliseconds(8), costs.Step);
+        Assert.Equal(24, new SimulatedCosts(4, 10, 4).DiffusionMs(2));                 // without them, the line
+        Assert.Throws<ArgumentException>(() => SimulatedCosts.Measured([8, -1], 4).Validate());
+        Assert.Throws<ArgumentException>(() => SimulatedCosts.Measured([], 4).Validate());
+        Assert.Throws<ArgumentException>(() => SimulatedCosts.Measured([8, double.NaN], 4).Validate());
+    }
+
+    [Fact]
     public void Simulated_prices_are_validated()
     {
         Assert.Throws<ArgumentException>(() => new SimulatedCosts(-1, 10, 4).Validate());
