@@ -45,13 +45,14 @@ internal static class LineageCodec
         }
         while (bytes.Length > 0)
         {
-            if (bytes.Length < 8)
+            if (bytes.Length < 4)
             {
                 throw new InvalidDataException("A lineage blob ends inside an ancestor's header.");
             }
             var step = BinaryPrimitives.ReadInt32LittleEndian(bytes);
-            var text = Read(ref bytes, 4, allowEmpty: false);
-            var image = withImages ? Read(ref bytes, 0, allowEmpty: true) : [];
+            bytes = bytes[4..];
+            var text = Read(ref bytes, allowEmpty: false);
+            var image = withImages ? Read(ref bytes, allowEmpty: true) : [];
             lineage.Add(new LatentAncestor(text, step, image.Length == 0 ? null : image));
         }
         return lineage;
@@ -64,21 +65,21 @@ internal static class LineageCodec
         return at + 4 + values.Length * sizeof(float);
     }
 
-    /// <summary>Reads an int32 length and that many floats, <paramref name="skip"/> bytes in; moves past them.</summary>
-    private static float[] Read(ref ReadOnlySpan<byte> bytes, int skip, bool allowEmpty)
+    /// <summary>Reads an int32 length and that many floats; moves past them.</summary>
+    private static float[] Read(ref ReadOnlySpan<byte> bytes, bool allowEmpty)
     {
-        if (bytes.Length < skip + 4)
+        if (bytes.Length < 4)
         {
             throw new InvalidDataException("A lineage blob ends inside an ancestor's header.");
         }
-        var length = BinaryPrimitives.ReadInt32LittleEndian(bytes[skip..]);
-        var rest = bytes.Length - skip - 4;
+        var length = BinaryPrimitives.ReadInt32LittleEndian(bytes);
+        var rest = bytes.Length - 4;
         if (length < (allowEmpty ? 0 : 1) || (long)length * sizeof(float) > rest)
         {
             throw new InvalidDataException($"A lineage blob's ancestor claims {length} embedding values; {rest} bytes remain.");
         }
-        var values = EmbeddingCodec.Decode(bytes.Slice(skip + 4, length * sizeof(float)));
-        bytes = bytes[(skip + 4 + length * sizeof(float))..];
+        var values = EmbeddingCodec.Decode(bytes.Slice(4, length * sizeof(float)));
+        bytes = bytes[(4 + length * sizeof(float))..];
         return values;
     }
 }

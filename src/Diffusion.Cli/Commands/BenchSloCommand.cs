@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text.Json;
 using Diffusion.Cli.Engine;
 using Diffusion.Inference.Onnx;
@@ -90,31 +89,17 @@ public static class BenchSloCommand
     private static Task<SloBenchReport> SimulateAsync(SloBenchOptions options, string prices, string? batchCosts, CancellationToken cancellationToken)
     {
         var ms = NumberList.Parse<double>(prices, "--simulate");
-        SimulatedCosts costs;
-        string device;
-        if (batchCosts is not null)
+        var costs = (batchCosts, ms.Length) switch
         {
-            if (ms.Length != 1)
-            {
-                throw new ArgumentException($"with --batch-costs, --simulate takes one price in ms, LLM_ITERATION (got '{prices}').");
-            }
-            var sizes = NumberList.Parse<double>(batchCosts, "--batch-costs");
-            costs = SimulatedCosts.Measured(sizes, ms[0]).Validate();
-            device = $"simulated: diffusion iterations of 1..{sizes.Length} jobs {string.Join(" / ", sizes.Select(c => c.ToString("0.##", CultureInfo.InvariantCulture)))} ms, "
-                + $"an LLM iteration {ms[0]:0.##} ms";
-        }
-        else
-        {
-            if (ms.Length != 3)
-            {
-                throw new ArgumentException($"--simulate takes three prices in ms, OVERHEAD,PER_JOB,LLM_ITERATION (got '{prices}').");
-            }
-            costs = new SimulatedCosts(ms[0], ms[1], ms[2]).Validate();
-            device = $"simulated: a diffusion iteration {ms[0]:0.##} ms + {ms[1]:0.##} ms per job, an LLM iteration {ms[2]:0.##} ms";
-        }
+            (null, 3) => new SimulatedCosts(ms[0], ms[1], ms[2]),
+            (null, _) => throw new ArgumentException($"--simulate takes three prices in ms, OVERHEAD,PER_JOB,LLM_ITERATION (got '{prices}')."),
+            (_, 1) => SimulatedCosts.Measured(NumberList.Parse<double>(batchCosts, "--batch-costs"), ms[0]),
+            _ => throw new ArgumentException($"with --batch-costs, --simulate takes one price in ms, LLM_ITERATION (got '{prices}')."),
+        };
+        costs.Validate();
         return new SloSweep(options, costs.Step, TimeSpan.FromMilliseconds(costs.LlmIterationMs) * options.ExpansionTokens,
                 (scheduler, requests) => Task.FromResult(SloSimulation.Run(scheduler, requests, options, costs)), Console.Error)
-            .RunAsync(device, cancellationToken);
+            .RunAsync(costs.Describe(), cancellationToken);
     }
 
     private static readonly JsonSerializerOptions Json = new()
