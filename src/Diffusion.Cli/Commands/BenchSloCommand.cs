@@ -39,20 +39,25 @@ public static class BenchSloCommand
                 + "as bench engine measures sizes 1-8 (its iteration_seconds_by_jobs), e.g. 7.7,13.8,19.3,24.7,31,37.7,43.1,51.2; "
                 + "past the list each further job adds the list's last step.",
         };
+        var slowSpells = new Option<string?>("--slow-spells")
+        {
+            Description = "With --simulate: FACTOR,SHARE,SECONDS, e.g. 1.6,0.2,2: the run is cut into spans of SECONDS, and a SHARE of them, "
+                + "drawn at random, run FACTOR times slower, as a shared machine does for seconds at a time.",
+        };
         var command = new Command("slo", "Benchmark the scheduling policies (request- and iteration-level FCFS, edf, least-slack, cache-aware) "
             + "under Poisson load: slo_attainment_gain, interactive and expanded p95, throughput, pauses.")
         {
-            json, models, requests, repeats, steps, loads, provider, fromJson, simulate, batchCosts,
+            json, models, requests, repeats, steps, loads, provider, fromJson, simulate, batchCosts, slowSpells,
         };
         command.SetAction((parse, cancellationToken) => parse.GetValue(fromJson) is { } recorded
             ? ResummariseAsync(recorded, parse.GetValue(json)!, cancellationToken)
             : RunAsync(parse.GetValue(json)!, parse.GetValue(models)!, parse.GetValue(requests),
-                parse.GetValue(repeats), parse.GetValue(steps), parse.GetValue(loads)!, parse.GetValue(provider)!, parse.GetValue(simulate), parse.GetValue(batchCosts), cancellationToken));
+                parse.GetValue(repeats), parse.GetValue(steps), parse.GetValue(loads)!, parse.GetValue(provider)!, parse.GetValue(simulate), parse.GetValue(batchCosts), parse.GetValue(slowSpells), cancellationToken));
         return command;
     }
 
     private static async Task<int> RunAsync(string jsonPath, string modelsPath, int requests, int repeats, int steps, string loads, string provider,
-        string? simulate, string? batchCosts, CancellationToken cancellationToken)
+        string? simulate, string? batchCosts, string? slowSpells, CancellationToken cancellationToken)
     {
         try
         {
@@ -67,9 +72,13 @@ public static class BenchSloCommand
             {
                 throw new ArgumentException("--batch-costs prices a simulated run: give --simulate LLM_ITERATION with it.");
             }
+            if (slowSpells is not null && simulate is null)
+            {
+                throw new ArgumentException("--slow-spells slows a simulated run: give --simulate with it.");
+            }
             if (simulate is not null)
             {
-                await WriteAsync(await SimulateAsync(options, simulate, batchCosts, cancellationToken), jsonPath, cancellationToken);
+                await WriteAsync(await SimulateAsync(options, simulate, batchCosts, slowSpells, cancellationToken), jsonPath, cancellationToken);
                 return 0;
             }
             var kind = provider == "cuda" ? ExecutionProviderKind.Cuda : ExecutionProviderKind.Cpu;
@@ -86,7 +95,8 @@ public static class BenchSloCommand
         }
     }
 
-    private static Task<SloBenchReport> SimulateAsync(SloBenchOptions options, string prices, string? batchCosts, CancellationToken cancellationToken)
+    private static Task<SloBenchReport> SimulateAsync(SloBenchOptions options, string prices, string? batchCosts, string? slowSpells,
+        CancellationToken cancellationToken)
     {
         var ms = NumberList.Parse<double>(prices, "--simulate");
         var costs = (batchCosts, ms.Length) switch
@@ -96,6 +106,13 @@ public static class BenchSloCommand
             (_, 1) => SimulatedCosts.Measured(NumberList.Parse<double>(batchCosts, "--batch-costs"), ms[0]),
             _ => throw new ArgumentException($"with --batch-costs, --simulate takes one price in ms, LLM_ITERATION (got '{prices}')."),
         };
+        if (slowSpells is not null)
+        {
+            var spell = NumberList.Parse<double>(slowSpells, "--slow-spells");
+            costs = spell.Length == 3
+                ? costs with { Spells = new SlowSpells(spell[0], spell[1], spell[2]) }
+                : throw new ArgumentException($"--slow-spells takes FACTOR,SHARE,SECONDS (got '{slowSpells}').");
+        }
         costs.Validate();
         return new SloSweep(options, costs.Step, TimeSpan.FromMilliseconds(costs.LlmIterationMs) * options.ExpansionTokens,
                 (scheduler, requests) => Task.FromResult(SloSimulation.Run(scheduler, requests, options, costs)), Console.Error)

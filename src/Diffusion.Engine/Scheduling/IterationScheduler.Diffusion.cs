@@ -33,9 +33,10 @@ public sealed partial class IterationScheduler
     /// stepping everyone slows everyone, so urgent jobs run nearly alone and the rest pause with their latents kept.
     /// There, a head with no due time to keep (late, or batch work) steps with the jobs of its own tier only: together
     /// they pay an iteration's fixed part once, which clears them sooner in all and shortens the tail, while a job of
-    /// a later tier would only slow them. Where the fit shows (almost) no fixed part, company saves nothing, and the
-    /// head steps alone, in time or not (its own time is then shortest); until two batch sizes were seen that part is
-    /// unknown, and in-time work still takes company so it gets measured. Where batching is cheap (a GPU) company costs
+    /// a later tier would only slow them. Where a measured pair costs about two lone steps, company saves nothing, and
+    /// the head steps alone, in time or not (its own time is then shortest). The cost model keeps that judgement
+    /// current: when a lone step or a pair has not run lately (<see cref="StepCostModel.ProbeDue"/>), the head steps
+    /// alone or with at most one companion, chosen by the same rules. Where batching is cheap (a GPU) company costs
     /// little, and only the due times decide.
     /// </summary>
     private List<DiffusionJob> StepSet(IEnumerable<DiffusionJob> candidates)
@@ -48,9 +49,10 @@ public sealed partial class IterationScheduler
         var chosen = new List<DiffusionJob>();
         var admission = new DueAdmission(_order, _options.MaxDiffusionBatch, chosen);
         DueTier? ownTierOnly = null;
+        int limit = _options.MaxDiffusionBatch;
         foreach (DiffusionJob job in candidates)
         {
-            if (chosen.Count == _options.MaxDiffusionBatch)
+            if (chosen.Count == limit)
             {
                 break;
             }
@@ -75,12 +77,18 @@ public sealed partial class IterationScheduler
                     continue;
                 }
 
-                DueTier headTier = _order.TierOf(job);
-                if (_costs.CompanySavesLittle && (_costs.KnowsOverhead || headTier != DueTier.InTime))
+                CostProbe probe = _costs.ProbeDue;
+                if (probe == CostProbe.LoneStep || probe == CostProbe.None && _costs.CompanySavesLittle)
                 {
                     break; // with (almost) no fixed part per iteration, company only slows the head
                 }
 
+                if (probe == CostProbe.Pair)
+                {
+                    limit = Math.Min(limit, 2);
+                }
+
+                DueTier headTier = _order.TierOf(job);
                 if (headTier != DueTier.InTime)
                 {
                     ownTierOnly = headTier;

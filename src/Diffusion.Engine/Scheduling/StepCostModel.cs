@@ -7,11 +7,32 @@ namespace Diffusion.Engine.Scheduling;
 /// the recent iterations) keeps the overhead known through long runs of one size, such as a queue of late jobs
 /// drained one at a time. On a CPU the overhead is small (a batch of n costs about n single steps); on a GPU it is
 /// most of a lone step, and <see cref="BatchingIsCheap"/>. An LLM iteration costs <see cref="LlmIteration"/>.
+/// <para>
+/// Whether a job gains by stepping with company is judged apart from the line, by what a pair of jobs costs as a multiple
+/// of a lone step measured in the same seconds (<see cref="PairCost"/>). The line cannot judge it: a policy that steps
+/// alone sees mostly batches of one, so its line hangs on a few old pairs, and a slow spell in those reads as no fixed
+/// part at all, which then kept the policy alone for good. A ratio of two near-simultaneous costs cancels the machine's
+/// slow spells, and <see cref="ProbeDue"/> asks for a lone step or a pair whenever either has not run lately.
+/// </para>
 /// </summary>
 public sealed class StepCostModel(TimeSpan initialJobStep, TimeSpan initialLlmIteration)
 {
     private const double Weight = 0.05;
     private const double LlmWeight = 0.1;
+    private const double PairWeight = 0.1;
+
+    /// <summary>Pairs measured before their cost is trusted.</summary>
+    public const int PairsToJudge = 8;
+
+    /// <summary>Diffusion iterations after which a lone step's or a pair's cost counts as old and is measured again.</summary>
+    public const int FreshWithin = 64;
+
+    private long _iterations;
+    private long _lastLone = long.MinValue / 2;
+    private long _lastPair = long.MinValue / 2;
+    private double _lastLoneSeconds;
+    private int _pairs;
+    private double _pairCost;
 
     // smoothed seconds of a diffusion iteration, by its number of jobs
     private readonly SortedDictionary<int, double> _secondsBySize = [];
@@ -24,15 +45,22 @@ public sealed class StepCostModel(TimeSpan initialJobStep, TimeSpan initialLlmIt
 
     public TimeSpan LlmIteration { get; private set; } = initialLlmIteration;
 
-    /// <summary>
-    /// An iteration's fixed part is under a tenth of a job's step (a CPU, where a batch of n costs about n lone steps):
-    /// a job that steps with others then saves next to nothing and slows them all. Fits on such machines wander
-    /// between 0 and a few per cent of a step, so the line is drawn above that noise.
-    /// </summary>
-    public bool CompanySavesLittle => IterationOverhead < JobStep * 0.1;
+    /// <summary>A pair's iteration over a lone step's, each measured within the same few seconds; null until <see cref="PairsToJudge"/> pairs ran.</summary>
+    public double? PairCost => _pairs >= PairsToJudge ? _pairCost : null;
 
-    /// <summary>Whether two batch sizes were seen, so <see cref="IterationOverhead"/> is measured rather than assumed zero.</summary>
-    public bool KnowsOverhead => _secondsBySize.Count >= 2;
+    /// <summary>
+    /// A pair saves under a tenth of a job's step, as measured (a CPU where a batch of n costs about n lone steps): a job
+    /// that steps with others then saves next to nothing and slows them all. With pair cost ρ, the fixed part is
+    /// (2 − ρ) job steps of ρ − 1; measurements on such machines wander by a few per cent, so the line is drawn above
+    /// that noise. False until pairs were measured: company is then taken, so that it gets measured.
+    /// </summary>
+    public bool CompanySavesLittle => PairCost is { } rho && 2 - rho < 0.1 * (rho - 1);
+
+    /// <summary>Which iteration the policies should run next to keep <see cref="PairCost"/> current, if any.</summary>
+    public CostProbe ProbeDue =>
+        _iterations - _lastLone > FreshWithin ? CostProbe.LoneStep
+        : _pairs < PairsToJudge || _iterations - _lastPair > FreshWithin ? CostProbe.Pair
+        : CostProbe.None;
 
     /// <summary>One more job costs at most half a lone iteration: stepping jobs together pays (a GPU, not a CPU).</summary>
     public bool BatchingIsCheap => JobStep <= (IterationOverhead + JobStep) * 0.5;
@@ -46,8 +74,27 @@ public sealed class StepCostModel(TimeSpan initialJobStep, TimeSpan initialLlmIt
         }
 
         double t = elapsed.TotalSeconds;
+        _iterations++;
         _secondsBySize[jobs] = _secondsBySize.TryGetValue(jobs, out double old) ? old * (1 - Weight) + t * Weight : t;
+        if (jobs == 1)
+        {
+            _lastLone = _iterations;
+            _lastLoneSeconds = t;
+        }
+        else if (jobs == 2 && _iterations - _lastLone <= FreshWithin)
+        {
+            ObservePair(t / _lastLoneSeconds);   // the latest lone step, not the smoothed one, which may be old
+        }
         Fit();
+    }
+
+    // the first pairs average evenly, later ones smooth, so one slow iteration moves the judgement little
+    private void ObservePair(double ratio)
+    {
+        _pairs++;
+        double weight = Math.Max(PairWeight, 1.0 / _pairs);
+        _pairCost = _pairCost * (1 - weight) + ratio * weight;
+        _lastPair = _iterations;
     }
 
     public void ObserveLlm(TimeSpan elapsed)
@@ -86,4 +133,16 @@ public sealed class StepCostModel(TimeSpan initialJobStep, TimeSpan initialLlmIt
         JobStep = TimeSpan.FromSeconds(perJob);
         IterationOverhead = TimeSpan.FromSeconds(Math.Max(0, meanT - perJob * meanN));
     }
+}
+
+/// <summary>An iteration the cost model asks for, to measure what company is worth.</summary>
+public enum CostProbe
+{
+    None,
+
+    /// <summary>A job steps alone: the lone step's cost is old or unknown.</summary>
+    LoneStep,
+
+    /// <summary>Two jobs step together: too few pairs were measured, or none lately.</summary>
+    Pair,
 }

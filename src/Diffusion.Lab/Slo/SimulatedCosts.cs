@@ -7,12 +7,15 @@ namespace Diffusion.Lab.Slo;
 /// <see cref="OverheadMs"/> + n × <see cref="JobStepMs"/>, or the n-th of <see cref="BatchMs"/> where costs measured per
 /// batch size are given (as <c>bench engine</c> measures sizes 1–8; past the list each further job adds the list's last
 /// step); an LLM iteration costs <see cref="LlmIterationMs"/>. Each cost is scaled by a factor drawn uniformly from
-/// 1 ± <see cref="Jitter"/>, as real iterations vary.
+/// 1 ± <see cref="Jitter"/>, as real iterations vary, and by <see cref="Spells"/>' factor while a slow spell lasts.
 /// </summary>
 public sealed record SimulatedCosts(double OverheadMs, double JobStepMs, double LlmIterationMs, double Jitter = 0.1)
 {
     /// <summary>Measured cost of a diffusion iteration of 1, 2, … jobs, in ms; null for the line.</summary>
     public IReadOnlyList<double>? BatchMs { get; init; }
+
+    /// <summary>Slow spells of the machine, where given.</summary>
+    public SlowSpells? Spells { get; init; }
 
     /// <summary>Costs measured per batch size, with an LLM iteration's.</summary>
     public static SimulatedCosts Measured(IReadOnlyList<double> batchMs, double llmIterationMs) =>
@@ -26,6 +29,7 @@ public sealed record SimulatedCosts(double OverheadMs, double JobStepMs, double 
             throw new ArgumentException("bench slo --simulate: overhead ≥ 0, job step > 0, LLM iteration > 0 ms, jitter in [0, 1), "
                 + "and 1 to 64 batch costs > 0 ms where given.");
         }
+        Spells?.Validate();
         return this;
     }
 
@@ -44,6 +48,9 @@ public sealed record SimulatedCosts(double OverheadMs, double JobStepMs, double 
         return sizes[^1] + perJob * (jobs - sizes.Count);
     }
 
+    /// <summary>What an iteration starting <paramref name="at"/> into the run costs over its price: 1, or a spell's factor.</summary>
+    public double SlowdownAt(TimeSpan at, int seed) => Spells?.FactorAt(at, seed) ?? 1;
+
     /// <summary>A step alone, as the real bench measures it first.</summary>
     public TimeSpan Step => TimeSpan.FromMilliseconds(DiffusionMs(1));
 
@@ -53,8 +60,47 @@ public sealed record SimulatedCosts(double OverheadMs, double JobStepMs, double 
         var diffusion = BatchMs is { } sizes
             ? $"diffusion iterations of 1..{sizes.Count} jobs {string.Join(" / ", sizes.Select(Ms))} ms"
             : $"a diffusion iteration {Ms(OverheadMs)} ms + {Ms(JobStepMs)} ms per job";
-        return $"simulated: {diffusion}, an LLM iteration {Ms(LlmIterationMs)} ms";
+        var spells = Spells is { } slow
+            ? $", {Ms(slow.Share * 100)} % of {Ms(slow.Seconds)}-second spans {Ms(slow.Factor)} times slower"
+            : "";
+        return $"simulated: {diffusion}, an LLM iteration {Ms(LlmIterationMs)} ms{spells}";
 
         static string Ms(double ms) => ms.ToString("0.##", CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>
+/// A machine that slows for seconds at a time, as the shared 2-core VM does: time is cut into spans of
+/// <see cref="Seconds"/>, and each span, with probability <see cref="Share"/>, runs every iteration
+/// <see cref="Factor"/> times dearer. Independent jitter per iteration averages out within a request; spells do not, and
+/// they move what the cost model learns.
+/// </summary>
+public sealed record SlowSpells(double Factor, double Share, double Seconds)
+{
+    public SlowSpells Validate()
+    {
+        if (!double.IsFinite(Factor) || Factor < 1 || Share is < 0 or > 1 || !double.IsFinite(Seconds) || Seconds <= 0)
+        {
+            throw new ArgumentException("bench slo --slow-spells FACTOR,SHARE,SECONDS: factor ≥ 1, share in [0, 1], seconds > 0.");
+        }
+        return this;
+    }
+
+    /// <summary>The factor of the span holding <paramref name="at"/>; the same span and seed always draw alike.</summary>
+    public double FactorAt(TimeSpan at, int seed)
+    {
+        long span = (long)(at.TotalSeconds / Seconds);
+        return Uniform((ulong)span * 0x9E3779B97F4A7C15UL ^ (ulong)seed) < Share ? Factor : 1;
+    }
+
+    // SplitMix64's finaliser: a well-mixed draw per span without keeping a generator's state
+    private static double Uniform(ulong x)
+    {
+        x ^= x >> 30;
+        x *= 0xBF58476D1CE4E5B9UL;
+        x ^= x >> 27;
+        x *= 0x94D049BB133111EBUL;
+        x ^= x >> 31;
+        return (x >> 11) * (1.0 / (1UL << 53));
     }
 }

@@ -19,7 +19,8 @@ public static class SloSimulation
     public static SloRun Run(SchedulerOptions scheduler, IReadOnlyList<SloRequest> requests, SloBenchOptions options, SimulatedCosts costs)
     {
         var clock = new VirtualClock();
-        var jitter = new Random(requests.Count == 0 ? 0 : (int)(requests[^1].Arrival.Ticks % int.MaxValue));
+        int seed = requests.Count == 0 ? 0 : (int)(requests[^1].Arrival.Ticks % int.MaxValue);
+        var jitter = new Random(seed);
         var expansion = TimeSpan.FromMilliseconds(costs.LlmIterationMs) * options.ExpansionTokens;
         var model = new StepCostModel(costs.Step, TimeSpan.FromMilliseconds(costs.LlmIterationMs));
         using var pool = new BlockPool(BlockPoolOptions.ForKvCache(64L << 20, 16, 2, 64));
@@ -46,9 +47,12 @@ public static class SloSimulation
             var cost = plan.Diffusion is { } d ? costs.DiffusionMs(d.Steps.Count)
                 : plan.Llm is not null ? costs.LlmIterationMs
                 : 0;
-            clock.Elapsed += TimeSpan.FromMilliseconds(cost * (1 + costs.Jitter * (2 * jitter.NextDouble() - 1)));
+            // the engine learns the cost it met, jitter and spell included, as on a real machine
+            var took = TimeSpan.FromMilliseconds(cost * (1 + costs.Jitter * (2 * jitter.NextDouble() - 1))
+                * costs.SlowdownAt(clock.Elapsed - requests[0].Arrival, seed));
+            clock.Elapsed += took;
             var events = engine.Update(plan, plan.Llm is { } llm ? Logits(llm) : null,
-                plan.Diffusion is null ? null : new DiffusionBatchOutput(TimeSpan.FromMilliseconds(cost)));
+                plan.Diffusion is null ? null : new DiffusionBatchOutput(took));
             foreach (var done in events.FinishedLlm)
             {
                 var (request, level, due) = expanding[done.Id];

@@ -137,8 +137,7 @@ public sealed class SloSchedulingTests
     {
         var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.LeastSlack, MaxDiffusionBatch = 4 });
         using var harness = h;
-        h.Scheduler.Costs.ObserveDiffusion(1, TimeSpan.FromSeconds(1.2));   // a CPU with a fixed part: 0.2 s + 1 s per job
-        h.Scheduler.Costs.ObserveDiffusion(2, TimeSpan.FromSeconds(2.2));
+        Teach(h.Scheduler.Costs, 1.2, 2.2);   // a CPU with a fixed part: 0.2 s + 1 s per job
         Assert.False(h.Scheduler.Costs.BatchingIsCheap);
         Assert.Equal(0.2, h.Scheduler.Costs.IterationOverhead.TotalSeconds, 6);
 
@@ -157,8 +156,7 @@ public sealed class SloSchedulingTests
     {
         var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.LeastSlack, MaxDiffusionBatch = 4 });
         using var harness = h;
-        h.Scheduler.Costs.ObserveDiffusion(1, TimeSpan.FromSeconds(1.2));   // 0.2 s + 1 s per job: late work steps together
-        h.Scheduler.Costs.ObserveDiffusion(2, TimeSpan.FromSeconds(2.2));
+        Teach(h.Scheduler.Costs, 1.2, 2.2);   // 0.2 s + 1 s per job: late work steps together
 
         DiffusionJob inTime = h.AddDiffusion(4, options: Interactive(clock, 5));   // alone 4.8 s; with one more, 8.8 s
         // late (4.8 s alone), yet within one due window past their due times, so they have not aged ahead
@@ -315,6 +313,16 @@ public sealed class SloSchedulingTests
         Assert.Equal(shortFirst ? hit.Id : miss.Id, Assert.Single(h.Plans[^1].Diffusion!.Steps).Request);
     }
 
+    /// <summary>Lone steps and pairs alternate, as many as the cost model needs to judge company.</summary>
+    private static void Teach(StepCostModel costs, double oneJob, double twoJobs)
+    {
+        for (int i = 0; i < StepCostModel.PairsToJudge; i++)
+        {
+            costs.ObserveDiffusion(1, TimeSpan.FromSeconds(oneJob));
+            costs.ObserveDiffusion(2, TimeSpan.FromSeconds(twoJobs));
+        }
+    }
+
     [Theory]
     [InlineData(1.0, 2.0, 1)]   // no fixed part: company only slows the head
     [InlineData(1.2, 2.2, 2)]   // 0.2 s fixed per iteration: the other job joins, as it makes no one miss
@@ -322,9 +330,8 @@ public sealed class SloSchedulingTests
     {
         var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.LeastSlack, MaxDiffusionBatch = 4 });
         using var harness = h;
-        h.Scheduler.Costs.ObserveDiffusion(1, TimeSpan.FromSeconds(oneJob));
-        h.Scheduler.Costs.ObserveDiffusion(2, TimeSpan.FromSeconds(twoJobs));
-        Assert.True(h.Scheduler.Costs.KnowsOverhead);
+        Teach(h.Scheduler.Costs, oneJob, twoJobs);
+        Assert.Equal(CostProbe.None, h.Scheduler.Costs.ProbeDue);
 
         h.AddDiffusion(4, options: Interactive(clock, 30));
         h.AddDiffusion(4, options: Interactive(clock, 40));
@@ -333,15 +340,39 @@ public sealed class SloSchedulingTests
     }
 
     [Fact]
-    public void Before_two_batch_sizes_were_seen_in_time_jobs_take_company_so_the_overhead_gets_measured()
+    public void Until_pairs_were_measured_jobs_step_in_pairs_so_that_company_gets_judged()
     {
         var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.LeastSlack, MaxDiffusionBatch = 4 });
         using var harness = h;
-        Assert.False(h.Scheduler.Costs.KnowsOverhead);
+        h.Scheduler.Costs.ObserveDiffusion(1, TimeSpan.FromSeconds(1));
+        Assert.Equal(CostProbe.Pair, h.Scheduler.Costs.ProbeDue);
+        for (int i = 0; i < 3; i++)
+        {
+            h.AddDiffusion(4, options: Interactive(clock, 30 + i));
+        }
+
+        h.Step();
+        Assert.Equal(2, h.Plans[^1].Diffusion!.Steps.Count);   // a pair, though all three could have joined
+    }
+
+    [Fact]
+    public void A_policy_stepping_alone_measures_a_pair_again_once_its_last_is_old()
+    {
+        var (h, clock) = Start(new SchedulerOptions { Policy = SchedulingPolicy.LeastSlack, MaxDiffusionBatch = 4 });
+        using var harness = h;
+        Teach(h.Scheduler.Costs, 1.0, 2.0);
+        for (int i = 0; i < StepCostModel.FreshWithin; i++)
+        {
+            h.Scheduler.Costs.ObserveDiffusion(1, TimeSpan.FromSeconds(1));
+        }
+        Assert.Equal(CostProbe.None, h.Scheduler.Costs.ProbeDue);
+        h.Scheduler.Costs.ObserveDiffusion(1, TimeSpan.FromSeconds(1));
+        Assert.Equal(CostProbe.Pair, h.Scheduler.Costs.ProbeDue);
+
         h.AddDiffusion(4, options: Interactive(clock, 30));
         h.AddDiffusion(4, options: Interactive(clock, 40));
         h.Step();
-        Assert.Equal(2, h.Plans[^1].Diffusion!.Steps.Count);
+        Assert.Equal(2, h.Plans[^1].Diffusion!.Steps.Count);   // company saves little, yet the pair is measured again
     }
 
     [Fact]

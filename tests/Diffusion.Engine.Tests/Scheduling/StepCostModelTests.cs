@@ -63,4 +63,60 @@ public sealed class StepCostModelTests
         Assert.Equal((2.0, 10.0), (Math.Round(model.IterationOverhead.TotalMilliseconds, 3), Math.Round(model.JobStep.TotalMilliseconds, 3)));
         Assert.False(model.BatchingIsCheap);
     }
+
+    [Fact]
+    public void Company_is_judged_by_a_pair_against_the_lone_step_of_the_same_seconds_so_slow_spells_cancel()
+    {
+        var model = new StepCostModel(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(10));
+        Assert.Null(model.PairCost);
+        Assert.False(model.CompanySavesLittle);   // unjudged: company is taken, so that it gets measured
+        for (int i = 0; i < 3 * StepCostModel.PairsToJudge; i++)
+        {
+            double spell = i % 6 < 2 ? 2.5 : 1;   // a third of the time the machine runs 2.5 times slower
+            model.ObserveDiffusion(1, TimeSpan.FromMilliseconds(8 * spell));    // 2 ms fixed + 6 ms per job
+            model.ObserveDiffusion(2, TimeSpan.FromMilliseconds(14 * spell));
+        }
+
+        Assert.Equal(14.0 / 8, model.PairCost!.Value, 6);
+        Assert.False(model.CompanySavesLittle);
+    }
+
+    [Fact]
+    public void Stepping_alone_for_long_does_not_leave_an_old_slow_pair_judging_company()
+    {
+        // pairs measured in a slow spell read as no fixed part (2 × 14 ms against 12 ms alone later): the line's intercept is 0
+        var model = new StepCostModel(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(10));
+        for (int i = 0; i < StepCostModel.PairsToJudge; i++)
+        {
+            model.ObserveDiffusion(1, TimeSpan.FromMilliseconds(14));
+            model.ObserveDiffusion(2, TimeSpan.FromMilliseconds(28));
+        }
+        Assert.True(model.CompanySavesLittle);
+        for (int i = 0; i < 200; i++)
+        {
+            model.ObserveDiffusion(1, TimeSpan.FromMilliseconds(8));
+        }
+        Assert.Equal(0, model.IterationOverhead.TotalMilliseconds, 0.01);   // the line still says company saves nothing
+        Assert.Equal(CostProbe.Pair, model.ProbeDue);                       // but the pair is old, so it is measured again
+
+        for (int i = 0; i < 2 * StepCostModel.PairsToJudge; i++)
+        {
+            model.ObserveDiffusion(2, TimeSpan.FromMilliseconds(14));   // the machine's pair now: 2 ms fixed + 6 ms per job
+            model.ObserveDiffusion(1, TimeSpan.FromMilliseconds(8));
+        }
+        Assert.False(model.CompanySavesLittle);
+        Assert.Equal(CostProbe.None, model.ProbeDue);
+    }
+
+    [Fact]
+    public void A_policy_that_always_steps_together_still_measures_a_lone_step()
+    {
+        StepCostModel model = Observed(n => 2 + 6 * n, 1, 2);
+        Assert.Equal(CostProbe.None, model.ProbeDue);
+        for (int i = 0; i <= StepCostModel.FreshWithin; i++)
+        {
+            model.ObserveDiffusion(4, TimeSpan.FromMilliseconds(26));
+        }
+        Assert.Equal(CostProbe.LoneStep, model.ProbeDue);
+    }
 }

@@ -154,4 +154,19 @@ public sealed class SloBenchTests(OwnModel own) : IClassFixture<OwnModel>
         Assert.Throws<ArgumentException>(() => new SimulatedCosts(0, 10, 4, Jitter: 1).Validate());
         Assert.Equal(TimeSpan.FromMilliseconds(12), new SimulatedCosts(2, 10, 4).Validate().Step);
     }
+
+    [Fact]
+    public void Slow_spells_slow_a_share_of_the_spans_and_draw_alike_for_the_same_seed()
+    {
+        var spells = new SlowSpells(Factor: 2, Share: 0.25, Seconds: 2).Validate();
+        var factors = Enumerable.Range(0, 4000).Select(i => spells.FactorAt(TimeSpan.FromSeconds(2 * i + 0.5), seed: 7)).ToList();
+        Assert.All(factors, f => Assert.Contains(f, new[] { 1.0, 2.0 }));
+        Assert.InRange(factors.Count(f => f == 2) / 4000.0, 0.22, 0.28);
+        Assert.Equal(spells.FactorAt(TimeSpan.FromSeconds(6.1), 7), spells.FactorAt(TimeSpan.FromSeconds(7.9), 7));   // one span, one factor
+        Assert.Equal(factors, Enumerable.Range(0, 4000).Select(i => spells.FactorAt(TimeSpan.FromSeconds(2 * i + 1.5), seed: 7)));
+        Assert.Equal(1, new SimulatedCosts(0, 10, 4).SlowdownAt(TimeSpan.FromSeconds(3), 7));   // none given: never slower
+        Assert.Throws<ArgumentException>(() => new SimulatedCosts(0, 10, 4) { Spells = new SlowSpells(0.5, 0.2, 2) }.Validate());
+        Assert.Throws<ArgumentException>(() => new SlowSpells(2, 1.5, 2).Validate());
+        Assert.Throws<ArgumentException>(() => new SlowSpells(2, 0.2, 0).Validate());
+    }
 }
