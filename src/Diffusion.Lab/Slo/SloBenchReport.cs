@@ -36,6 +36,9 @@ public sealed record SloPoint(
 
     /// <summary>…and what each job adds to it.</summary>
     public double FittedJobStepMs { get; init; }
+
+    /// <summary>A pair's iteration over a lone step's, as the cost model measured it (what decides company on a CPU); null if unmeasured.</summary>
+    public double? PairCost { get; init; }
 }
 
 /// <summary>

@@ -57,7 +57,8 @@ public sealed class SloSweep(SloBenchOptions options, TimeSpan step, TimeSpan ex
                 points.Add(point);
                 progress?.WriteLine($"bench slo: {name} at {load:0.000}x: attainment {point.SloAttainment:0.000}, interactive p95 "
                     + $"{point.Interactive.P95:0.00} s, {point.ThroughputPerSecond:0.00}/s, {point.Pauses} pauses; an iteration costs "
-                    + $"{point.FittedOverheadMs:0.00} ms + {point.FittedJobStepMs:0.00} ms per job as the scheduler learned it");
+                    + $"{point.FittedOverheadMs:0.00} ms + {point.FittedJobStepMs:0.00} ms per job as the scheduler learned it"
+                    + (point.PairCost is { } pair ? $", a pair {pair:0.00} lone steps" : ""));
             }
         }
         var names = policies.Select(p => p.Name).ToList();
@@ -88,6 +89,7 @@ public sealed class SloSweep(SloBenchOptions options, TimeSpan step, TimeSpan ex
         {
             FittedOverheadMs = runs[^1].Learned.IterationOverhead.TotalMilliseconds,
             FittedJobStepMs = runs[^1].Learned.JobStep.TotalMilliseconds,
+            PairCost = runs[^1].Learned.PairCost,
         };
     }
 
