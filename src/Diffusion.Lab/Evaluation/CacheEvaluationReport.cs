@@ -81,9 +81,7 @@ public sealed record CacheEvaluationReport
             var nirvana = Systems[CacheSystems.Nirvana];
             return new OursVersusNirvana(ours.StepsSaved, nirvana.StepsSaved, ours.JudgeAccuracy, nirvana.JudgeAccuracy,
                 Configuration.OursMode == "prompt-to-prompt" && Configuration.OursKTable == Configuration.NirvanaKTable,
-                Math.Sqrt(Square(ours.JudgeAccuracyStandardError) + Square(nirvana.JudgeAccuracyStandardError)));
-
-            static double Square(double x) => double.IsFinite(x) ? x * x : 0;
+                StandardErrors.OfDifference(ours.JudgeAccuracyStandardError, nirvana.JudgeAccuracyStandardError));
         }
     }
 

@@ -109,7 +109,7 @@ public static class ResultsMarkdown
     {
         var ours = report.Systems[CacheSystems.Ours];
         var fewer = report.Systems[CacheSystems.FewerSteps];
-        var noise = 2 * Math.Sqrt(Square(ours.JudgeAccuracyStandardError) + Square(fewer.JudgeAccuracyStandardError));
+        var noise = 2 * StandardErrors.OfDifference(ours.JudgeAccuracyStandardError, fewer.JudgeAccuracyStandardError);
         var figures = string.Format(C, "`ours` saves {0:P1} of the steps at judge accuracy {1:0.000} and CLIP score {2:0.000}; `fewer_steps` saves {3:P1} at {4:0.000} and {5:0.000}",
             ours.StepsSaved, ours.JudgeAccuracy, ours.ClipScore, fewer.StepsSaved, fewer.JudgeAccuracy, fewer.ClipScore);
         var gap = ours.JudgeAccuracy - fewer.JudgeAccuracy;
@@ -138,6 +138,4 @@ public static class ResultsMarkdown
             within.ModelCallsSaved, within.JudgeAccuracy, within.ClipScore, within.DistanceToNone,
             combined.ModelCallsSaved, combined.JudgeAccuracy, combined.ClipScore, combined.DistanceToNone);
     }
-
-    private static double Square(double x) => double.IsFinite(x) ? x * x : 0;
 }

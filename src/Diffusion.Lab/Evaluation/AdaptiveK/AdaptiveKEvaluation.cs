@@ -68,7 +68,7 @@ public sealed class AdaptiveKEvaluation(DiffusionPipeline pipeline, SceneJudge j
                 LearnedAtEnd = adaptiveRun.Learned,
                 AdaptiveState = adaptiveRun.State,
                 AdaptiveBeatsFixedAfterShift = adaptiveAfter.StepsSaved > fixedAfter.StepsSaved
-                    && adaptiveAfter.ClipDrop <= fixedAfter.ClipDrop + Math.Sqrt(Square(adaptiveAfter.ClipDropStandardError) + Square(fixedAfter.ClipDropStandardError)),
+                    && adaptiveAfter.ClipDrop <= fixedAfter.ClipDrop + StandardErrors.OfDifference(adaptiveAfter.ClipDropStandardError, fixedAfter.ClipDropStandardError),
                 Date = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
                 ElapsedMinutes = Math.Round((DateTime.UtcNow - started).TotalMinutes, 1),
             };
@@ -80,8 +80,6 @@ public sealed class AdaptiveKEvaluation(DiffusionPipeline pipeline, SceneJudge j
                 Directory.Delete(work, recursive: true);
             }
         }
-
-        static double Square(double x) => x * x;
     }
 
     /// <summary>Figures of the requests before and after the shift, each against the same request's no-cache run.</summary>
