@@ -80,7 +80,7 @@ public sealed partial class IterationScheduler
                 CostProbe probe = _costs.ProbeDue;
                 if (probe == CostProbe.LoneStep || probe == CostProbe.None && _costs.CompanySavesLittle)
                 {
-                    break; // with (almost) no fixed part per iteration, company only slows the head
+                    break; // a lone step is due, or with (almost) no fixed part per iteration company only slows the head
                 }
 
                 if (probe == CostProbe.Pair)

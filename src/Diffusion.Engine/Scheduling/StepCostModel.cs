@@ -50,9 +50,9 @@ public sealed class StepCostModel(TimeSpan initialJobStep, TimeSpan initialLlmIt
 
     /// <summary>
     /// A pair saves under a tenth of a job's step, as measured (a CPU where a batch of n costs about n lone steps): a job
-    /// that steps with others then saves next to nothing and slows them all. With pair cost ρ, the fixed part is
-    /// (2 − ρ) job steps of ρ − 1; measurements on such machines wander by a few per cent, so the line is drawn above
-    /// that noise. False until pairs were measured: company is then taken, so that it gets measured.
+    /// that steps with others then saves next to nothing and slows them all. A pair costing ρ lone steps has a fixed
+    /// part of (2 − ρ) / (ρ − 1) job steps; measurements on such machines wander by a few per cent, so the line is
+    /// drawn above that noise. False until pairs were measured: company is then taken, so that it gets measured.
     /// </summary>
     public bool CompanySavesLittle => PairCost is { } rho && 2 - rho < 0.1 * (rho - 1);
 
